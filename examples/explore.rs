@@ -45,8 +45,8 @@ fn main() {
             )
         });
     }
-    let mut sums = [0.0; 33];
-    let mut cnt = [0u64; 33];
+    let mut sums = [0.0; 37];
+    let mut cnt = [0u64; 37];
     let mut paths = std::collections::BTreeMap::new();
     for s in 0..n {
         let o = simulate(&p, s);

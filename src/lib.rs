@@ -8,10 +8,17 @@
 //!
 //! - [`model`]: agents, dyad state, phases and mechanisms. Pure: no I/O, no global state,
 //!   deterministic for a given `(Params, seed)`.
-//! - [`stats`]: streaming aggregates (Welford), confidence intervals and paired tests.
+//! - [`scenario`]: TOML scenario files, validated into a typed [`scenario::Scenario`].
+//! - [`experiment`]: design points × replications in parallel, exact streaming
+//!   aggregation, checkpoints, shards and merging.
+//! - [`stats`]: Welford accumulators, confidence intervals and paired tests.
+//! - [`output`]: atomic files, CSV formatting, the manifest and the one-run trace.
 //!
 //! The model and where each rule comes from are described in `docs/MODEL.md`.
 #![deny(missing_docs)]
 
+pub mod experiment;
 pub mod model;
+pub mod output;
+pub mod scenario;
 pub mod stats;

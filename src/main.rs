@@ -1,3 +1,281 @@
+//! The `dyadsim` command line: parse, call the library, print the error chain.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use dyadsim::experiment::{self, RunOptions};
+use dyadsim::model::params::{PARAM_SPECS, ParamKind};
+use dyadsim::output::trace;
+use dyadsim::scenario::{self, Overrides, Scenario};
+
+/// Simulate power-asymmetric buyer–supplier relationships.
+#[derive(Parser)]
+#[command(name = "dyadsim", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a scenario (the embedded baseline without a file) and write its outputs.
+    Run {
+        /// Scenario TOML file.
+        scenario: Option<PathBuf>,
+        /// Output root; results go to <OUT>/<scenario name>/.
+        #[arg(long, default_value = "output")]
+        out: PathBuf,
+        /// Worker threads (default: all cores).
+        #[arg(long)]
+        threads: Option<usize>,
+        /// Master seed (replaces the file's).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Replications per design point (replaces the file's).
+        #[arg(long)]
+        reps: Option<u64>,
+        /// Run only shard K of N (e.g. 2/4); merge the shards with `dyadsim merge`.
+        #[arg(long, value_parser = parse_shard)]
+        shard: Option<(u64, u64)>,
+        /// Continue an interrupted run from its checkpoint.
+        #[arg(long)]
+        resume: bool,
+        /// No progress bar.
+        #[arg(long)]
+        quiet: bool,
+    },
+    /// Tell one run month by month.
+    Trace {
+        /// Scenario TOML file (default: the embedded baseline).
+        scenario: Option<PathBuf>,
+        /// Seed of the run.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Design point of a sweep (0-based).
+        #[arg(long, default_value_t = 0)]
+        point: usize,
+        /// Print the full per-month trajectory as CSV instead.
+        #[arg(long)]
+        csv: bool,
+    },
+    /// Validate a scenario and print its expanded design, without running it.
+    Check {
+        /// Scenario TOML file.
+        scenario: PathBuf,
+    },
+    /// List every model parameter with its default, range, unit and meaning.
+    Params,
+    /// Merge shard outputs into one output equal to an unsharded run.
+    Merge {
+        /// Shard output directories.
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+        /// Output directory.
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+fn parse_shard(s: &str) -> Result<(u64, u64), String> {
+    let (k, n) = s
+        .split_once('/')
+        .ok_or_else(|| format!("shard `{s}` must look like K/N, e.g. 1/4"))?;
+    let k: u64 = k
+        .parse()
+        .map_err(|_| format!("shard `{s}`: K is not a number"))?;
+    let n: u64 = n
+        .parse()
+        .map_err(|_| format!("shard `{s}`: N is not a number"))?;
+    if n == 0 || k == 0 || k > n {
+        return Err(format!("shard `{s}`: need 1 <= K <= N"));
+    }
+    Ok((k, n))
+}
+
+fn load(path: Option<&Path>, ov: Overrides) -> Result<(Scenario, scenario::Extras)> {
+    Ok(match path {
+        Some(p) => scenario::load(p, ov)?,
+        None => scenario::parse(scenario::BASELINE_TOML, "<embedded baseline>", ov)?,
+    })
+}
+
 fn main() {
-    println!("Hello, world!");
+    let cli = Cli::parse();
+    if let Err(e) = dispatch(cli.command.unwrap_or(Command::Run {
+        scenario: None,
+        out: PathBuf::from("output"),
+        threads: None,
+        seed: None,
+        reps: None,
+        shard: None,
+        resume: false,
+        quiet: false,
+    })) {
+        eprintln!("Error: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+fn dispatch(cmd: Command) -> Result<()> {
+    match cmd {
+        Command::Run {
+            scenario,
+            out,
+            threads,
+            seed,
+            reps,
+            shard,
+            resume,
+            quiet,
+        } => {
+            let (s, _extras) = load(
+                scenario.as_deref(),
+                Overrides {
+                    seed,
+                    replications: reps,
+                },
+            )?;
+            let threads = threads
+                .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+            if threads == 0 {
+                bail!("--threads must be at least 1");
+            }
+            let dir = out.join(&s.name);
+            let abort_after_chunks = std::env::var("DYADSIM_ABORT_AFTER_CHUNKS")
+                .ok()
+                .and_then(|v| v.parse().ok());
+            let opts = RunOptions {
+                out_dir: dir.clone(),
+                threads,
+                shard: shard.unwrap_or((1, 1)),
+                resume,
+                abort_after_chunks,
+            };
+            let bar = if quiet || !std::io::stderr().is_terminal() {
+                ProgressBar::hidden()
+            } else {
+                let b = ProgressBar::with_draw_target(
+                    Some(s.total_runs()),
+                    ProgressDrawTarget::stderr(),
+                );
+                b.set_style(
+                    ProgressStyle::with_template("{bar:40} {pos}/{len} runs  {per_sec}  ETA {eta}")
+                        .unwrap_or_else(|_| ProgressStyle::default_bar()),
+                );
+                b
+            };
+            let report = experiment::run(&s, &opts, &|done, total| {
+                bar.set_length(total);
+                bar.set_position(done);
+            })
+            .with_context(|| format!("running scenario `{}`", s.name))?;
+            bar.finish_and_clear();
+            if !quiet {
+                eprintln!(
+                    "{} runs of `{}` in {:.2} s{} -> {}",
+                    report.runs,
+                    s.name,
+                    report.wall_seconds,
+                    if report.resumed { " (resumed)" } else { "" },
+                    dir.display()
+                );
+            }
+            Ok(())
+        }
+        Command::Trace {
+            scenario,
+            seed,
+            point,
+            csv,
+        } => {
+            let (s, _) = load(scenario.as_deref(), Overrides::default())?;
+            let Some(dp) = s.points.get(point) else {
+                bail!(
+                    "--point {point} does not exist: `{}` has {} design points (0..={})",
+                    s.name,
+                    s.points.len(),
+                    s.points.len() - 1
+                );
+            };
+            let stdout = std::io::stdout();
+            let mut w = stdout.lock();
+            if csv {
+                trace::csv(&dp.params, seed, &mut w)?;
+            } else {
+                trace::narrate(&dp.params, seed, &mut w)?;
+            }
+            w.flush()?;
+            Ok(())
+        }
+        Command::Check { scenario } => {
+            let (s, extras) = load(Some(&scenario), Overrides::default())?;
+            println!(
+                "{}: scenario `{}` is valid: {} design point(s) x {} replications = {} runs, {} months, seed {}, design {:?}",
+                scenario.display(),
+                s.name,
+                s.points.len(),
+                s.replications,
+                s.total_runs(),
+                s.base.months,
+                s.seed,
+                s.design
+            );
+            for f in &s.factors {
+                println!("  factor {} = {:?}", f.path, f.values);
+            }
+            for (i, p) in s.points.iter().enumerate().take(50) {
+                let vals: Vec<String> = s
+                    .factors
+                    .iter()
+                    .zip(&p.values)
+                    .map(|(f, v)| format!("{}={v}", f.path))
+                    .collect();
+                println!("  point {i}: {}", vals.join(", "));
+            }
+            if s.points.len() > 50 {
+                println!("  ... {} more points", s.points.len() - 50);
+            }
+            if !extras.hypotheses.is_empty() {
+                println!("  {} hypothesis block(s)", extras.hypotheses.len());
+            }
+            Ok(())
+        }
+        Command::Params => {
+            println!(
+                "{:<36} {:>9} {:>21}  {:<16} meaning",
+                "parameter", "default", "range", "unit"
+            );
+            for s in PARAM_SPECS {
+                let default = match s.kind {
+                    ParamKind::Switch => {
+                        (if s.default == 1.0 { "true" } else { "false" }).to_string()
+                    }
+                    _ => format!("{}", s.default),
+                };
+                let range = match s.kind {
+                    ParamKind::Switch => "true/false".to_string(),
+                    _ => format!("{} ..= {}", s.min, s.max),
+                };
+                println!(
+                    "{:<36} {:>9} {:>21}  {:<16} {}",
+                    s.path, default, range, s.unit, s.doc
+                );
+            }
+            Ok(())
+        }
+        Command::Merge { dirs, out } => {
+            let r = experiment::merge(&dirs, &out)?;
+            eprintln!(
+                "merged {} shards ({} runs) -> {}",
+                dirs.len(),
+                r.runs,
+                out.display()
+            );
+            Ok(())
+        }
+    }
 }

@@ -381,7 +381,7 @@ pub struct RunOutcome {
 }
 
 /// Names of the numeric outcomes of [`RunOutcome::metrics`], in order.
-pub const OUTCOME_METRICS: [&str; 33] = [
+pub const OUTCOME_METRICS: [&str; 37] = [
     "dissolved",
     "supplier_exit",
     "buyer_exit",
@@ -413,8 +413,12 @@ pub const OUTCOME_METRICS: [&str; 33] = [
     "crises",
     "novel_projects",
     "external_events",
-    "asymmetry_prep_entry",
-    "asymmetry_prep_exit",
+    "asymmetry_preparation_entry",
+    "asymmetry_preparation_exit",
+    "asymmetry_execution_entry",
+    "asymmetry_execution_exit",
+    "asymmetry_integration_entry",
+    "asymmetry_integration_exit",
 ];
 
 fn flag(b: bool) -> f64 {
@@ -423,7 +427,7 @@ fn flag(b: bool) -> f64 {
 
 impl RunOutcome {
     /// Numeric outcomes named by [`OUTCOME_METRICS`] (flags as 0/1; NaN = undefined).
-    pub fn metrics(&self) -> [f64; 33] {
+    pub fn metrics(&self) -> [f64; 37] {
         let visited = |ph: Phase| self.path.phases().contains(&ph);
         [
             flag(self.final_phase == Phase::Dissolved),
@@ -459,6 +463,10 @@ impl RunOutcome {
             f64::from(self.external_events),
             self.boundaries.entry[0],
             self.boundaries.exit[0],
+            self.boundaries.entry[1],
+            self.boundaries.exit[1],
+            self.boundaries.entry[2],
+            self.boundaries.exit[2],
         ]
     }
 }

@@ -1,0 +1,222 @@
+//! `dyadsim trace`: one run told month by month, for a class, or as a per-month CSV.
+
+use std::io::Write;
+
+use crate::model::{Events, Level, MonthRecord, Params, Phase, RunOutcome, simulate_with};
+use crate::output::num;
+
+fn status(r: &MonthRecord, p: &Params) -> String {
+    format!(
+        "asymmetry {:+.2} ({}), supplier trust {:.2}, buyer trust {:.2}, supplier share {:.0}%, cash {:.0} kEUR",
+        r.asymmetry,
+        Level::of(r.asymmetry, &p.power).letter(),
+        r.supplier_trust,
+        r.buyer_trust,
+        100.0 * r.supplier_share,
+        r.supplier_cash
+    )
+}
+
+/// Write a month-by-month narrative of the run `(params, seed)`.
+pub fn narrate(params: &Params, seed: u64, w: &mut dyn Write) -> std::io::Result<RunOutcome> {
+    let p = params;
+    writeln!(
+        w,
+        "One dyad, seed {seed}: a supplier with capability {:.2} and {:.0}% of its sales with the buyer; \
+         a buyer with alternatives {:.2}, engagement {:.2} and {}.",
+        p.supplier.capability,
+        100.0 * p.supplier.sales_concentration,
+        p.buyer.alternatives,
+        p.buyer.engagement,
+        if p.mechanisms.champion && p.buyer.champion > 0.0 {
+            format!("a committed champion (strength {:.2})", p.buyer.champion)
+        } else {
+            "no champion".to_string()
+        }
+    )?;
+    let mut lines: Vec<String> = Vec::new();
+    let mut prev_phase = Phase::Preparation;
+    let mut investing = false;
+    let mut said_lock = false;
+    let mut said_intent_s = false;
+    let mut said_intent_b = false;
+    let mut first = true;
+    let outcome = simulate_with(p, seed, |r| {
+        let e = r.events;
+        let mut say = |s: String| lines.push(format!("month {:>3}: {s}", r.month));
+        if first {
+            say(format!("preparation starts; {}", status(r, p)));
+            first = false;
+        }
+        if e.has(Events::EXTERNAL_FAVOURABLE) {
+            say("a favourable external event strengthens the supplier's position; the split is renegotiated".into());
+        }
+        if e.has(Events::EXTERNAL_ADVERSE) {
+            say("an adverse external event weakens the supplier's position; the split is renegotiated".into());
+        }
+        if e.has(Events::SHOCK) {
+            say("a performance shock hits the project".into());
+        }
+        if e.has(Events::CRISIS_START) {
+            say(format!(
+                "performance crisis: results at {:.0}% of expectations",
+                100.0 * r.performance
+            ));
+        }
+        if e.has(Events::CHAMPION) {
+            say("the buyer's champion vouches for the supplier inside the buyer".into());
+        }
+        if e.has(Events::ESCALATION) && e.has(Events::CRISIS_START) {
+            say(format!(
+                "the supplier trusts the buyer and escalates its specific investment ({:.1} kEUR this month)",
+                r.investment
+            ));
+        }
+        if e.has(Events::CRISIS_END) {
+            say("the crisis is over: results are back near expectations".into());
+        }
+        if e.has(Events::INVESTMENT) && !investing {
+            say(format!(
+                "the supplier starts customer-specific investment ({:.1} kEUR/month)",
+                r.investment
+            ));
+            investing = true;
+        } else if !e.has(Events::INVESTMENT) && investing {
+            say(format!(
+                "the supplier stops investing (total {:.0} kEUR)",
+                r.investment_cum
+            ));
+            investing = false;
+        }
+        if e.has(Events::LOCKED_IN) && !said_lock {
+            say(
+                "the supplier would rather leave but stays to recover its sunk costs (lock-in)"
+                    .into(),
+            );
+            said_lock = true;
+        }
+        if e.has(Events::SUPPLIER_EXIT_INTENT) && !e.has(Events::LOCKED_IN) && !said_intent_s {
+            say("the supplier now prefers its outside options".into());
+            said_intent_s = true;
+        }
+        if e.has(Events::BUYER_EXIT_INTENT) && !said_intent_b {
+            say("the buyer now prefers an alternative supplier".into());
+            said_intent_b = true;
+        }
+        if e.has(Events::NOVEL_PROJECT) {
+            say("the supplier proposes a novel project: execution reopens".into());
+        }
+        if r.phase != prev_phase {
+            let what = match r.phase {
+                Phase::Integration if e.has(Events::SKIP) => {
+                    "preparation ends and the dyad skips execution: integration".to_string()
+                }
+                Phase::Dissolved => "the relationship ends".to_string(),
+                ph => format!("{} begins", ph.as_str()),
+            };
+            say(format!("{what}; {}", status(r, p)));
+            prev_phase = r.phase;
+        } else if r.month % 6 == 0 {
+            say(status(r, p));
+        }
+    });
+    for l in &lines {
+        writeln!(w, "{l}")?;
+    }
+    writeln!(
+        w,
+        "End: {} after {} months (path {}). Value created {:.0} kEUR; supplier kept {:.0}, buyer {:.0} \
+         (dual-appropriation index {}). New knowledge {:.2} units ({:.2} portable). Supplier {}.",
+        outcome.end_reason.as_str().replace('_', " "),
+        outcome.months,
+        outcome.path.code(),
+        outcome.value_created,
+        outcome.value_supplier,
+        outcome.value_buyer,
+        num((outcome.dual_index * 100.0).round() / 100.0),
+        outcome.knowledge,
+        outcome.knowledge_portable,
+        if outcome.supplier_survived {
+            "survived"
+        } else {
+            "went insolvent"
+        }
+    )?;
+    Ok(outcome)
+}
+
+/// Header of the per-month trace CSV.
+pub const TRACE_COLUMNS: [&str; 26] = [
+    "month",
+    "phase",
+    "asymmetry",
+    "level",
+    "supplier_dependence",
+    "buyer_dependence",
+    "supplier_trust",
+    "buyer_trust",
+    "supplier_share",
+    "buyer_power_use",
+    "capability",
+    "perceived_capability",
+    "knowledge",
+    "institutionalization",
+    "engagement",
+    "lock_in",
+    "performance",
+    "investment",
+    "investment_cum",
+    "supplier_cash",
+    "supplier_margin",
+    "value_created",
+    "value_supplier",
+    "value_buyer",
+    "events",
+    "crisis",
+];
+
+/// Write the full per-month trajectory of one run as CSV.
+pub fn csv(params: &Params, seed: u64, w: &mut dyn Write) -> std::io::Result<RunOutcome> {
+    let mut out = csv::Writer::from_writer(Vec::new());
+    let _ = out.write_record(TRACE_COLUMNS);
+    let mut in_crisis = false;
+    let o = simulate_with(params, seed, |r| {
+        if r.events.has(Events::CRISIS_START) {
+            in_crisis = true;
+        }
+        if r.events.has(Events::CRISIS_END) {
+            in_crisis = false;
+        }
+        let row = [
+            r.month.to_string(),
+            r.phase.as_str().to_string(),
+            num(r.asymmetry),
+            Level::of(r.asymmetry, &params.power).letter().to_string(),
+            num(r.supplier_dependence),
+            num(r.buyer_dependence),
+            num(r.supplier_trust),
+            num(r.buyer_trust),
+            num(r.supplier_share),
+            num(r.buyer_power_use),
+            num(r.capability),
+            num(r.perceived_capability),
+            num(r.knowledge),
+            num(r.institutionalization),
+            num(r.engagement),
+            num(r.lock_in),
+            num(r.performance),
+            num(r.investment),
+            num(r.investment_cum),
+            num(r.supplier_cash),
+            num(r.supplier_margin),
+            num(r.value_created),
+            num(r.value_supplier),
+            num(r.value_buyer),
+            r.events.0.to_string(),
+            u8::from(in_crisis).to_string(),
+        ];
+        let _ = out.write_record(&row);
+    });
+    w.write_all(&out.into_inner().unwrap_or_default())?;
+    Ok(o)
+}

@@ -1,0 +1,835 @@
+//! Scenario files: a raw TOML mirror (`deny_unknown_fields`) validated into a typed
+//! [`Scenario`] that the experiment runner alone consumes.
+//!
+//! Errors name the file, the line and column, the key, and the nearest valid key for a typo.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use rand::rngs::Xoshiro256PlusPlus;
+use rand::seq::SliceRandom;
+use rand::{RngExt, SeedableRng};
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+use toml::Spanned;
+
+use crate::model::params::{self, ParamKind, check_value, nearest, nearest_path, spec};
+use crate::model::{Params, mix_seed};
+
+/// The baseline scenario compiled into the binary.
+pub const BASELINE_TOML: &str = include_str!("../scenarios/baseline.toml");
+
+/// A scenario problem, located in its file.
+#[derive(Debug, Error)]
+#[error("{file}:{line}:{column}: {message}")]
+pub struct ScenarioError {
+    /// File name (or `<embedded baseline>`).
+    pub file: String,
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column.
+    pub column: usize,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// Design of a sweep.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Design {
+    /// Every combination of the factors' values.
+    Grid,
+    /// A seeded Latin hypercube of `samples` points.
+    Lhs,
+    /// The base point, then each factor's values with the others at base.
+    OneAtATime,
+}
+
+/// One swept parameter and its levels.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Factor {
+    /// Parameter path.
+    pub path: String,
+    /// The levels (for LHS: the range ends are `from` and `to`).
+    pub values: Vec<f64>,
+    /// `(from, to)` when given as a range.
+    pub range: Option<(f64, f64)>,
+}
+
+/// Output switches.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct OutputOptions {
+    /// Write one row per run to `runs.csv`.
+    pub runs: bool,
+    /// Write per-month aggregates to `timeseries.csv`.
+    pub timeseries: bool,
+    /// Draw plots and the HTML report.
+    pub plots: bool,
+}
+
+/// A validated scenario: what the runner executes.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Scenario {
+    /// Name (output folder).
+    pub name: String,
+    /// Description.
+    pub description: String,
+    /// Master seed.
+    pub seed: u64,
+    /// Replications per design point.
+    pub replications: u64,
+    /// Base parameters (defaults plus `[params]`).
+    pub base: Params,
+    /// Sweep design (grid with no factors = a single point).
+    pub design: Design,
+    /// Swept factors, in path order.
+    pub factors: Vec<Factor>,
+    /// Output switches.
+    pub output: OutputOptions,
+    /// The design points, expanded and validated.
+    pub points: Vec<DesignPoint>,
+    /// The TOML text the scenario was parsed from.
+    #[serde(skip)]
+    pub source: String,
+    /// The file the scenario came from (for messages).
+    #[serde(skip)]
+    pub file: String,
+    /// Command-line overrides applied.
+    pub overrides: Overrides,
+}
+
+/// Values given on the command line that replace the file's.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Overrides {
+    /// Master seed.
+    pub seed: Option<u64>,
+    /// Replications per design point.
+    pub replications: Option<u64>,
+}
+
+/// One design point: the swept values and the full parameters.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct DesignPoint {
+    /// Swept values in factor order.
+    pub values: Vec<f64>,
+    /// Full parameters.
+    #[serde(skip)]
+    pub params: Params,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawScenario {
+    scenario: Spanned<RawHeader>,
+    #[serde(default)]
+    params: BTreeMap<Spanned<String>, Spanned<toml::Value>>,
+    #[serde(default)]
+    sweep: BTreeMap<Spanned<String>, Spanned<toml::Value>>,
+    #[serde(default)]
+    output: Option<RawOutput>,
+    #[serde(default)]
+    hypothesis: Vec<Spanned<toml::Table>>,
+    #[serde(default)]
+    pattern: Vec<Spanned<toml::Table>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawHeader {
+    name: Spanned<String>,
+    #[serde(default)]
+    description: String,
+    #[serde(default = "default_seed")]
+    seed: u64,
+    #[serde(default = "default_reps")]
+    replications: Spanned<u64>,
+    #[serde(default)]
+    months: Option<Spanned<i64>>,
+}
+
+fn default_seed() -> u64 {
+    42
+}
+fn default_reps() -> Spanned<u64> {
+    Spanned::new(0..0, 1000)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawOutput {
+    #[serde(default = "yes")]
+    runs: bool,
+    #[serde(default = "yes")]
+    timeseries: bool,
+    #[serde(default = "yes")]
+    plots: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+const TOP_KEYS: [&str; 6] = [
+    "scenario",
+    "params",
+    "sweep",
+    "output",
+    "hypothesis",
+    "pattern",
+];
+const SCENARIO_KEYS: [&str; 5] = ["name", "description", "seed", "replications", "months"];
+const OUTPUT_KEYS: [&str; 3] = ["runs", "timeseries", "plots"];
+const SWEEP_KEYS: [&str; 2] = ["design", "samples"];
+
+/// Extra `[[hypothesis]]` and `[[pattern]]` tables, passed through with their locations
+/// for the modules that interpret them.
+#[derive(Clone, Debug, Default)]
+pub struct Extras {
+    /// `[[hypothesis]]` tables with their starting line.
+    pub hypotheses: Vec<(usize, toml::Table)>,
+    /// `[[pattern]]` tables with their starting line.
+    pub patterns: Vec<(usize, toml::Table)>,
+}
+
+struct Locator<'a> {
+    file: &'a str,
+    text: &'a str,
+}
+
+impl Locator<'_> {
+    fn at(&self, offset: usize, message: impl Into<String>) -> ScenarioError {
+        let offset = offset.min(self.text.len());
+        let before = &self.text[..offset];
+        let line = before.matches('\n').count() + 1;
+        let column = before.rfind('\n').map_or(offset, |i| offset - i - 1) + 1;
+        ScenarioError {
+            file: self.file.to_string(),
+            line,
+            column,
+            message: message.into(),
+        }
+    }
+    fn line_of(&self, offset: usize) -> usize {
+        self.at(offset, "").line
+    }
+}
+
+/// Load and validate a scenario file.
+pub fn load(path: &Path, ov: Overrides) -> Result<(Scenario, Extras), ScenarioError> {
+    let file = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| ScenarioError {
+        file: file.clone(),
+        line: 0,
+        column: 0,
+        message: format!("cannot read the scenario file: {e}"),
+    })?;
+    parse(&text, &file, ov)
+}
+
+/// Parse and validate scenario text; `file` names it in errors.
+pub fn parse(text: &str, file: &str, ov: Overrides) -> Result<(Scenario, Extras), ScenarioError> {
+    let loc = Locator { file, text };
+    let raw: RawScenario = toml::from_str(text).map_err(|e| toml_error(&loc, &e))?;
+    let header = raw.scenario.get_ref();
+    let name = header.name.get_ref().trim().to_string();
+    if name.is_empty()
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    {
+        return Err(loc.at(
+            header.name.span().start,
+            format!(
+                "[scenario] name = {name:?} must be non-empty and use only letters, digits, '_' and '-' (it names the output folder)"
+            ),
+        ));
+    }
+    let reps = ov.replications.unwrap_or(*header.replications.get_ref());
+    if reps == 0 {
+        return Err(loc.at(
+            header.replications.span().start,
+            "[scenario] replications = 0 is out of range: allowed 1 ..= 18446744073709551615",
+        ));
+    }
+    let mut base = Params::default();
+    for (section, value) in &raw.params {
+        set_nested(&loc, &mut base, "params", section, value)?;
+    }
+    if let Some(m) = &header.months {
+        let s = spec("months").expect("months is a parameter");
+        let v = *m.get_ref() as f64;
+        check_value(s, v).map_err(|e| loc.at(m.span().start, format!("[scenario] {e}")))?;
+        base.months = v as u32;
+    }
+    base.validate()
+        .map_err(|e| loc.at(0, format!("[params] {e}")))?;
+
+    // Sweep.
+    let mut design = Design::Grid;
+    let mut samples: Option<(usize, u64)> = None;
+    let mut factors = Vec::new();
+    for (key, value) in &raw.sweep {
+        match key.get_ref().as_str() {
+            "design" => {
+                design = match value.get_ref().as_str() {
+                    Some("grid") => Design::Grid,
+                    Some("lhs") => Design::Lhs,
+                    Some("one-at-a-time") => Design::OneAtATime,
+                    _ => {
+                        return Err(loc.at(
+                            value.span().start,
+                            "[sweep] design must be one of \"grid\", \"lhs\", \"one-at-a-time\"",
+                        ));
+                    }
+                }
+            }
+            "samples" => match value.get_ref().as_integer() {
+                Some(n) if n >= 1 => samples = Some((value.span().start, n as u64)),
+                _ => {
+                    return Err(loc.at(
+                        value.span().start,
+                        "[sweep] samples must be a whole number >= 1",
+                    ));
+                }
+            },
+            section => {
+                let toml::Value::Table(t) = value.get_ref() else {
+                    return Err(unknown_key(&loc, key, "sweep", &sweep_candidates()));
+                };
+                let _ = section;
+                collect_factors(&loc, text, key, t, &mut factors)?;
+            }
+        }
+    }
+    factors.sort_by(|a, b| a.path.cmp(&b.path));
+    if design == Design::Lhs {
+        if samples.is_none() {
+            return Err(loc.at(0, "[sweep] design = \"lhs\" needs samples = N"));
+        }
+        if factors.is_empty() {
+            return Err(loc.at(0, "[sweep] design = \"lhs\" needs at least one factor"));
+        }
+    }
+    let output = raw.output.map_or(
+        OutputOptions {
+            runs: true,
+            timeseries: true,
+            plots: true,
+        },
+        |o| OutputOptions {
+            runs: o.runs,
+            timeseries: o.timeseries,
+            plots: o.plots,
+        },
+    );
+    let seed = ov.seed.unwrap_or(header.seed);
+    let mut scenario = Scenario {
+        name,
+        description: header.description.clone(),
+        seed,
+        replications: reps,
+        base,
+        design,
+        factors,
+        output,
+        points: Vec::new(),
+        source: text.to_string(),
+        file: file.to_string(),
+        overrides: ov,
+    };
+    scenario.points = expand(&scenario, samples.map(|s| s.1))
+        .map_err(|m| loc.at(samples.map_or(0, |s| s.0), m))?;
+    let extras = Extras {
+        hypotheses: raw
+            .hypothesis
+            .into_iter()
+            .map(|t| (loc.line_of(t.span().start), t.into_inner()))
+            .collect(),
+        patterns: raw
+            .pattern
+            .into_iter()
+            .map(|t| (loc.line_of(t.span().start), t.into_inner()))
+            .collect(),
+    };
+    Ok((scenario, extras))
+}
+
+fn sweep_candidates() -> Vec<&'static str> {
+    let mut v: Vec<&str> = SWEEP_KEYS.to_vec();
+    v.extend(sections());
+    v
+}
+
+fn sections() -> Vec<&'static str> {
+    let mut v: Vec<&'static str> = params::PARAM_SPECS
+        .iter()
+        .filter_map(|s| s.path.split_once('.').map(|(a, _)| a))
+        .collect();
+    v.dedup();
+    v
+}
+
+fn unknown_key(
+    loc: &Locator,
+    key: &Spanned<String>,
+    table: &str,
+    candidates: &[&str],
+) -> ScenarioError {
+    let k = key.get_ref();
+    let hint = nearest(k, candidates.iter().copied())
+        .map(|s| format!("; did you mean `{s}`?"))
+        .unwrap_or_else(|| format!("; valid keys: {}", candidates.join(", ")));
+    loc.at(
+        key.span().start,
+        format!("unknown key `{k}` in [{table}]{hint}"),
+    )
+}
+
+fn set_nested(
+    loc: &Locator,
+    p: &mut Params,
+    table: &str,
+    section: &Spanned<String>,
+    value: &Spanned<toml::Value>,
+) -> Result<(), ScenarioError> {
+    let sec = section.get_ref();
+    let toml::Value::Table(t) = value.get_ref() else {
+        // A top-level parameter such as `months`.
+        return set_one(loc, p, table, sec, section.span().start, value);
+    };
+    if !sections().contains(&sec.as_str()) {
+        return Err(unknown_key(loc, section, table, &sections()));
+    }
+    for (k, v) in t {
+        let path = format!("{sec}.{k}");
+        // toml::Table loses spans; locate the key inside this section's text.
+        let offset = find_key(loc.text, section.span().start, k).unwrap_or(section.span().start);
+        let spanned = Spanned::new(offset..offset, v.clone());
+        set_one(loc, p, table, &path, offset, &spanned)?;
+    }
+    Ok(())
+}
+
+fn find_key(text: &str, from: usize, key: &str) -> Option<usize> {
+    let mut pos = from.min(text.len());
+    while let Some(i) = text[pos..].find(key) {
+        let at = pos + i;
+        let before_ok = at == 0
+            || text[..at]
+                .chars()
+                .last()
+                .is_some_and(|c| c.is_whitespace() || c == '{' || c == ',' || c == '"');
+        let after = text[at + key.len()..].trim_start_matches(['"', ' ', '\t']);
+        if before_ok && after.starts_with('=') {
+            return Some(at);
+        }
+        pos = at + key.len();
+    }
+    None
+}
+
+fn value_as_f64(v: &toml::Value) -> Option<f64> {
+    match v {
+        toml::Value::Float(f) => Some(*f),
+        toml::Value::Integer(i) => Some(*i as f64),
+        toml::Value::Boolean(b) => Some(if *b { 1.0 } else { 0.0 }),
+        _ => None,
+    }
+}
+
+fn set_one(
+    loc: &Locator,
+    p: &mut Params,
+    table: &str,
+    path: &str,
+    offset: usize,
+    value: &Spanned<toml::Value>,
+) -> Result<(), ScenarioError> {
+    let Some(s) = spec(path) else {
+        let hint = nearest_path(path)
+            .map(|s| format!("; did you mean `{s}`?"))
+            .unwrap_or_default();
+        return Err(loc.at(
+            offset,
+            format!("unknown parameter `{path}` in [{table}]{hint}"),
+        ));
+    };
+    let v = value_as_f64(value.get_ref())
+        .ok_or_else(|| loc.at(offset, format!("`{path}` must be a {}", kind_word(s.kind))))?;
+    if s.kind == ParamKind::Switch && !matches!(value.get_ref(), toml::Value::Boolean(_)) {
+        return Err(loc.at(offset, format!("`{path}` must be true or false")));
+    }
+    check_value(s, v).map_err(|e| loc.at(offset, format!("[{table}] {e}")))?;
+    s.set(p, v);
+    Ok(())
+}
+
+fn kind_word(k: ParamKind) -> &'static str {
+    match k {
+        ParamKind::Real => "number",
+        ParamKind::Integer => "whole number",
+        ParamKind::Switch => "boolean",
+    }
+}
+
+fn collect_factors(
+    loc: &Locator,
+    text: &str,
+    section: &Spanned<String>,
+    t: &toml::Table,
+    out: &mut Vec<Factor>,
+) -> Result<(), ScenarioError> {
+    let sec = section.get_ref();
+    if !sections().contains(&sec.as_str()) {
+        return Err(unknown_key(loc, section, "sweep", &sweep_candidates()));
+    }
+    for (k, v) in t {
+        let path = format!("{sec}.{k}");
+        let offset = find_key(text, section.span().start, k).unwrap_or(section.span().start);
+        let Some(s) = spec(&path) else {
+            let hint = nearest_path(&path)
+                .map(|s| format!("; did you mean `{s}`?"))
+                .unwrap_or_default();
+            return Err(loc.at(
+                offset,
+                format!("unknown parameter `{path}` in [sweep]{hint}"),
+            ));
+        };
+        let toml::Value::Table(ft) = v else {
+            return Err(loc.at(
+                offset,
+                format!("[sweep] `{path}` must be {{ values = [...] }} or {{ range = {{ from, to, steps }} }}"),
+            ));
+        };
+        let bad = |m: String| loc.at(offset, format!("[sweep] `{path}`: {m}"));
+        for key in ft.keys() {
+            if key != "values" && key != "range" {
+                let hint = nearest(key, ["values", "range"].into_iter())
+                    .map(|s| format!("; did you mean `{s}`?"))
+                    .unwrap_or_default();
+                return Err(bad(format!("unknown key `{key}`{hint}")));
+            }
+        }
+        let factor = match (ft.get("values"), ft.get("range")) {
+            (Some(toml::Value::Array(a)), None) => {
+                let mut values = Vec::new();
+                for x in a {
+                    let v = value_as_f64(x).ok_or_else(|| bad("values must be numbers".into()))?;
+                    values.push(v);
+                }
+                if values.is_empty() {
+                    return Err(bad("values is empty".into()));
+                }
+                Factor {
+                    path: path.clone(),
+                    values,
+                    range: None,
+                }
+            }
+            (None, Some(toml::Value::Table(r))) => {
+                for key in r.keys() {
+                    if !["from", "to", "steps"].contains(&key.as_str()) {
+                        let hint = nearest(key, ["from", "to", "steps"].into_iter())
+                            .map(|s| format!("; did you mean `{s}`?"))
+                            .unwrap_or_default();
+                        return Err(bad(format!("unknown range key `{key}`{hint}")));
+                    }
+                }
+                let from = r.get("from").and_then(value_as_f64);
+                let to = r.get("to").and_then(value_as_f64);
+                let (Some(from), Some(to)) = (from, to) else {
+                    return Err(bad("range needs numeric `from` and `to`".into()));
+                };
+                let steps = match r.get("steps") {
+                    Some(toml::Value::Integer(n)) if *n >= 2 => *n as usize,
+                    Some(toml::Value::Integer(1)) => 1,
+                    None => 2,
+                    _ => return Err(bad("range steps must be a whole number >= 1".into())),
+                };
+                let values = if steps == 1 {
+                    vec![from]
+                } else {
+                    (0..steps)
+                        .map(|i| from + (to - from) * i as f64 / (steps - 1) as f64)
+                        .collect()
+                };
+                Factor {
+                    path: path.clone(),
+                    values,
+                    range: Some((from, to)),
+                }
+            }
+            _ => {
+                return Err(bad(
+                    "give either values = [...] or range = { from, to, steps }".into(),
+                ));
+            }
+        };
+        for &v in &factor.values {
+            check_value(s, v).map_err(|e| bad(e.to_string()))?;
+        }
+        if let Some((a, b)) = factor.range {
+            check_value(s, a).map_err(|e| bad(e.to_string()))?;
+            check_value(s, b).map_err(|e| bad(e.to_string()))?;
+        }
+        out.push(factor);
+    }
+    Ok(())
+}
+
+fn expand(s: &Scenario, samples: Option<u64>) -> Result<Vec<DesignPoint>, String> {
+    let make = |values: Vec<f64>| -> Result<DesignPoint, String> {
+        let mut p = s.base.clone();
+        for (f, &v) in s.factors.iter().zip(&values) {
+            let sp = spec(&f.path).expect("factor paths were validated");
+            let v = match sp.kind {
+                ParamKind::Real => v,
+                _ => v.round(),
+            };
+            sp.set(&mut p, v);
+        }
+        p.validate().map_err(|e| {
+            format!(
+                "design point {:?} is invalid: {e}",
+                s.factors
+                    .iter()
+                    .zip(&values)
+                    .map(|(f, v)| format!("{}={v}", f.path))
+                    .collect::<Vec<_>>()
+            )
+        })?;
+        Ok(DesignPoint { values, params: p })
+    };
+    let base_values: Vec<f64> = s
+        .factors
+        .iter()
+        .map(|f| s.base.get(&f.path).expect("validated path"))
+        .collect();
+    let mut out = Vec::new();
+    match s.design {
+        Design::Grid => {
+            let mut idx = vec![0usize; s.factors.len()];
+            loop {
+                out.push(make(
+                    s.factors
+                        .iter()
+                        .zip(&idx)
+                        .map(|(f, &i)| f.values[i])
+                        .collect(),
+                )?);
+                // Odometer with the last factor fastest.
+                let mut k = s.factors.len();
+                loop {
+                    if k == 0 {
+                        return Ok(out);
+                    }
+                    k -= 1;
+                    idx[k] += 1;
+                    if idx[k] < s.factors[k].values.len() {
+                        break;
+                    }
+                    idx[k] = 0;
+                }
+            }
+        }
+        Design::OneAtATime => {
+            out.push(make(base_values.clone())?);
+            for (i, f) in s.factors.iter().enumerate() {
+                for &v in &f.values {
+                    if v == base_values[i] {
+                        continue;
+                    }
+                    let mut vals = base_values.clone();
+                    vals[i] = v;
+                    out.push(make(vals)?);
+                }
+            }
+            Ok(out)
+        }
+        Design::Lhs => {
+            let n = samples.unwrap_or(1) as usize;
+            if n > 1_000_000 {
+                return Err("[sweep] samples must be at most 1000000".into());
+            }
+            let mut rng = Xoshiro256PlusPlus::seed_from_u64(mix_seed(s.seed, 0x4c48_53, 0));
+            let mut columns = Vec::new();
+            for f in &s.factors {
+                let mut strata: Vec<usize> = (0..n).collect();
+                strata.shuffle(&mut rng);
+                let (lo, hi) = f.range.unwrap_or_else(|| {
+                    let lo = f.values.iter().copied().fold(f64::INFINITY, f64::min);
+                    let hi = f.values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+                    (lo, hi)
+                });
+                let col: Vec<f64> = strata
+                    .iter()
+                    .map(|&k| {
+                        let u: f64 = rng.random();
+                        lo + (hi - lo) * (k as f64 + u) / n as f64
+                    })
+                    .collect();
+                columns.push(col);
+            }
+            for i in 0..n {
+                out.push(make(columns.iter().map(|c| c[i]).collect())?);
+            }
+            Ok(out)
+        }
+    }
+}
+
+fn toml_error(loc: &Locator, e: &toml::de::Error) -> ScenarioError {
+    let msg = e.message().to_string();
+    let offset = e.span().map_or(0, |s| s.start);
+    // serde reports unknown fields as "unknown field `x`, expected one of `a`, `b`".
+    if let Some(rest) = msg.strip_prefix("unknown field `") {
+        if let Some((field, _)) = rest.split_once('`') {
+            let all: Vec<&str> = TOP_KEYS
+                .iter()
+                .chain(SCENARIO_KEYS.iter())
+                .chain(OUTPUT_KEYS.iter())
+                .copied()
+                .collect();
+            let expected: Vec<&str> = msg
+                .split("expected ")
+                .nth(1)
+                .map(|s| {
+                    s.split('`')
+                        .enumerate()
+                        .filter(|(i, _)| i % 2 == 1)
+                        .map(|(_, x)| x)
+                        .collect()
+                })
+                .unwrap_or_default();
+            let pool = if expected.is_empty() { all } else { expected };
+            let hint = nearest(field, pool.iter().copied())
+                .map(|s| format!("; did you mean `{s}`?"))
+                .unwrap_or_else(|| format!("; valid keys: {}", pool.join(", ")));
+            return loc.at(offset, format!("unknown key `{field}`{hint}"));
+        }
+    }
+    loc.at(offset, msg.trim_end().to_string())
+}
+
+/// A stable 64-bit FNV-1a hash, written as 16 hex digits.
+pub fn fnv1a_hex(bytes: &[u8]) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in bytes {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    format!("{h:016x}")
+}
+
+impl Scenario {
+    /// Hash of the resolved scenario (parameters, design, seed-independent of the output
+    /// switches), used to refuse merging or resuming different scenarios.
+    pub fn hash(&self) -> String {
+        #[derive(Serialize)]
+        struct Key<'a> {
+            name: &'a str,
+            replications: u64,
+            base: &'a Params,
+            design: Design,
+            factors: &'a [Factor],
+            points: Vec<&'a Params>,
+            runs: bool,
+            timeseries: bool,
+        }
+        let key = Key {
+            name: &self.name,
+            replications: self.replications,
+            base: &self.base,
+            design: self.design,
+            factors: &self.factors,
+            points: self.points.iter().map(|p| &p.params).collect(),
+            runs: self.output.runs,
+            timeseries: self.output.timeseries,
+        };
+        let json = serde_json::to_vec(&key).unwrap_or_default();
+        fnv1a_hex(&json)
+    }
+
+    /// Total number of runs.
+    pub fn total_runs(&self) -> u64 {
+        self.points.len() as u64 * self.replications
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(text: &str) -> String {
+        parse(text, "t.toml", Overrides::default())
+            .unwrap_err()
+            .to_string()
+    }
+
+    #[test]
+    fn baseline_parses() {
+        let (s, _) = parse(BASELINE_TOML, "baseline.toml", Overrides::default()).unwrap();
+        assert_eq!(s.name, "baseline");
+        assert_eq!(s.points.len(), 1);
+    }
+
+    #[test]
+    fn unknown_param_names_line_column_and_suggestion() {
+        let e = err("[scenario]\nname = \"x\"\n[params.supplier]\ncapabilty = 0.3\n");
+        assert!(e.starts_with("t.toml:4:1:"), "{e}");
+        assert!(e.contains("did you mean `supplier.capability`"), "{e}");
+    }
+
+    #[test]
+    fn unknown_header_key_suggests() {
+        let e = err("[scenario]\nname = \"x\"\nreplicatons = 3\n");
+        assert!(e.contains("t.toml:3:1"), "{e}");
+        assert!(e.contains("did you mean `replications`"), "{e}");
+    }
+
+    #[test]
+    fn out_of_range_names_range() {
+        let e = err("[scenario]\nname = \"x\"\n[params.buyer]\nengagement = 1.5\n");
+        assert!(e.contains("t.toml:4:1"), "{e}");
+        assert!(e.contains("allowed 0 ..= 1"), "{e}");
+    }
+
+    #[test]
+    fn syntax_error_shows_line() {
+        let e = err("[scenario]\nname = \"x\"\n[params.buyer\n");
+        assert!(e.starts_with("t.toml:3:"), "{e}");
+    }
+
+    #[test]
+    fn grid_and_oat_and_lhs_expand() {
+        let grid = "[scenario]\nname = \"g\"\n[sweep]\ndesign = \"grid\"\n[sweep.buyer]\nengagement = { values = [0.2, 0.8] }\n[sweep.supplier]\nexperience = { range = { from = 0.0, to = 1.0, steps = 3 } }\n";
+        let (s, _) = parse(grid, "g", Overrides::default()).unwrap();
+        assert_eq!(s.points.len(), 6);
+        assert_eq!(s.factors[0].path, "buyer.engagement");
+        assert_eq!(s.points[1].values, vec![0.2, 0.5]);
+        let oat = grid.replace("\"grid\"", "\"one-at-a-time\"");
+        let (s, _) = parse(&oat, "o", Overrides::default()).unwrap();
+        // Base (0.4, 0.3) + 2 engagement levels + 3 experience levels.
+        assert_eq!(s.points.len(), 6);
+        let lhs = grid.replace("\"grid\"", "\"lhs\"\nsamples = 10");
+        let (s, _) = parse(&lhs, "l", Overrides::default()).unwrap();
+        assert_eq!(s.points.len(), 10);
+        // Each stratum of engagement in [0.2, 0.8] is hit exactly once.
+        let mut strata: Vec<usize> = s
+            .points
+            .iter()
+            .map(|p| ((p.values[0] - 0.2) / 0.6 * 10.0) as usize)
+            .collect();
+        strata.sort();
+        assert_eq!(strata, (0..10).collect::<Vec<_>>());
+        let (s2, _) = parse(&lhs, "l", Overrides::default()).unwrap();
+        assert_eq!(s.points, s2.points, "LHS is seeded");
+    }
+
+    #[test]
+    fn invalid_design_point_is_rejected() {
+        let t = "[scenario]\nname = \"x\"\n[sweep.power]\nlevel_low = { values = [0.1, 0.5] }\n";
+        let e = err(t);
+        assert!(e.contains("power.level_low"), "{e}");
+    }
+}
