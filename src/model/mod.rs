@@ -907,7 +907,9 @@ impl<'p> Dyad<'p> {
             self.k_port += p.supplier.portability * dk;
             self.k_spec += (1.0 - p.supplier.portability) * dk;
         }
-        self.capability += (0.3 * (d_cog + d_beh) + dk) * (1.0 - self.capability);
+        self.capability = clamp01(
+            self.capability + (0.3 * (d_cog + d_beh) + dk).min(1.0) * (1.0 - self.capability),
+        );
 
         // 8. The buyer's perception follows demonstrated capability.
         if m.perception {
