@@ -1,0 +1,274 @@
+//! Integration tests that run the real `dyadsim` binary on real scenario files.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use tempfile::TempDir;
+
+const SWEEP: &str = r#"
+[scenario]
+name = "t"
+seed = 99
+replications = 600
+months = 48
+
+[sweep]
+design = "grid"
+
+[sweep.buyer]
+engagement = { values = [0.2, 0.5, 0.8] }
+"#;
+
+const OUTPUTS: [&str; 4] = ["runs.csv", "timeseries.csv", "summary.csv", "points.csv"];
+
+fn dyadsim() -> Command {
+    Command::cargo_bin("dyadsim").unwrap()
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+fn run(scn: &Path, out: &Path, extra: &[&str]) {
+    dyadsim()
+        .arg("run")
+        .arg(scn)
+        .arg("--out")
+        .arg(out)
+        .arg("--quiet")
+        .args(extra)
+        .assert()
+        .success();
+}
+
+fn assert_same_outputs(a: &Path, b: &Path) {
+    for f in OUTPUTS {
+        let x = std::fs::read(a.join(f)).unwrap_or_else(|e| panic!("{}: {e}", a.join(f).display()));
+        let y = std::fs::read(b.join(f)).unwrap_or_else(|e| panic!("{}: {e}", b.join(f).display()));
+        assert!(
+            x == y,
+            "{f} differs between {} and {}",
+            a.display(),
+            b.display()
+        );
+    }
+}
+
+#[test]
+fn baseline_without_arguments_writes_outputs() {
+    let tmp = TempDir::new().unwrap();
+    dyadsim().current_dir(tmp.path()).assert().success();
+    let dir = tmp.path().join("output/baseline");
+    for f in ["runs.csv", "timeseries.csv", "summary.csv", "manifest.json"] {
+        assert!(dir.join(f).is_file(), "{f} missing");
+    }
+    let m: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(m["scenario_name"], "baseline");
+    assert_eq!(m["runs"], 2000);
+    assert!(m["scenario_hash"].as_str().unwrap().len() == 16);
+    let summary = std::fs::read_to_string(dir.join("summary.csv")).unwrap();
+    assert!(summary.starts_with("point,outcome,mean,sd,ci_lo,ci_hi,n\n"));
+    let ts = std::fs::read_to_string(dir.join("timeseries.csv")).unwrap();
+    assert!(ts.starts_with("point,month,metric,mean,sd,ci_lo,ci_hi,n\n"));
+}
+
+#[test]
+fn thread_count_does_not_change_a_byte() {
+    let tmp = TempDir::new().unwrap();
+    let scn = write(tmp.path(), "t.toml", SWEEP);
+    run(&scn, &tmp.path().join("one"), &["--threads", "1"]);
+    run(&scn, &tmp.path().join("two"), &["--threads", "2"]);
+    assert_same_outputs(&tmp.path().join("one/t"), &tmp.path().join("two/t"));
+}
+
+#[test]
+fn merged_shards_equal_the_unsharded_run() {
+    let tmp = TempDir::new().unwrap();
+    let scn = write(tmp.path(), "t.toml", SWEEP);
+    run(&scn, &tmp.path().join("all"), &[]);
+    run(&scn, &tmp.path().join("s1"), &["--shard", "1/2"]);
+    run(
+        &scn,
+        &tmp.path().join("s2"),
+        &["--shard", "2/2", "--threads", "1"],
+    );
+    dyadsim()
+        .arg("merge")
+        .arg(tmp.path().join("s2/t"))
+        .arg(tmp.path().join("s1/t"))
+        .arg("--out")
+        .arg(tmp.path().join("merged"))
+        .assert()
+        .success();
+    assert_same_outputs(&tmp.path().join("all/t"), &tmp.path().join("merged"));
+    assert!(tmp.path().join("merged/manifest.json").is_file());
+}
+
+#[test]
+fn merge_refuses_shards_of_different_seeds() {
+    let tmp = TempDir::new().unwrap();
+    let scn = write(tmp.path(), "t.toml", SWEEP);
+    run(&scn, &tmp.path().join("s1"), &["--shard", "1/2"]);
+    run(
+        &scn,
+        &tmp.path().join("s2"),
+        &["--shard", "2/2", "--seed", "5"],
+    );
+    let out = dyadsim()
+        .arg("merge")
+        .arg(tmp.path().join("s1/t"))
+        .arg(tmp.path().join("s2/t"))
+        .arg("--out")
+        .arg(tmp.path().join("merged"))
+        .assert()
+        .failure();
+    let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(err.contains("different"), "{err}");
+    assert!(!tmp.path().join("merged/manifest.json").exists());
+}
+
+#[test]
+fn killed_run_resumes_to_identical_output() {
+    let tmp = TempDir::new().unwrap();
+    let scn = write(tmp.path(), "t.toml", SWEEP);
+    run(&scn, &tmp.path().join("full"), &["--threads", "1"]);
+    let crashed = tmp.path().join("crash");
+    // Crash after the third chunk (a hard abort, as a kill would leave it).
+    dyadsim()
+        .env("DYADSIM_ABORT_AFTER_CHUNKS", "3")
+        .args(["run", "--quiet", "--threads", "1", "--out"])
+        .arg(&crashed)
+        .arg(&scn)
+        .assert()
+        .failure();
+    let dir = crashed.join("t");
+    assert!(dir.join("checkpoint.json").is_file());
+    assert!(
+        !dir.join("manifest.json").exists(),
+        "a crashed run must not look complete"
+    );
+    assert!(!dir.join("runs.csv").exists());
+    assert!(!dir.join("summary.csv").exists());
+    dyadsim()
+        .args(["run", "--quiet", "--resume", "--threads", "2", "--out"])
+        .arg(&crashed)
+        .arg(&scn)
+        .assert()
+        .success();
+    assert_same_outputs(&tmp.path().join("full/t"), &dir);
+    assert!(!dir.join("checkpoint.json").exists());
+    let m: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(m["resumed"], true);
+}
+
+fn bad(text: Option<&str>, expect: &[&str]) {
+    let tmp = TempDir::new().unwrap();
+    let path = match text {
+        Some(t) => write(tmp.path(), "bad.toml", t),
+        None => tmp.path().join("missing.toml"),
+    };
+    let out = dyadsim()
+        .arg("run")
+        .arg(&path)
+        .arg("--out")
+        .arg(tmp.path().join("out"))
+        .assert()
+        .failure();
+    let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(!err.contains("panicked"), "{err}");
+    for e in expect {
+        assert!(err.contains(e), "expected {e:?} in: {err}");
+    }
+    assert_eq!(out.get_output().status.code(), Some(1));
+    assert!(
+        !tmp.path().join("out").exists(),
+        "no output may be written for bad input"
+    );
+}
+
+#[test]
+fn unknown_key_names_file_line_column_and_suggests() {
+    bad(
+        Some("[scenario]\nname = \"x\"\n\n[params.buyer]\nengagment = 0.5\n"),
+        &[
+            "bad.toml:5:1",
+            "engagment",
+            "did you mean `buyer.engagement`",
+        ],
+    );
+    bad(
+        Some("[scenario]\nname = \"x\"\nsed = 3\n"),
+        &["bad.toml:3:1", "did you mean `seed`"],
+    );
+    bad(
+        Some("[scenario]\nname = \"x\"\n[sweep.buyer]\nchampoin = { values = [0.1] }\n"),
+        &["bad.toml:4:1", "did you mean `buyer.champion`"],
+    );
+}
+
+#[test]
+fn out_of_range_value_names_the_range() {
+    bad(
+        Some("[scenario]\nname = \"x\"\n[params.dynamics]\nexit_hazard = 1.5\n"),
+        &["bad.toml:4:1", "dynamics.exit_hazard", "allowed 0 ..= 1"],
+    );
+    bad(
+        Some("[scenario]\nname = \"x\"\n[params.power]\nlevel_low = 0.6\n"),
+        &["power.level_low", "power.level_high"],
+    );
+}
+
+#[test]
+fn missing_file_names_the_path() {
+    bad(None, &["missing.toml", "cannot read"]);
+}
+
+#[test]
+fn syntax_error_shows_the_line() {
+    bad(
+        Some("[scenario]\nname = \"x\"\nreplications = = 3\n"),
+        &["bad.toml:3:"],
+    );
+}
+
+#[test]
+fn check_prints_the_design_without_running() {
+    let tmp = TempDir::new().unwrap();
+    let scn = write(tmp.path(), "t.toml", SWEEP);
+    let out = dyadsim().arg("check").arg(&scn).assert().success();
+    let s = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    assert!(
+        s.contains("3 design point(s) x 600 replications = 1800 runs"),
+        "{s}"
+    );
+    assert!(!tmp.path().join("output").exists());
+}
+
+#[test]
+fn params_lists_every_parameter() {
+    let out = dyadsim().arg("params").assert().success();
+    let s = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    for spec in dyadsim::model::PARAM_SPECS {
+        assert!(s.contains(spec.path), "{} missing", spec.path);
+    }
+}
+
+#[test]
+fn trace_tells_one_run_and_gives_csv() {
+    let out = dyadsim().args(["trace", "--seed", "3"]).assert().success();
+    let s = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    assert!(s.contains("preparation starts"), "{s}");
+    assert!(s.contains("End: "), "{s}");
+    let out = dyadsim()
+        .args(["trace", "--seed", "3", "--csv"])
+        .assert()
+        .success();
+    let s = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    assert!(s.starts_with("month,phase,asymmetry,level,"), "{s}");
+    assert!(s.lines().count() > 2);
+    dyadsim().args(["trace", "--point", "7"]).assert().failure();
+}
