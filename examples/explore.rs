@@ -64,7 +64,7 @@ fn main() {
         println!("{name:>28} {:>10.3}", sums[i] / cnt[i].max(1) as f64);
     }
     let mut v: Vec<_> = paths.into_iter().collect();
-    v.sort_by(|a, b| b.1.cmp(&a.1));
+    v.sort_by_key(|x| std::cmp::Reverse(x.1));
     for (k, c) in v.iter().take(12) {
         println!("{c:>6} {k}");
     }

@@ -17,6 +17,7 @@
 //! The model and where each rule comes from are described in `docs/MODEL.md`.
 #![deny(missing_docs)]
 
+pub mod analysis;
 pub mod experiment;
 pub mod model;
 pub mod output;

@@ -651,7 +651,7 @@ fn expand(s: &Scenario, samples: Option<u64>) -> Result<Vec<DesignPoint>, String
             if n > 1_000_000 {
                 return Err("[sweep] samples must be at most 1000000".into());
             }
-            let mut rng = Xoshiro256PlusPlus::seed_from_u64(mix_seed(s.seed, 0x4c48_53, 0));
+            let mut rng = Xoshiro256PlusPlus::seed_from_u64(mix_seed(s.seed, 0x004c_4853, 0));
             let mut columns = Vec::new();
             for f in &s.factors {
                 let mut strata: Vec<usize> = (0..n).collect();
@@ -682,8 +682,10 @@ fn toml_error(loc: &Locator, e: &toml::de::Error) -> ScenarioError {
     let msg = e.message().to_string();
     let offset = e.span().map_or(0, |s| s.start);
     // serde reports unknown fields as "unknown field `x`, expected one of `a`, `b`".
-    if let Some(rest) = msg.strip_prefix("unknown field `") {
-        if let Some((field, _)) = rest.split_once('`') {
+    if let Some(rest) = msg.strip_prefix("unknown field `")
+        && let Some((field, _)) = rest.split_once('`')
+    {
+        {
             let all: Vec<&str> = TOP_KEYS
                 .iter()
                 .chain(SCENARIO_KEYS.iter())

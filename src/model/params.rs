@@ -348,8 +348,8 @@ specs! {
     "relationship.knowledge_value" => relationship.knowledge_value: Real = 30.0, [0.0, 1.0e9], "kEUR/month", "Value-in-use per month of one unit of joint knowledge.";
     "relationship.prep_cost" => relationship.prep_cost: Real = 12.0, [0.0, 1.0e9], "kEUR/month", "Total preparation cost per month, split by buyer engagement.";
     "relationship.csi_max" => relationship.csi_max: Real = 8.0, [0.0, 1.0e9], "kEUR/month", "Largest monthly customer-specific investment of the supplier.";
-    "relationship.buyer_outside_value" => relationship.buyer_outside_value: Real = 10.0, [0.0, 1.0e9], "kEUR/month", "Buyer's monthly value from its best alternative supplier at full availability.";
-    "relationship.supplier_outside_value" => relationship.supplier_outside_value: Real = 10.0, [0.0, 1.0e9], "kEUR/month", "Supplier's monthly value from redeploying its capacity at full outside options.";
+    "relationship.buyer_outside_value" => relationship.buyer_outside_value: Real = 14.0, [0.0, 1.0e9], "kEUR/month", "Buyer's monthly value from its best alternative supplier at full availability.";
+    "relationship.supplier_outside_value" => relationship.supplier_outside_value: Real = 12.0, [0.0, 1.0e9], "kEUR/month", "Supplier's monthly value from redeploying its capacity at full outside options.";
     "dynamics.prep_rate" => dynamics.prep_rate: Real = 0.12, [0.0, 1.0], "1/month", "Base preparation progress per month.";
     "dynamics.exec_rate" => dynamics.exec_rate: Real = 0.06, [0.0, 1.0], "1/month", "Base execution progress per month.";
     "dynamics.learning_rate" => dynamics.learning_rate: Real = 0.08, [0.0, 1.0], "1/month", "Rate of cognitive and behavioural learning.";
@@ -358,13 +358,13 @@ specs! {
     "dynamics.perception_rate" => dynamics.perception_rate: Real = 0.15, [0.0, 1.0], "1/month", "Rate at which the buyer's perception of supplier capability follows demonstrated capability.";
     "dynamics.bargaining_rate" => dynamics.bargaining_rate: Real = 0.15, [0.0, 1.0], "1/month", "Rate at which the value split moves to its bargained target.";
     "dynamics.institutionalization_rate" => dynamics.institutionalization_rate: Real = 0.08, [0.0, 1.0], "1/month", "Rate of institutionalisation in integration.";
-    "dynamics.noise_sd" => dynamics.noise_sd: Real = 0.15, [0.0, 2.0], "relative", "Standard deviation of monthly performance noise.";
+    "dynamics.noise_sd" => dynamics.noise_sd: Real = 0.3, [0.0, 2.0], "relative", "Standard deviation of monthly performance noise.";
     "dynamics.crisis_threshold" => dynamics.crisis_threshold: Real = 0.7, [0.0, 1.0], "0..1", "Smoothed performance below which a performance crisis is declared.";
     "dynamics.escalation" => dynamics.escalation: Real = 1.5, [0.0, 10.0], "multiple", "Extra investment intensity in a crisis when the supplier trusts the buyer.";
     "dynamics.invest_trust_threshold" => dynamics.invest_trust_threshold: Real = 0.45, [0.0, 1.0], "0..1", "Supplier trust needed before it invests specifically.";
     "dynamics.exit_hazard" => dynamics.exit_hazard: Real = 0.15, [0.0, 1.0], "probability/month", "Monthly probability of acting on a preferred exit.";
     "dynamics.sunk_weight" => dynamics.sunk_weight: Real = 1.0, [0.0, 10.0], "1", "Weight of unrecovered sunk costs in the decision to stay (lock-in).";
-    "dynamics.lockin_half" => dynamics.lockin_half: Real = 100.0, [1.0e-6, 1.0e9], "kEUR", "Sunk stock at which lock-in reaches half its strength.";
+    "dynamics.lockin_half" => dynamics.lockin_half: Real = 150.0, [1.0e-6, 1.0e9], "kEUR", "Sunk stock at which lock-in reaches half its strength.";
     "dynamics.csi_half" => dynamics.csi_half: Real = 40.0, [1.0e-6, 1.0e9], "kEUR", "Cumulative specific investment that supports half the knowledge rate.";
     "dynamics.reset_fraction" => dynamics.reset_fraction: Real = 0.3, [0.0, 1.0], "share", "Fall of the buyer's perceived capability when new expert tasks start execution.";
     "dynamics.skip_threshold" => dynamics.skip_threshold: Real = 0.75, [0.0, 1.0], "0..1", "Perceived capability at the end of preparation that lets the dyad skip execution.";
@@ -373,7 +373,7 @@ specs! {
     "events.external_size" => events.external_size: Real = 0.25, [0.0, 1.0], "0..1", "Size of an external event's effect.";
     "events.novel_rate" => events.novel_rate: Real = 0.08, [0.0, 1.0], "projects/month", "Base rate of supplier-initiated novel projects in integration.";
     "events.novel_scope" => events.novel_scope: Real = 0.25, [0.0, 5.0], "1", "Scope a novel project adds to the collaboration.";
-    "events.shock_rate" => events.shock_rate: Real = 0.02, [0.0, 1.0], "shocks/month", "Rate of exogenous performance shocks.";
+    "events.shock_rate" => events.shock_rate: Real = 0.04, [0.0, 1.0], "shocks/month", "Rate of exogenous performance shocks.";
     "events.shock_size" => events.shock_size: Real = 0.5, [0.0, 1.0], "share", "Relative fall of performance in a shock month.";
     "power.level_low" => power.level_low: Real = 0.15, [-1.0, 1.0], "asymmetry", "Asymmetry below which the level is coded low (L).";
     "power.level_high" => power.level_high: Real = 0.35, [-1.0, 1.0], "asymmetry", "Asymmetry at or above which the level is coded high (H).";
