@@ -19,6 +19,7 @@
 
 pub mod analysis;
 pub mod experiment;
+pub mod hypothesis;
 pub mod model;
 pub mod output;
 pub mod scenario;

@@ -378,10 +378,13 @@ pub struct RunOutcome {
     pub engagement: f64,
     /// Final supplier share of the rival value.
     pub supplier_share: f64,
+    /// Mean absolute monthly change of the supplier's share while in integration (NaN if
+    /// integration was never reached): how flexible the split is there.
+    pub share_change_integration: f64,
 }
 
 /// Names of the numeric outcomes of [`RunOutcome::metrics`], in order.
-pub const OUTCOME_METRICS: [&str; 37] = [
+pub const OUTCOME_METRICS: [&str; 38] = [
     "dissolved",
     "supplier_exit",
     "buyer_exit",
@@ -419,6 +422,7 @@ pub const OUTCOME_METRICS: [&str; 37] = [
     "asymmetry_execution_exit",
     "asymmetry_integration_entry",
     "asymmetry_integration_exit",
+    "share_change_integration",
 ];
 
 fn flag(b: bool) -> f64 {
@@ -427,7 +431,7 @@ fn flag(b: bool) -> f64 {
 
 impl RunOutcome {
     /// Numeric outcomes named by [`OUTCOME_METRICS`] (flags as 0/1; NaN = undefined).
-    pub fn metrics(&self) -> [f64; 37] {
+    pub fn metrics(&self) -> [f64; 38] {
         let visited = |ph: Phase| self.path.phases().contains(&ph);
         [
             flag(self.final_phase == Phase::Dissolved),
@@ -467,6 +471,7 @@ impl RunOutcome {
             self.boundaries.exit[1],
             self.boundaries.entry[2],
             self.boundaries.exit[2],
+            self.share_change_integration,
         ]
     }
 }
@@ -551,6 +556,7 @@ pub struct Dyad<'p> {
     novel: u32,
     external: u32,
     power_sum: f64,
+    share_moves_integration: f64,
     record: MonthRecord,
 }
 
@@ -626,6 +632,7 @@ impl<'p> Dyad<'p> {
             novel: 0,
             external: 0,
             power_sum: 0.0,
+            share_moves_integration: 0.0,
             record: MonthRecord {
                 month: 0,
                 phase: Phase::Preparation,
@@ -953,7 +960,11 @@ impl<'p> Dyad<'p> {
             } else {
                 dy.bargaining_rate * flex
             };
-            self.share += rate * (target - self.share);
+            let moved = rate * (target - self.share);
+            self.share += moved;
+            if phase == Phase::Integration {
+                self.share_moves_integration += moved.abs();
+            }
         }
 
         // 11. Trust follows experience; power use damages it; the champion vouches in a crisis.
@@ -1146,6 +1157,11 @@ impl<'p> Dyad<'p> {
             external_events: self.external,
             engagement: self.engagement,
             supplier_share: self.share,
+            share_change_integration: if self.months_in[2] > 0 {
+                self.share_moves_integration / f64::from(self.months_in[2])
+            } else {
+                f64::NAN
+            },
         }
     }
 }
