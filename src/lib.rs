@@ -18,9 +18,11 @@
 #![deny(missing_docs)]
 
 pub mod analysis;
+pub mod battery;
 pub mod experiment;
 pub mod hypothesis;
 pub mod model;
 pub mod output;
+pub mod propositions;
 pub mod scenario;
 pub mod stats;

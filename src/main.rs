@@ -11,6 +11,7 @@ use dyadsim::experiment::{self, RunOptions};
 use dyadsim::model::params::{PARAM_SPECS, ParamKind};
 use dyadsim::output::trace;
 use dyadsim::scenario::{self, Overrides, Scenario};
+use dyadsim::{hypothesis, propositions};
 
 /// Simulate power-asymmetric buyer–supplier relationships.
 #[derive(Parser)]
@@ -69,6 +70,25 @@ enum Command {
     },
     /// List every model parameter with its default, range, unit and meaning.
     Params,
+    /// Test the propositions: run the shipped battery and print verdicts.
+    Propositions {
+        /// Replications per hypothesis level (replaces each file's).
+        #[arg(long)]
+        reps: Option<u64>,
+        /// Master seed (replaces each file's).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Output directory.
+        #[arg(long, default_value = "output/propositions")]
+        out: PathBuf,
+        /// Switch one mechanism off (see `dyadsim params`, mechanisms.*), or `all` for the
+        /// verdict x ablated-mechanism table.
+        #[arg(long)]
+        ablate: Option<String>,
+        /// No table on the terminal.
+        #[arg(long)]
+        quiet: bool,
+    },
     /// Merge shard outputs into one output equal to an unsharded run.
     Merge {
         /// Shard output directories.
@@ -132,7 +152,7 @@ fn dispatch(cmd: Command) -> Result<()> {
             resume,
             quiet,
         } => {
-            let (s, _extras) = load(
+            let (s, extras) = load(
                 scenario.as_deref(),
                 Overrides {
                     seed,
@@ -174,6 +194,27 @@ fn dispatch(cmd: Command) -> Result<()> {
             })
             .with_context(|| format!("running scenario `{}`", s.name))?;
             bar.finish_and_clear();
+            if !extras.hypotheses.is_empty() {
+                let hyps = hypothesis::parse_all(&s.file, &extras.hypotheses)?;
+                let set = propositions::HypothesisSet {
+                    file: s.file.clone(),
+                    scenario: s.clone(),
+                    hypotheses: hyps,
+                };
+                let results = propositions::run_sets(std::slice::from_ref(&set), None)?;
+                propositions::write_results(
+                    &dir,
+                    &results,
+                    &format!("Hypotheses of `{}`", s.name),
+                    &format!(
+                        "{} replications per level, master seed {}, common random numbers across levels.",
+                        s.replications, s.seed
+                    ),
+                )?;
+                if !quiet {
+                    print!("{}", propositions::table(&results));
+                }
+            }
             if !quiet {
                 eprintln!(
                     "{} runs of `{}` in {:.2} s{} -> {}",
@@ -265,6 +306,72 @@ fn dispatch(cmd: Command) -> Result<()> {
                     s.path, default, range, s.unit, s.doc
                 );
             }
+            Ok(())
+        }
+        Command::Propositions {
+            reps,
+            seed,
+            out,
+            ablate,
+            quiet,
+        } => {
+            let ov = Overrides {
+                seed,
+                replications: reps,
+            };
+            let sets = propositions::battery(ov)?;
+            let started = std::time::Instant::now();
+            if ablate.as_deref() == Some("all") {
+                let (mechs, rows) = propositions::ablation_matrix(&sets)?;
+                let md = propositions::ablation_markdown(&mechs, &rows);
+                std::fs::create_dir_all(&out)
+                    .with_context(|| format!("creating {}", out.display()))?;
+                let path = out.join("propositions_ablation.md");
+                let tmp = out.join("propositions_ablation.md.partial");
+                std::fs::write(&tmp, &md).with_context(|| format!("writing {}", tmp.display()))?;
+                std::fs::rename(&tmp, &path)
+                    .with_context(|| format!("writing {}", path.display()))?;
+                if !quiet {
+                    print!("{md}");
+                }
+                eprintln!(
+                    "verdict x ablated-mechanism table in {:.1} s -> {}",
+                    started.elapsed().as_secs_f64(),
+                    path.display()
+                );
+                return Ok(());
+            }
+            let results = propositions::run_sets(&sets, ablate.as_deref())?;
+            let reps_note = match reps {
+                Some(r) => format!("{r} replications per level"),
+                None => "each file's replications per level".to_string(),
+            };
+            let seed_note = match seed {
+                Some(s) => format!("master seed {s}"),
+                None => "each file's master seed".to_string(),
+            };
+            let ablate_note = match &ablate {
+                Some(m) => format!(" Mechanism `{m}` switched off."),
+                None => String::new(),
+            };
+            let files = propositions::write_results(
+                &out,
+                &results,
+                "Proposition battery",
+                &format!(
+                    "dyadsim {}: {reps_note}, {seed_note}, common random numbers across levels.{ablate_note}",
+                    env!("CARGO_PKG_VERSION")
+                ),
+            )?;
+            if !quiet {
+                print!("{}", propositions::table(&results));
+            }
+            eprintln!(
+                "{} hypotheses in {:.1} s -> {}",
+                results.len(),
+                started.elapsed().as_secs_f64(),
+                files[0].display()
+            );
             Ok(())
         }
         Command::Merge { dirs, out } => {

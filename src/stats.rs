@@ -12,7 +12,8 @@
 //! No function here panics; undefined quantities are reported as `NaN`.
 
 use serde::{Deserialize, Serialize};
-use statrs::distribution::{ContinuousCDF, StudentsT};
+use statrs::distribution::{Continuous, ContinuousCDF, StudentsT};
+use statrs::function::erf::erfc;
 
 /// One-pass accumulator of count, mean and sum of squared deviations
 /// (Welford's algorithm).
@@ -100,24 +101,85 @@ fn t_ci(mean: f64, sd: f64, n: u64, level: f64) -> (f64, f64) {
     (mean - half, mean + half)
 }
 
-/// Student-t distribution with `df` degrees of freedom, if `df` is finite and > 0.
+/// Above this many degrees of freedom statrs' incomplete-beta t CDF loses
+/// accuracy (and its inverse can hang or panic), so a first-order expansion
+/// around the normal is used instead; its error is `O(df^-2)` (< 1e-12).
+const DF_ASYMPTOTIC: f64 = 1e6;
+
+/// Standard Student-t distribution, if `df` is finite and > 0.
 fn students_t(df: f64) -> Option<StudentsT> {
-    if df.is_finite() && df > 0.0 {
-        StudentsT::new(0.0, 1.0, df).ok()
+    (df.is_finite() && df > 0.0)
+        .then(|| StudentsT::new(0.0, 1.0, df).ok())
+        .flatten()
+}
+
+/// Standard normal density.
+fn normal_pdf(x: f64) -> f64 {
+    (-0.5 * x * x).exp() / (2.0 * std::f64::consts::PI).sqrt()
+}
+
+/// `P(T >= x)` for finite `x`; when `df > DF_ASYMPTOTIC` it is
+/// `Q(x) + phi(x) (x^3 + x) / (4 df)`, which underflows to 0 or 1 beyond
+/// `|x| = 40`.
+fn sf_finite(d: &StudentsT, x: f64) -> f64 {
+    let df = d.freedom();
+    let p = if df <= DF_ASYMPTOTIC {
+        d.sf(x)
+    } else if x.abs() > 40.0 {
+        if x > 0.0 { 0.0 } else { 1.0 }
     } else {
-        None
-    }
+        0.5 * erfc(x / std::f64::consts::SQRT_2) + normal_pdf(x) * (x * x * x + x) / (4.0 * df)
+    };
+    p.clamp(0.0, 1.0)
 }
 
 /// Quantile (inverse CDF) of the standard Student-t distribution.
 ///
 /// Returns `NaN` if `p` is outside `[0, 1]` or `NaN`, or if `df` is not a
-/// finite positive number. `p = 0` and `p = 1` give `-inf` and `+inf`.
+/// finite positive number; `p = 0` and `p = 1` give `-inf` and `+inf`.
+/// Computed by safeguarded Newton iteration on the CDF (statrs' own inverse
+/// is inaccurate for large `df` and can hang for tiny `p`).
 pub fn t_quantile(p: f64, df: f64) -> f64 {
-    match students_t(df) {
-        Some(d) if (0.0..=1.0).contains(&p) => d.inverse_cdf(p),
-        _ => f64::NAN,
-    }
+    let Some(d) = students_t(df).filter(|_| (0.0..=1.0).contains(&p)) else {
+        return f64::NAN;
+    };
+    // Solve P(T >= x) = tail for x >= 0; `1 - p` is exact for p >= 0.5.
+    let tail = if p < 0.5 { p } else { 1.0 - p };
+    let x = if tail == 0.5 {
+        0.0
+    } else if tail == 0.0 {
+        f64::INFINITY
+    } else {
+        let (mut lo, mut hi) = (0.0, 1.0);
+        while sf_finite(&d, hi) > tail {
+            (lo, hi) = (hi, 2.0 * hi);
+            if hi.is_infinite() {
+                break;
+            }
+        }
+        let mut x = 0.5 * (lo + hi);
+        for _ in 0..200 {
+            let f = sf_finite(&d, x) - tail;
+            if f > 0.0 {
+                lo = x
+            } else {
+                hi = x
+            }
+            let next = x + f / d.pdf(x);
+            let next = if next > lo && next < hi {
+                next
+            } else {
+                0.5 * (lo + hi)
+            };
+            let done = (next - x).abs() <= 1e-15 * x || f == 0.0;
+            x = next;
+            if done || hi - lo <= 1e-15 * hi {
+                break;
+            }
+        }
+        x
+    };
+    if p < 0.5 { -x } else { x }
 }
 
 /// Upper-tail probability `P(T >= t)`; `NaN` for `NaN` `t` or invalid `df`.
@@ -125,7 +187,7 @@ fn t_upper_tail(t: f64, df: f64) -> f64 {
     match students_t(df) {
         Some(_) if t == f64::INFINITY => 0.0,
         Some(_) if t == f64::NEG_INFINITY => 1.0,
-        Some(d) if t.is_finite() => d.sf(t).clamp(0.0, 1.0),
+        Some(d) if t.is_finite() => sf_finite(&d, t),
         _ => f64::NAN,
     }
 }

@@ -204,6 +204,8 @@ pub struct MonthRecord {
     pub investment: f64,
     /// Cumulative supplier specific investment, kEUR.
     pub investment_cum: f64,
+    /// Cumulative buyer-specific sunk costs of the supplier, kEUR.
+    pub sunk_costs: f64,
     /// Supplier's cash, kEUR.
     pub supplier_cash: f64,
     /// Supplier's net cash flow this month, kEUR.
@@ -219,7 +221,7 @@ pub struct MonthRecord {
 }
 
 /// Names of the trajectory metrics of [`MonthRecord::metrics`], in order.
-pub const TRAJECTORY_METRICS: [&str; 14] = [
+pub const TRAJECTORY_METRICS: [&str; 15] = [
     "asymmetry",
     "supplier_dependence",
     "buyer_dependence",
@@ -231,6 +233,7 @@ pub const TRAJECTORY_METRICS: [&str; 14] = [
     "supplier_cash",
     "supplier_margin",
     "investment_cum",
+    "sunk_costs",
     "value_created",
     "value_supplier",
     "value_buyer",
@@ -238,7 +241,7 @@ pub const TRAJECTORY_METRICS: [&str; 14] = [
 
 impl MonthRecord {
     /// The trajectory metrics named by [`TRAJECTORY_METRICS`].
-    pub fn metrics(&self) -> [f64; 14] {
+    pub fn metrics(&self) -> [f64; 15] {
         [
             self.asymmetry,
             self.supplier_dependence,
@@ -251,6 +254,7 @@ impl MonthRecord {
             self.supplier_cash,
             self.supplier_margin,
             self.investment_cum,
+            self.sunk_costs,
             self.value_created,
             self.value_supplier,
             self.value_buyer,
@@ -652,6 +656,7 @@ impl<'p> Dyad<'p> {
                 performance: 1.0,
                 investment: 0.0,
                 investment_cum: 0.0,
+                sunk_costs: 0.0,
                 supplier_cash: p.supplier.cash,
                 supplier_margin: 0.0,
                 value_created: 0.0,
@@ -1101,6 +1106,7 @@ impl<'p> Dyad<'p> {
             performance: self.perf_ema,
             investment: csi,
             investment_cum: self.csi_cum,
+            sunk_costs: self.sunk,
             supplier_cash: self.cash,
             supplier_margin: margin,
             value_created: self.created,

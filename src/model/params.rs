@@ -325,8 +325,8 @@ specs! {
     "supplier.exploration" => supplier.exploration: Real = 0.7, [0.0, 1.0], "0..1", "Supplier motive: exploration and growth (1) against current sales (0).";
     "supplier.invest_propensity" => supplier.invest_propensity: Real = 0.5, [0.0, 1.0], "0..1", "Base propensity to make customer-specific investments.";
     "supplier.power_willingness" => supplier.power_willingness: Real = 0.3, [0.0, 1.0], "0..1", "Supplier's willingness to use power when the buyer is the more dependent side.";
-    "supplier.cash" => supplier.cash: Real = 120.0, [0.0, 1.0e9], "kEUR", "Initial cash (financial slack).";
-    "supplier.other_revenue" => supplier.other_revenue: Real = 10.0, [0.0, 1.0e9], "kEUR/month", "Monthly gross margin from other customers.";
+    "supplier.cash" => supplier.cash: Real = 150.0, [0.0, 1.0e9], "kEUR", "Initial cash (financial slack).";
+    "supplier.other_revenue" => supplier.other_revenue: Real = 11.0, [0.0, 1.0e9], "kEUR/month", "Monthly gross margin from other customers.";
     "supplier.fixed_costs" => supplier.fixed_costs: Real = 12.0, [0.0, 1.0e9], "kEUR/month", "Monthly fixed costs of the supplier.";
     "supplier.trust" => supplier.trust: Real = 0.5, [0.0, 1.0], "0..1", "Supplier's initial trust in the buyer.";
     "buyer.need" => buyer.need: Real = 0.7, [0.0, 1.0], "0..1", "Importance of the supplier's resource to the buyer's core business.";
@@ -346,7 +346,7 @@ specs! {
     "relationship.initial_share" => relationship.initial_share: Real = 0.4, [0.0, 1.0], "share", "Supplier's initial share of the rival exchange value.";
     "relationship.exchange_value" => relationship.exchange_value: Real = 60.0, [0.0, 1.0e9], "kEUR/month", "Exchange value per month at full fit and capability.";
     "relationship.knowledge_value" => relationship.knowledge_value: Real = 30.0, [0.0, 1.0e9], "kEUR/month", "Value-in-use per month of one unit of joint knowledge.";
-    "relationship.prep_cost" => relationship.prep_cost: Real = 12.0, [0.0, 1.0e9], "kEUR/month", "Total preparation cost per month, split by buyer engagement.";
+    "relationship.prep_cost" => relationship.prep_cost: Real = 10.0, [0.0, 1.0e9], "kEUR/month", "Total preparation cost per month, split by buyer engagement.";
     "relationship.csi_max" => relationship.csi_max: Real = 8.0, [0.0, 1.0e9], "kEUR/month", "Largest monthly customer-specific investment of the supplier.";
     "relationship.buyer_outside_value" => relationship.buyer_outside_value: Real = 14.0, [0.0, 1.0e9], "kEUR/month", "Buyer's monthly value from its best alternative supplier at full availability.";
     "relationship.supplier_outside_value" => relationship.supplier_outside_value: Real = 12.0, [0.0, 1.0e9], "kEUR/month", "Supplier's monthly value from redeploying its capacity at full outside options.";

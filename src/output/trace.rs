@@ -146,7 +146,7 @@ pub fn narrate(params: &Params, seed: u64, w: &mut dyn Write) -> std::io::Result
 }
 
 /// Header of the per-month trace CSV.
-pub const TRACE_COLUMNS: [&str; 26] = [
+pub const TRACE_COLUMNS: [&str; 27] = [
     "month",
     "phase",
     "asymmetry",
@@ -166,6 +166,7 @@ pub const TRACE_COLUMNS: [&str; 26] = [
     "performance",
     "investment",
     "investment_cum",
+    "sunk_costs",
     "supplier_cash",
     "supplier_margin",
     "value_created",
@@ -207,6 +208,7 @@ pub fn csv(params: &Params, seed: u64, w: &mut dyn Write) -> std::io::Result<Run
             num(r.performance),
             num(r.investment),
             num(r.investment_cum),
+            num(r.sunk_costs),
             num(r.supplier_cash),
             num(r.supplier_margin),
             num(r.value_created),

@@ -1,0 +1,250 @@
+//! Running sets of hypotheses: the shipped battery (`dyadsim propositions`), the blocks of
+//! one scenario file (`dyadsim run`), and the verdict × ablated-mechanism table.
+
+use std::path::{Path, PathBuf};
+
+use thiserror::Error;
+
+use crate::battery::BATTERY;
+use crate::experiment::ExperimentError;
+use crate::hypothesis::{self, Hypothesis, HypothesisError, HypothesisResult};
+use crate::model::Params;
+use crate::model::params::mechanism_names;
+use crate::output::{AtomicFile, num};
+use crate::scenario::{self, Overrides, Scenario, ScenarioError};
+
+/// Errors of proposition runs.
+#[derive(Debug, Error)]
+pub enum PropositionError {
+    /// A battery or scenario file is invalid.
+    #[error(transparent)]
+    Scenario(#[from] ScenarioError),
+    /// A hypothesis block is invalid.
+    #[error(transparent)]
+    Hypothesis(#[from] HypothesisError),
+    /// Writing results failed.
+    #[error(transparent)]
+    Output(#[from] ExperimentError),
+    /// An unknown mechanism was named.
+    #[error("unknown mechanism `{0}`{1}; mechanisms: {2}")]
+    Mechanism(String, String, String),
+}
+
+/// A scenario with its hypotheses.
+#[derive(Clone, Debug)]
+pub struct HypothesisSet {
+    /// File name.
+    pub file: String,
+    /// The scenario (its base parameters, seed and replications are used).
+    pub scenario: Scenario,
+    /// Its hypotheses.
+    pub hypotheses: Vec<Hypothesis>,
+}
+
+/// Parse the shipped battery, applying command-line overrides.
+pub fn battery(ov: Overrides) -> Result<Vec<HypothesisSet>, PropositionError> {
+    BATTERY
+        .iter()
+        .map(|(name, text)| {
+            let (s, extras) = scenario::parse(text, name, ov)?;
+            let hypotheses = hypothesis::parse_all(name, &extras.hypotheses)?;
+            Ok(HypothesisSet {
+                file: (*name).to_string(),
+                scenario: s,
+                hypotheses,
+            })
+        })
+        .collect()
+}
+
+/// Check a mechanism name (or `None`).
+pub fn check_mechanism(m: Option<&str>) -> Result<(), PropositionError> {
+    if let Some(m) = m
+        && !mechanism_names().any(|n| n == m)
+    {
+        let hint = crate::model::params::nearest(m, mechanism_names())
+            .map(|s| format!(" (did you mean `{s}`?)"))
+            .unwrap_or_default();
+        return Err(PropositionError::Mechanism(
+            m.to_string(),
+            hint,
+            mechanism_names().collect::<Vec<_>>().join(", "),
+        ));
+    }
+    Ok(())
+}
+
+/// Run every hypothesis of `sets`, with mechanism `ablate` switched off in the base
+/// parameters if given. Each set uses its own seed and replications.
+pub fn run_sets(
+    sets: &[HypothesisSet],
+    ablate: Option<&str>,
+) -> Result<Vec<HypothesisResult>, PropositionError> {
+    check_mechanism(ablate)?;
+    let mut out = Vec::new();
+    for set in sets {
+        let mut base: Params = set.scenario.base.clone();
+        if let Some(m) = ablate {
+            // Validated above.
+            let _ = base.set(&format!("mechanisms.{m}"), 0.0);
+        }
+        for h in &set.hypotheses {
+            out.push(hypothesis::test(
+                h,
+                &base,
+                set.scenario.replications,
+                set.scenario.seed,
+            ));
+        }
+    }
+    Ok(out)
+}
+
+/// A plain-text table of results for the terminal.
+pub fn table(results: &[HypothesisResult]) -> String {
+    let mut s = format!(
+        "{:<6} {:<64} {:>11} {:>25} {:>12}\n",
+        "id", "statement", "effect", "95% CI", "verdict"
+    );
+    for r in results {
+        let mut st = r.hypothesis.statement.clone();
+        if st.chars().count() > 64 {
+            st = st.chars().take(61).collect::<String>() + "...";
+        }
+        s.push_str(&format!(
+            "{:<6} {:<64} {:>11} {:>25} {:>12}\n",
+            r.hypothesis.id,
+            st,
+            sig(r.test.diff_mean),
+            format!("[{}, {}]", sig(r.test.ci_lo), sig(r.test.ci_hi)),
+            r.verdict.as_str()
+        ));
+    }
+    s
+}
+
+/// Four significant digits.
+fn sig(x: f64) -> String {
+    if !x.is_finite() {
+        return num(x);
+    }
+    if x == 0.0 {
+        return "0".into();
+    }
+    let digits = (3 - x.abs().log10().floor() as i32).clamp(0, 8) as usize;
+    format!("{x:.digits$}")
+}
+
+/// Write `propositions.csv` and `propositions.md` into `dir`.
+pub fn write_results(
+    dir: &Path,
+    results: &[HypothesisResult],
+    title: &str,
+    note: &str,
+) -> Result<Vec<PathBuf>, PropositionError> {
+    std::fs::create_dir_all(dir).map_err(crate::experiment::io_err(dir))?;
+    let csv_path = dir.join("propositions.csv");
+    let mut f = AtomicFile::create(&csv_path)?;
+    f.csv_row(&hypothesis::CSV_HEADER)?;
+    for r in results {
+        f.csv_row(&hypothesis::csv_record(r))?;
+    }
+    f.commit()?;
+    let md_path = dir.join("propositions.md");
+    let mut f = AtomicFile::create(&md_path)?;
+    f.write(markdown(results, title, note).as_bytes())?;
+    f.commit()?;
+    Ok(vec![csv_path, md_path])
+}
+
+/// The results as a markdown document.
+pub fn markdown(results: &[HypothesisResult], title: &str, note: &str) -> String {
+    let mut s = format!("# {title}\n\n{note}\n\n");
+    s.push_str("| id | statement | factor (first → last level) | metric | mean at first | mean at last | effect | 95% CI | d_z | p | n | verdict |\n");
+    s.push_str("|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+    for r in results {
+        let h = &r.hypothesis;
+        let t = &r.test;
+        let metric = match h.at {
+            hypothesis::At::End => h.metric.clone(),
+            at => format!("{} at {}", h.metric, hypothesis::at_str(at)),
+        };
+        let metric = match &h.condition {
+            Some(c) => format!("{metric} (runs with {c})"),
+            None => metric,
+        };
+        s.push_str(&format!(
+            "| {} | {} | `{}` {} → {} | {} | {} | {} | {} | [{}, {}] | {} | {} | {} | **{}** |\n",
+            h.id,
+            h.statement,
+            h.factor,
+            num(h.levels[0]),
+            num(h.levels[h.levels.len() - 1]),
+            metric,
+            sig(t.mean_a),
+            sig(t.mean_b),
+            sig(t.diff_mean),
+            sig(t.ci_lo),
+            sig(t.ci_hi),
+            sig(t.effect_size),
+            if t.p_value < 1e-4 {
+                "<1e-4".to_string()
+            } else {
+                sig(t.p_value)
+            },
+            t.n,
+            r.verdict.as_str()
+        ));
+    }
+    s
+}
+
+/// Verdicts of every hypothesis with each mechanism switched off in turn: the
+/// verdict × ablated-mechanism table. Returns (mechanism names, rows of
+/// `(id, baseline verdict, verdicts per mechanism)`).
+pub fn ablation_matrix(
+    sets: &[HypothesisSet],
+) -> Result<(Vec<&'static str>, Vec<(String, Vec<&'static str>)>), PropositionError> {
+    let mechs: Vec<&'static str> = mechanism_names().collect();
+    let base = run_sets(sets, None)?;
+    let mut cols = Vec::new();
+    for m in &mechs {
+        cols.push(run_sets(sets, Some(m))?);
+    }
+    let rows = base
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let mut v = vec![r.verdict.as_str()];
+            v.extend(cols.iter().map(|c| c[i].verdict.as_str()));
+            (r.hypothesis.id.clone(), v)
+        })
+        .collect();
+    Ok((mechs, rows))
+}
+
+/// The ablation matrix as markdown (S = supported, C = contradicted, · = inconclusive).
+pub fn ablation_markdown(mechs: &[&str], rows: &[(String, Vec<&str>)]) -> String {
+    let abbrev = |v: &str| match v {
+        "supported" => "S",
+        "contradicted" => "C",
+        _ => "·",
+    };
+    let mut s = String::from("| id | all on |");
+    for m in mechs {
+        s.push_str(&format!(" {m} off |"));
+    }
+    s.push_str("\n|---|---|");
+    for _ in mechs {
+        s.push_str("---|");
+    }
+    s.push('\n');
+    for (id, v) in rows {
+        s.push_str(&format!("| {id} |"));
+        for x in v {
+            s.push_str(&format!(" {} |", abbrev(x)));
+        }
+        s.push('\n');
+    }
+    s
+}
