@@ -493,9 +493,12 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("out of range"), "{e}");
-        let e = parse(&format!("{OK}at = \"month:12\"\n"))
-            .unwrap_err()
-            .to_string();
+        let e = parse(&format!(
+            "{}at = \"month:12\"\n",
+            OK.replace("sunk_costs", "investment")
+        ))
+        .unwrap_err()
+        .to_string();
         assert!(e.contains("`at` applies to trajectory metrics"), "{e}");
         let e = parse(&format!("{OK}levle = 3\n")).unwrap_err().to_string();
         assert!(e.contains("unknown key `levle`"), "{e}");
