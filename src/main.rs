@@ -194,8 +194,7 @@ fn dispatch(cmd: Command) -> Result<()> {
             })
             .with_context(|| format!("running scenario `{}`", s.name))?;
             bar.finish_and_clear();
-            if !extras.hypotheses.is_empty() {
-                let hyps = hypothesis::parse_all(&s.file, &extras.hypotheses)?;
+            if !hyps.is_empty() {
                 let set = propositions::HypothesisSet {
                     file: s.file.clone(),
                     scenario: s.clone(),
@@ -280,8 +279,16 @@ fn dispatch(cmd: Command) -> Result<()> {
             if s.points.len() > 50 {
                 println!("  ... {} more points", s.points.len() - 50);
             }
-            if !extras.hypotheses.is_empty() {
-                println!("  {} hypothesis block(s)", extras.hypotheses.len());
+            let hyps = hypothesis::parse_all(&s.file, &extras.hypotheses)?;
+            for h in &hyps {
+                println!(
+                    "  hypothesis {}: {} {:?} -> {} ({})",
+                    h.id,
+                    h.factor,
+                    h.levels,
+                    h.metric,
+                    h.expect.as_str()
+                );
             }
             Ok(())
         }

@@ -14,13 +14,20 @@ use serde::Serialize;
 use crate::experiment::{ExactAcc, ExperimentError, io_err};
 use crate::scenario::Scenario;
 
-/// Format a number for CSV: shortest round-trip decimal; `NA` for NaN or infinity.
+/// Format a number for CSV: the shortest decimal that reads back to the same float
+/// (scientific notation below 1e-4 or from 1e16 in magnitude); `NA` for NaN or infinity.
 pub fn num(x: f64) -> String {
-    if x.is_finite() {
-        let s = format!("{x}");
-        if s == "-0" { "0".into() } else { s }
+    if !x.is_finite() {
+        return "NA".into();
+    }
+    if x == 0.0 {
+        return "0".into();
+    }
+    let a = x.abs();
+    if !(1e-4..1e16).contains(&a) {
+        format!("{x:e}")
     } else {
-        "NA".into()
+        format!("{x}")
     }
 }
 
@@ -326,7 +333,12 @@ mod tests {
         assert_eq!(num(0.1), "0.1");
         assert_eq!(num(-0.0), "0");
         assert_eq!(num(f64::NAN), "NA");
-        assert_eq!(num(1e-7), "0.0000001");
+        assert_eq!(num(1e-7), "1e-7");
+        assert_eq!(num(1.5e-300), "1.5e-300");
+        assert_eq!(num(0.00012), "0.00012");
+        for x in [1e-7, 1.234_567_890_123e-200, 0.1 + 0.2, 123_456.789, 3e20] {
+            assert_eq!(num(x).parse::<f64>().unwrap(), x);
+        }
     }
 
     #[test]
