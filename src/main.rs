@@ -159,6 +159,8 @@ fn dispatch(cmd: Command) -> Result<()> {
                     replications: reps,
                 },
             )?;
+            // Validate hypothesis blocks before anything is written.
+            let hyps = hypothesis::parse_all(&s.file, &extras.hypotheses)?;
             let threads = threads
                 .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
             if threads == 0 {
