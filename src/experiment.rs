@@ -61,11 +61,20 @@ pub(crate) fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> ExperimentEr
     }
 }
 
-const SCALE: f64 = 4_294_967_296.0; // 2^32
+const SCALE: f64 = 1_048_576.0; // 2^20
+const FAST: f64 = 2_097_152.0; // 2^21: below it, x * SCALE and x^2 * SCALE fit an i64
 const LIMIT: f64 = 1.0e12;
 
-/// An exact streaming accumulator: count, sum and sum of squares in 2^-32 fixed point
-/// (i128). Addition is exact, so merging in any order gives the same bits.
+/// Round half away from zero to an integer (a truncating conversion, which compiles to
+/// one instruction, unlike `f64::round` on baseline x86-64).
+#[inline(always)]
+fn fixed(v: f64) -> i64 {
+    (v + 0.5f64.copysign(v)) as i64
+}
+
+/// An exact streaming accumulator: count, sum and sum of squares of values rounded to
+/// 2^-20 fixed point, summed in i128. Addition is exact, so merging in any order gives
+/// the same bits.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ExactAcc {
     /// Number of finite values.
@@ -95,13 +104,17 @@ impl ExactAcc {
         if !x.is_finite() {
             return;
         }
-        if x.abs() >= LIMIT {
-            self.overflow = true;
-            return;
-        }
+        let a = x.abs();
         self.n += 1;
-        self.sum += (x * SCALE).round() as i128;
-        self.sumsq += (x * x * SCALE).round() as i128;
+        if a < FAST {
+            self.sum += i128::from(fixed(x * SCALE));
+            self.sumsq += i128::from(fixed(x * x * SCALE));
+        } else if a < LIMIT {
+            self.sum += (x * SCALE).round() as i128;
+            self.sumsq += (x * x * SCALE).round() as i128;
+        } else {
+            self.overflow = true;
+        }
     }
     /// Add another accumulator (exact, order-free).
     pub fn merge(&mut self, o: &ExactAcc) {
@@ -795,5 +808,19 @@ mod tests {
         assert_eq!(a.n, 1);
         a.push(1e13);
         assert!(a.mean().is_nan());
+    }
+
+    #[test]
+    fn fast_and_wide_paths_agree() {
+        // Values on both sides of the fast-path bound aggregate consistently.
+        let xs = [1.5, -2.25, 3.0e6, -4.0e6, 0.1, 2.0e6];
+        let mut a = ExactAcc::default();
+        for x in xs {
+            a.push(x);
+        }
+        let mean = xs.iter().sum::<f64>() / xs.len() as f64;
+        assert!((a.mean() - mean).abs() < 1e-5, "{} vs {mean}", a.mean());
+        let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (xs.len() - 1) as f64;
+        assert!((a.sd() / var.sqrt() - 1.0).abs() < 1e-9);
     }
 }

@@ -199,12 +199,15 @@ pub fn markdown(results: &[HypothesisResult], title: &str, note: &str) -> String
     s
 }
 
-/// Verdicts of every hypothesis with each mechanism switched off in turn: the
-/// verdict × ablated-mechanism table. Returns (mechanism names, rows of
-/// `(id, baseline verdict, verdicts per mechanism)`).
+/// One row of the verdict × ablated-mechanism table: hypothesis id, then the verdict with
+/// every mechanism on followed by the verdict with each mechanism off.
+pub type AblationMatrixRow = (String, Vec<&'static str>);
+
+/// Verdicts of every hypothesis with each mechanism switched off in turn. Returns the
+/// mechanism names (column order) and the rows.
 pub fn ablation_matrix(
     sets: &[HypothesisSet],
-) -> Result<(Vec<&'static str>, Vec<(String, Vec<&'static str>)>), PropositionError> {
+) -> Result<(Vec<&'static str>, Vec<AblationMatrixRow>), PropositionError> {
     let mechs: Vec<&'static str> = mechanism_names().collect();
     let base = run_sets(sets, None)?;
     let mut cols = Vec::new();
@@ -224,7 +227,7 @@ pub fn ablation_matrix(
 }
 
 /// The ablation matrix as markdown (S = supported, C = contradicted, · = inconclusive).
-pub fn ablation_markdown(mechs: &[&str], rows: &[(String, Vec<&str>)]) -> String {
+pub fn ablation_markdown(mechs: &[&str], rows: &[AblationMatrixRow]) -> String {
     let abbrev = |v: &str| match v {
         "supported" => "S",
         "contradicted" => "C",

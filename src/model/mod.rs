@@ -665,8 +665,10 @@ impl<'p> Dyad<'p> {
                 events: Events(0),
             },
         };
-        let (_, _, asym) = d.dependence();
+        let (d_s, d_b, asym) = d.dependence();
         d.record.asymmetry = asym;
+        d.record.supplier_dependence = d_s;
+        d.record.buyer_dependence = d_b;
         d.boundaries.entry[0] = asym;
         d
     }
@@ -746,7 +748,10 @@ impl<'p> Dyad<'p> {
             self.boundaries.entry[1] = asym;
         }
         self.perf_ema = 1.0;
-        self.in_crisis = false;
+        if self.in_crisis {
+            self.in_crisis = false;
+            self.record.events.0 |= Events::CRISIS_END;
+        }
     }
 
     /// Simulate one month. Does nothing once [`Dyad::finished`] is true.
@@ -887,11 +892,13 @@ impl<'p> Dyad<'p> {
                 * expected_return;
             if self.in_crisis {
                 intent *= 1.0 + dy.escalation;
-                ev |= Events::ESCALATION;
             }
             csi = (rel.csi_max * intent.min(1.0)).min(0.2 * self.cash.max(0.0));
             if csi > 0.0 {
                 ev |= Events::INVESTMENT;
+                if self.in_crisis {
+                    ev |= Events::ESCALATION;
+                }
             }
             self.csi_cum += csi;
             self.sunk += csi;
@@ -983,7 +990,7 @@ impl<'p> Dyad<'p> {
             } else {
                 self.perf_ema.min(1.0)
             };
-            let mut e_b = 0.4 * results + 0.3 * comm + 0.3 * self.signal_ema.min(1.0) * 2.0;
+            let mut e_b = 0.4 * results + 0.3 * comm + 0.3 * (2.0 * self.signal_ema).min(1.0);
             if self.in_crisis && champ > 0.0 {
                 e_b += 0.3 * champ;
                 ev |= Events::CHAMPION;

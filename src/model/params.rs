@@ -337,7 +337,7 @@ specs! {
     "buyer.work_share" => buyer.work_share: Real = 0.35, [0.0, 1.0], "share", "Buyer's share of the preparatory work (0.5 = balanced division of work).";
     "buyer.reciprocity" => buyer.reciprocity: Real = 0.5, [0.0, 1.0], "0..1", "Strength of the buyer's response to the supplier's specific investments.";
     "buyer.champion" => buyer.champion: Real = 0.5, [0.0, 1.0], "0..1", "Strength of a committed champion inside the buyer (0 = none).";
-    "buyer.perceived_capability" => buyer.perceived_capability: Real = 0.25, [0.0, 1.0], "0..1", "Buyer's initial perception of the supplier's capability.";
+    "buyer.perceived_capability" => buyer.perceived_capability: Real = 0.2, [0.0, 1.0], "0..1", "Buyer's initial perception of the supplier's capability.";
     "buyer.trust" => buyer.trust: Real = 0.4, [0.0, 1.0], "0..1", "Buyer's initial trust in the supplier.";
     "relationship.complementarity" => relationship.complementarity: Real = 0.7, [0.0, 1.0], "0..1", "Complementarity of the partners' resources.";
     "relationship.goal_alignment" => relationship.goal_alignment: Real = 0.5, [0.0, 1.0], "0..1", "Interdependent (1) against conflicting (0) goals and commercial objectives.";
