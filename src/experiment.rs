@@ -2,8 +2,10 @@
 //! rayon, aggregated while running, streamed to disk, checkpointed and resumable.
 //!
 //! Determinism: every run's seed is derived from (master seed, point, replication); work is
-//! cut into fixed chunks; per-run rows are written in run order; aggregates are exact
-//! fixed-point sums ([`ExactAcc`]) whose result does not depend on the order of addition.
+//! cut into fixed chunks of [`CHUNK`] replications of one design point; per-run rows are
+//! written in run order; within a chunk, trajectory cells are summed in replication order,
+//! and chunk results are added as exact fixed-point sums ([`ExactAcc`]) whose total does
+//! not depend on the order in which chunks finish.
 //! So the thread count, the shard split and the resume point cannot change a byte of
 //! `runs.csv`, `timeseries.csv` or `summary.csv`.
 
@@ -115,6 +117,21 @@ impl ExactAcc {
         } else {
             self.overflow = true;
         }
+    }
+    /// Add the float sums of a chunk: `n` values with sum `sum` and sum of squares
+    /// `sumsq`, computed in a fixed order. The sums are rounded to fixed point once and
+    /// added exactly, so the result depends only on the chunk's contents.
+    pub fn add_sums(&mut self, n: u64, sum: f64, sumsq: f64) {
+        if n == 0 {
+            return;
+        }
+        if !(sum.abs() < LIMIT * 1e6 && sumsq < LIMIT * 1e6) {
+            self.overflow = true;
+            return;
+        }
+        self.n += n;
+        self.sum += (sum * SCALE).round() as i128;
+        self.sumsq += (sumsq * SCALE).round() as i128;
     }
     /// Add another accumulator (exact, order-free).
     pub fn merge(&mut self, o: &ExactAcc) {
@@ -351,10 +368,19 @@ struct ChunkResult {
     rows: Vec<u8>,
 }
 
+/// Float sums of one trajectory cell within a chunk (summed in replication order).
+#[derive(Clone, Copy, Default)]
+struct CellSums {
+    n: u32,
+    sum: f64,
+    sumsq: f64,
+}
+
 fn run_chunk(s: &Scenario, c: Chunk, write_rows: bool) -> ChunkResult {
     let dp = &s.points[c.point];
     let months = dp.params.months;
     let mut agg = PointAgg::new(months);
+    let mut cells = vec![CellSums::default(); months as usize * NT];
     let mut w = csv::WriterBuilder::new()
         .has_headers(false)
         .from_writer(Vec::new());
@@ -364,9 +390,14 @@ fn run_chunk(s: &Scenario, c: Chunk, write_rows: bool) -> ChunkResult {
         let o = simulate_with(&dp.params, seed, |r| {
             let m = (r.month - 1) as usize;
             last_month = m;
-            let row = &mut agg.traj[m * NT..(m + 1) * NT];
-            for (acc, v) in row.iter_mut().zip(r.metrics()) {
-                acc.push(v);
+            if let Some(row) = cells.get_mut(m * NT..(m + 1) * NT) {
+                for (cell, v) in row.iter_mut().zip(r.metrics()) {
+                    if v.is_finite() {
+                        cell.n += 1;
+                        cell.sum += v;
+                        cell.sumsq += v * v;
+                    }
+                }
             }
             agg.phases[m][r.phase as usize] += 1;
         });
@@ -382,6 +413,9 @@ fn run_chunk(s: &Scenario, c: Chunk, write_rows: bool) -> ChunkResult {
             // Writing to a Vec cannot fail.
             let _ = run_row(s, c.point, rep, seed, &o, &mut w);
         }
+    }
+    for (acc, cell) in agg.traj.iter_mut().zip(&cells) {
+        acc.add_sums(u64::from(cell.n), cell.sum, cell.sumsq);
     }
     let rows = w.into_inner().unwrap_or_default();
     ChunkResult {
