@@ -13,7 +13,7 @@ use thiserror::Error;
 use crate::experiment::{ExactAcc, run_seed};
 use crate::model::params::{ParamKind, check_value, nearest, spec};
 use crate::model::{
-    MonthRecord, OUTCOME_METRICS, Params, Phase, TRAJECTORY_METRICS, simulate_with,
+    MonthRecord, OUTCOME_METRICS, Params, Phase, RunOutcome, TRAJECTORY_METRICS, simulate_with,
 };
 use crate::stats::{Expect, PairedAccumulator, PairedTest, Verdict, verdict};
 
@@ -42,6 +42,9 @@ pub enum At {
     Entry(Phase),
     /// In the last month of the first spell of a phase.
     Exit(Phase),
+    /// This many months after (negative: before) the start of the first performance
+    /// crisis; runs without a crisis are excluded.
+    Crisis(i32),
 }
 
 /// A validated hypothesis.
@@ -171,7 +174,7 @@ fn parse_one(
         None => At::End,
         Some(toml::Value::String(s)) => parse_at(s).ok_or_else(|| {
             err(format!(
-                "`at` = {s:?} must be \"end\", \"month:N\" or \"<phase>:entry\"/\"<phase>:exit\" with phase preparation, execution or integration"
+                "`at` = {s:?} must be \"end\", \"month:N\", \"crisis:+N\"/\"crisis:-N\" or \"<phase>:entry\"/\"<phase>:exit\" with phase preparation, execution or integration"
             ))
         })?,
         Some(_) => return Err(err("`at` must be a string".into())),
@@ -236,13 +239,17 @@ fn parse_one(
     })
 }
 
-fn parse_at(s: &str) -> Option<At> {
+/// Parse `end`, `month:N`, `<phase>:entry`, `<phase>:exit` or `crisis:±N`.
+pub fn parse_at(s: &str) -> Option<At> {
     if s == "end" {
         return Some(At::End);
     }
     let (a, b) = s.split_once(':')?;
     if a == "month" {
         return b.parse().ok().filter(|m| *m >= 1).map(At::Month);
+    }
+    if a == "crisis" {
+        return b.trim_start_matches('+').parse().ok().map(At::Crisis);
     }
     let phase = match a {
         "preparation" => Phase::Preparation,
@@ -272,60 +279,74 @@ pub struct HypothesisResult {
     pub verdict: Verdict,
 }
 
+/// A run's month records and outcome, for reading metrics at points in time.
+pub struct RunTrace {
+    /// Every month's record, in order.
+    pub records: Vec<MonthRecord>,
+    /// The outcome.
+    pub outcome: RunOutcome,
+}
+
+impl RunTrace {
+    /// Simulate a run and keep its records.
+    pub fn simulate(params: &Params, seed: u64) -> Self {
+        let mut records = Vec::with_capacity(params.months as usize);
+        let outcome = simulate_with(params, seed, |r| records.push(*r));
+        RunTrace { records, outcome }
+    }
+
+    /// Whether outcome `name` is above 0 (a flag set or a count above 0); `false` for
+    /// unknown names.
+    pub fn holds(&self, name: &str) -> bool {
+        OUTCOME_METRICS
+            .iter()
+            .position(|m| *m == name)
+            .is_some_and(|k| self.outcome.metrics()[k] > 0.0)
+    }
+
+    /// The month index (0-based) that `at` designates, if the run has it.
+    fn index(&self, at: At) -> Option<usize> {
+        let rs = &self.records;
+        match at {
+            At::End => rs.len().checked_sub(1),
+            At::Month(m) => (m as usize).checked_sub(1).filter(|i| *i < rs.len()),
+            At::Entry(ph) => rs.iter().position(|r| r.phase == ph),
+            At::Exit(ph) => {
+                let start = rs.iter().position(|r| r.phase == ph)?;
+                let len = rs[start..].iter().take_while(|r| r.phase == ph).count();
+                Some(start + len - 1)
+            }
+            At::Crisis(offset) => {
+                let start = rs
+                    .iter()
+                    .position(|r| r.events.has(crate::model::Events::CRISIS_START))?;
+                let i = start as i64 + i64::from(offset);
+                usize::try_from(i).ok().filter(|i| *i < rs.len())
+            }
+        }
+    }
+
+    /// The value of `metric` (an outcome, or a trajectory metric) at `at`; NaN where
+    /// undefined. Outcomes are only read at [`At::End`].
+    pub fn value(&self, metric: &str, at: At) -> f64 {
+        if let Some(j) = TRAJECTORY_METRICS.iter().position(|m| *m == metric)
+            && (at != At::End || !OUTCOME_METRICS.contains(&metric))
+        {
+            return self
+                .index(at)
+                .map_or(f64::NAN, |i| self.records[i].metrics()[j]);
+        }
+        match OUTCOME_METRICS.iter().position(|m| *m == metric) {
+            Some(k) if at == At::End => self.outcome.metrics()[k],
+            _ => f64::NAN,
+        }
+    }
+}
+
 fn read_metric(h: &Hypothesis, params: &Params, seed: u64) -> (f64, bool) {
-    let traj_idx = TRAJECTORY_METRICS.iter().position(|m| *m == h.metric);
-    let mut value = f64::NAN;
-    let mut last: Option<MonthRecord> = None;
-    let mut spell_done = false;
-    let o = simulate_with(params, seed, |r| {
-        let Some(j) = traj_idx else { return };
-        match h.at {
-            At::Month(m) if r.month == m => value = r.metrics()[j],
-            At::Entry(ph)
-                if value.is_nan() && r.phase == ph && last.is_none_or(|l| l.phase != ph) =>
-            {
-                value = r.metrics()[j];
-            }
-            At::Exit(ph) if !spell_done => {
-                if let Some(l) = last
-                    && l.phase == ph
-                    && r.phase != ph
-                {
-                    value = l.metrics()[j];
-                    spell_done = true;
-                }
-            }
-            _ => {}
-        }
-        last = Some(*r);
-    });
-    let outcome_idx = OUTCOME_METRICS.iter().position(|m| *m == h.metric);
-    if let Some(j) = traj_idx {
-        match h.at {
-            At::End if outcome_idx.is_none() => {
-                value = last.map_or(f64::NAN, |l| l.metrics()[j]);
-            }
-            At::Exit(ph) if !spell_done => {
-                // Still in the phase at the end of the run: its last month closes the spell.
-                if let Some(l) = last
-                    && l.phase == ph
-                {
-                    value = l.metrics()[j];
-                }
-            }
-            _ => {}
-        }
-    }
-    if h.at == At::End
-        && let Some(j) = outcome_idx
-    {
-        value = o.metrics()[j];
-    }
-    let cond = h.condition.as_ref().is_none_or(|c| {
-        let k = OUTCOME_METRICS.iter().position(|m| m == c).unwrap_or(0);
-        o.metrics()[k] > 0.0
-    });
-    (value, cond)
+    let run = RunTrace::simulate(params, seed);
+    let cond = h.condition.as_ref().is_none_or(|c| run.holds(c));
+    (run.value(&h.metric, h.at), cond)
 }
 
 /// Run one hypothesis: `reps` pairs (common random numbers: replication r uses the same
@@ -408,6 +429,7 @@ pub fn at_str(at: At) -> String {
         At::Month(m) => format!("month:{m}"),
         At::Entry(p) => format!("{}:entry", p.as_str()),
         At::Exit(p) => format!("{}:exit", p.as_str()),
+        At::Crisis(o) => format!("crisis:{o:+}"),
     }
 }
 

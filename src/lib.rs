@@ -26,3 +26,4 @@ pub mod output;
 pub mod propositions;
 pub mod scenario;
 pub mod stats;
+pub mod validation;

@@ -43,6 +43,9 @@ pub enum Design {
     Lhs,
     /// The base point, then each factor's values with the others at base.
     OneAtATime,
+    /// A listed population: point i takes the i-th value of every factor (all factors
+    /// list the same number of values).
+    Zip,
 }
 
 /// One swept parameter and its levels.
@@ -275,10 +278,11 @@ pub fn parse(text: &str, file: &str, ov: Overrides) -> Result<(Scenario, Extras)
                     Some("grid") => Design::Grid,
                     Some("lhs") => Design::Lhs,
                     Some("one-at-a-time") => Design::OneAtATime,
+                    Some("zip") => Design::Zip,
                     _ => {
                         return Err(loc.at(
                             value.span().start,
-                            "[sweep] design must be one of \"grid\", \"lhs\", \"one-at-a-time\"",
+                            "[sweep] design must be one of \"grid\", \"lhs\", \"one-at-a-time\", \"zip\"",
                         ));
                     }
                 }
@@ -302,6 +306,22 @@ pub fn parse(text: &str, file: &str, ov: Overrides) -> Result<(Scenario, Extras)
         }
     }
     factors.sort_by(|a, b| a.path.cmp(&b.path));
+    if design == Design::Zip {
+        let lens: Vec<usize> = factors.iter().map(|f| f.values.len()).collect();
+        if lens.windows(2).any(|w| w[0] != w[1]) {
+            return Err(loc.at(
+                0,
+                format!(
+                    "[sweep] design = \"zip\" needs every factor to list the same number of values; got {}",
+                    factors
+                        .iter()
+                        .map(|f| format!("{} has {}", f.path, f.values.len()))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ));
+        }
+    }
     if design == Design::Lhs {
         if samples.is_none() {
             return Err(loc.at(0, "[sweep] design = \"lhs\" needs samples = N"));
@@ -646,6 +666,13 @@ fn expand(s: &Scenario, samples: Option<u64>) -> Result<Vec<DesignPoint>, String
             }
             Ok(out)
         }
+        Design::Zip => {
+            let n = s.factors.first().map_or(1, |f| f.values.len());
+            for i in 0..n {
+                out.push(make(s.factors.iter().map(|f| f.values[i]).collect())?);
+            }
+            Ok(out)
+        }
         Design::Lhs => {
             let n = samples.unwrap_or(1) as usize;
             if n > 1_000_000 {
@@ -826,6 +853,15 @@ mod tests {
         assert_eq!(strata, (0..10).collect::<Vec<_>>());
         let (s2, _) = parse(&lhs, "l", Overrides::default()).unwrap();
         assert_eq!(s.points, s2.points, "LHS is seeded");
+        let zip = "[scenario]\nname = \"z\"\n[sweep]\ndesign = \"zip\"\n[sweep.buyer]\nengagement = { values = [0.2, 0.8, 0.5] }\n[sweep.supplier]\nexperience = { values = [0.0, 1.0, 0.5] }\n";
+        let (s, _) = parse(zip, "z", Overrides::default()).unwrap();
+        assert_eq!(s.points.len(), 3);
+        assert_eq!(s.points[1].values, vec![0.8, 1.0]);
+        let bad = zip.replace("[0.0, 1.0, 0.5]", "[0.0, 1.0]");
+        let e = parse(&bad, "z", Overrides::default())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("same number of values"), "{e}");
     }
 
     #[test]

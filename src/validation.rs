@@ -1,0 +1,671 @@
+//! Pattern-oriented validation: scenario packs calibrated from the case studies declare
+//! `[[pattern]]`s that the simulated data must reproduce; each is measured with a 95% CI
+//! and judged pass, fail or inconclusive.
+//!
+//! Rules:
+//! - `mean_above` / `mean_below` with `threshold`: the metric's mean (at `at`).
+//! - `share_above` / `share_below` with `threshold` and `range = [lo, hi]`: the share of
+//!   runs whose value lies in `[lo, hi)` (default `[0.5, inf)`, i.e. a flag that is set).
+//! - `falls` / `rises` with `from` and `to`: the within-run change from one point in time
+//!   to another.
+//! - `dips_then_recovers` with `from`, `mid` and `to`: falls from `from` to `mid` and rises
+//!   from `mid` to `to`.
+//!
+//! A pattern passes when the 95% CI lies on the required side of the threshold (or of 0 for
+//! changes), fails when it lies on the other side, and is inconclusive when it straddles.
+
+use rayon::prelude::*;
+use serde::Serialize;
+use thiserror::Error;
+
+use crate::experiment::{ExactAcc, ExperimentError, run_seed};
+use crate::hypothesis::{At, RunTrace, at_str, parse_at};
+use crate::model::params::nearest;
+use crate::model::{OUTCOME_METRICS, TRAJECTORY_METRICS};
+use crate::output::{AtomicFile, num, share_stats};
+use crate::scenario::{self, Overrides, Scenario, ScenarioError};
+
+/// The shipped packs: `(file name, TOML text)`.
+pub const PACKS: &[(&str, &str)] = &[
+    (
+        "success_case.toml",
+        include_str!("../scenarios/cases/success_case.toml"),
+    ),
+    (
+        "failure_case.toml",
+        include_str!("../scenarios/cases/failure_case.toml"),
+    ),
+    (
+        "eighteen_dyads.toml",
+        include_str!("../scenarios/cases/eighteen_dyads.toml"),
+    ),
+];
+
+/// Errors of validation.
+#[derive(Debug, Error)]
+pub enum ValidationError {
+    /// A pack's scenario is invalid.
+    #[error(transparent)]
+    Scenario(#[from] ScenarioError),
+    /// A `[[pattern]]` block is invalid.
+    #[error("{file}:{line}: [[pattern]] {block}: {message}")]
+    Pattern {
+        /// File.
+        file: String,
+        /// Line of the block.
+        line: usize,
+        /// Block id or position.
+        block: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// Writing results failed.
+    #[error(transparent)]
+    Output(#[from] ExperimentError),
+    /// No pack of that name.
+    #[error(
+        "unknown pack `{0}`; packs: success_case, failure_case, eighteen_dyads, or a file path"
+    )]
+    UnknownPack(String),
+}
+
+/// What a pattern checks.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub enum Rule {
+    /// Mean above the threshold.
+    MeanAbove(f64),
+    /// Mean below the threshold.
+    MeanBelow(f64),
+    /// Share of runs with a value in `[lo, hi)` above the threshold.
+    ShareAbove {
+        /// Required share.
+        share: f64,
+        /// Lower end of the range.
+        lo: f64,
+        /// Upper end of the range.
+        hi: f64,
+    },
+    /// Share of runs with a value in `[lo, hi)` below the threshold.
+    ShareBelow {
+        /// Required share.
+        share: f64,
+        /// Lower end of the range.
+        lo: f64,
+        /// Upper end of the range.
+        hi: f64,
+    },
+    /// The value falls from one time to another.
+    Falls(At, At),
+    /// The value rises from one time to another.
+    Rises(At, At),
+    /// The value falls from the first time to the second, then rises to the third.
+    DipsThenRecovers(At, At, At),
+}
+
+/// A declared pattern.
+#[derive(Clone, Debug, Serialize)]
+pub struct Pattern {
+    /// Identifier.
+    pub id: String,
+    /// Source passage.
+    pub source: String,
+    /// The pattern in words.
+    pub description: String,
+    /// Metric.
+    pub metric: String,
+    /// When the metric is read (for mean and share rules).
+    pub at: At,
+    /// Optional outcome that must be above 0 for a run to count.
+    pub condition: Option<String>,
+    /// The rule.
+    pub rule: Rule,
+    /// What the model does here (an explanation written after running, shown in the
+    /// report; it never changes the verdict).
+    pub note: Option<String>,
+}
+
+/// Pass, fail or inconclusive.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum Outcome {
+    /// The CI lies on the required side.
+    Pass,
+    /// The CI lies on the other side.
+    Fail,
+    /// The CI straddles the threshold, or too few runs.
+    Inconclusive,
+}
+
+impl Outcome {
+    /// Lower-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Pass => "pass",
+            Outcome::Fail => "fail",
+            Outcome::Inconclusive => "inconclusive",
+        }
+    }
+}
+
+/// A measured pattern.
+#[derive(Clone, Debug, Serialize)]
+pub struct PatternResult {
+    /// Pack file.
+    pub pack: String,
+    /// The pattern.
+    pub pattern: Pattern,
+    /// Measured value (mean, share or mean change; for dips, the fall then the rise).
+    pub value: Vec<f64>,
+    /// 95% CI of each measured value.
+    pub ci: Vec<(f64, f64)>,
+    /// Runs that counted.
+    pub n: u64,
+    /// The verdict.
+    pub outcome: Outcome,
+}
+
+const KEYS: [&str; 13] = [
+    "id",
+    "note",
+    "source",
+    "description",
+    "metric",
+    "at",
+    "condition",
+    "rule",
+    "threshold",
+    "range",
+    "from",
+    "mid",
+    "to",
+];
+const RULES: [&str; 7] = [
+    "mean_above",
+    "mean_below",
+    "share_above",
+    "share_below",
+    "falls",
+    "rises",
+    "dips_then_recovers",
+];
+
+fn parse_pattern(
+    file: &str,
+    line: usize,
+    index: usize,
+    t: &toml::Table,
+) -> Result<Pattern, ValidationError> {
+    let block = t
+        .get("id")
+        .and_then(|v| v.as_str())
+        .map_or_else(|| format!("#{}", index + 1), |s| format!("`{s}`"));
+    let err = |message: String| ValidationError::Pattern {
+        file: file.to_string(),
+        line,
+        block: block.clone(),
+        message,
+    };
+    for k in t.keys() {
+        if !KEYS.contains(&k.as_str()) {
+            let hint = nearest(k, KEYS.iter().copied())
+                .map(|s| format!("; did you mean `{s}`?"))
+                .unwrap_or_default();
+            return Err(err(format!("unknown key `{k}`{hint}")));
+        }
+    }
+    let string = |k: &str| -> Result<String, ValidationError> {
+        t.get(k)
+            .and_then(|v| v.as_str())
+            .map(str::to_string)
+            .ok_or_else(|| err(format!("`{k}` must be a string")))
+    };
+    let number = |k: &str| -> Result<f64, ValidationError> {
+        match t.get(k) {
+            Some(toml::Value::Float(f)) => Ok(*f),
+            Some(toml::Value::Integer(i)) => Ok(*i as f64),
+            _ => Err(err(format!("`{k}` must be a number"))),
+        }
+    };
+    let time = |k: &str| -> Result<At, ValidationError> {
+        let s = string(k)?;
+        parse_at(&s).ok_or_else(|| {
+            err(format!(
+                "`{k}` = {s:?} must be end, month:N, crisis:±N, or <phase>:entry / <phase>:exit"
+            ))
+        })
+    };
+    let metric = string("metric")?;
+    if !OUTCOME_METRICS.contains(&metric.as_str()) && !TRAJECTORY_METRICS.contains(&metric.as_str())
+    {
+        let all = OUTCOME_METRICS
+            .iter()
+            .chain(TRAJECTORY_METRICS.iter())
+            .copied();
+        let hint = nearest(&metric, all)
+            .map(|s| format!("; did you mean `{s}`?"))
+            .unwrap_or_default();
+        return Err(err(format!("`metric`: unknown metric `{metric}`{hint}")));
+    }
+    let at = if t.contains_key("at") {
+        time("at")?
+    } else {
+        At::End
+    };
+    let range = match t.get("range") {
+        None => (0.5, f64::INFINITY),
+        Some(toml::Value::Array(a)) if a.len() == 2 => {
+            let f = |v: &toml::Value| match v {
+                toml::Value::Float(f) => Some(*f),
+                toml::Value::Integer(i) => Some(*i as f64),
+                _ => None,
+            };
+            match (f(&a[0]), f(&a[1])) {
+                (Some(lo), Some(hi)) if lo < hi => (lo, hi),
+                _ => return Err(err("`range` must be [lo, hi] with lo < hi".into())),
+            }
+        }
+        Some(_) => return Err(err("`range` must be [lo, hi]".into())),
+    };
+    let rule_name = string("rule")?;
+    let rule = match rule_name.as_str() {
+        "mean_above" => Rule::MeanAbove(number("threshold")?),
+        "mean_below" => Rule::MeanBelow(number("threshold")?),
+        "share_above" => Rule::ShareAbove {
+            share: number("threshold")?,
+            lo: range.0,
+            hi: range.1,
+        },
+        "share_below" => Rule::ShareBelow {
+            share: number("threshold")?,
+            lo: range.0,
+            hi: range.1,
+        },
+        "falls" => Rule::Falls(time("from")?, time("to")?),
+        "rises" => Rule::Rises(time("from")?, time("to")?),
+        "dips_then_recovers" => Rule::DipsThenRecovers(time("from")?, time("mid")?, time("to")?),
+        other => {
+            let hint = nearest(other, RULES.iter().copied())
+                .map(|s| format!("; did you mean `{s}`?"))
+                .unwrap_or_default();
+            return Err(err(format!(
+                "`rule` = {other:?} must be one of {}{hint}",
+                RULES.join(", ")
+            )));
+        }
+    };
+    let condition = match t.get("condition") {
+        None => None,
+        Some(toml::Value::String(c)) if OUTCOME_METRICS.contains(&c.as_str()) => Some(c.clone()),
+        Some(_) => return Err(err("`condition` must name an outcome".into())),
+    };
+    Ok(Pattern {
+        id: string("id")?,
+        source: string("source")?,
+        description: string("description")?,
+        metric,
+        at,
+        condition,
+        rule,
+        note: t.get("note").and_then(|v| v.as_str()).map(str::to_string),
+    })
+}
+
+/// A pack: its scenario and patterns.
+#[derive(Clone, Debug)]
+pub struct Pack {
+    /// File name.
+    pub file: String,
+    /// Scenario (all design points are pooled).
+    pub scenario: Scenario,
+    /// Patterns.
+    pub patterns: Vec<Pattern>,
+}
+
+/// Parse a pack from its text.
+pub fn parse_pack(text: &str, file: &str, ov: Overrides) -> Result<Pack, ValidationError> {
+    let (s, extras) = scenario::parse(text, file, ov)?;
+    let patterns = extras
+        .patterns
+        .iter()
+        .enumerate()
+        .map(|(i, (line, t))| parse_pattern(file, *line, i, t))
+        .collect::<Result<_, _>>()?;
+    Ok(Pack {
+        file: file.to_string(),
+        scenario: s,
+        patterns,
+    })
+}
+
+/// Load packs by name (`success_case`, …) or path; all shipped packs when `names` is empty.
+pub fn load_packs(names: &[String], ov: Overrides) -> Result<Vec<Pack>, ValidationError> {
+    if names.is_empty() {
+        return PACKS.iter().map(|(f, t)| parse_pack(t, f, ov)).collect();
+    }
+    names
+        .iter()
+        .map(|n| {
+            let stem = n.trim_end_matches(".toml");
+            if let Some((f, t)) = PACKS
+                .iter()
+                .find(|(f, _)| f.trim_end_matches(".toml") == stem)
+            {
+                return parse_pack(t, f, ov);
+            }
+            let path = std::path::Path::new(n);
+            if path.exists() {
+                let text = std::fs::read_to_string(path).map_err(|e| ScenarioError {
+                    file: n.clone(),
+                    line: 0,
+                    column: 0,
+                    message: format!("cannot read the pack: {e}"),
+                })?;
+                return parse_pack(&text, n, ov);
+            }
+            Err(ValidationError::UnknownPack(n.clone()))
+        })
+        .collect()
+}
+
+/// Values a pattern needs from one run (NaN = undefined).
+fn observe(p: &Pattern, run: &RunTrace) -> [f64; 3] {
+    if p.condition.as_ref().is_some_and(|c| !run.holds(c)) {
+        return [f64::NAN; 3];
+    }
+    let v = |at: At| run.value(&p.metric, at);
+    match p.rule {
+        Rule::MeanAbove(_) | Rule::MeanBelow(_) => [v(p.at), 0.0, 0.0],
+        Rule::ShareAbove { lo, hi, .. } | Rule::ShareBelow { lo, hi, .. } => {
+            let x = v(p.at);
+            if x.is_nan() {
+                [f64::NAN; 3]
+            } else {
+                [f64::from(u8::from(x >= lo && x < hi)), 0.0, 0.0]
+            }
+        }
+        Rule::Falls(a, b) | Rule::Rises(a, b) => [v(b) - v(a), 0.0, 0.0],
+        Rule::DipsThenRecovers(a, m, b) => {
+            let (x, y, z) = (v(a), v(m), v(b));
+            [y - x, z - y, 0.0]
+        }
+    }
+}
+
+fn side(ci: (f64, f64), above: bool, threshold: f64) -> Outcome {
+    let (lo, hi) = ci;
+    if !lo.is_finite() || !hi.is_finite() {
+        return Outcome::Inconclusive;
+    }
+    match (above, lo > threshold, hi < threshold) {
+        (true, true, _) | (false, _, true) => Outcome::Pass,
+        (true, _, true) | (false, true, _) => Outcome::Fail,
+        _ => Outcome::Inconclusive,
+    }
+}
+
+/// Run a pack: every design point × replications, pooled, and judge every pattern.
+pub fn run_pack(pack: &Pack) -> Vec<PatternResult> {
+    let s = &pack.scenario;
+    let units: Vec<(usize, u64)> = (0..s.points.len())
+        .flat_map(|p| (0..s.replications).map(move |r| (p, r)))
+        .collect();
+    let obs: Vec<Vec<[f64; 3]>> = units
+        .par_iter()
+        .map(|&(point, rep)| {
+            let run = RunTrace::simulate(&s.points[point].params, run_seed(s.seed, point, rep));
+            pack.patterns.iter().map(|p| observe(p, &run)).collect()
+        })
+        .collect();
+    pack.patterns
+        .iter()
+        .enumerate()
+        .map(|(k, p)| {
+            let mut a = ExactAcc::default();
+            let mut b = ExactAcc::default();
+            let (mut count, mut total) = (0u64, 0u64);
+            for o in &obs {
+                let [x, y, _] = o[k];
+                match p.rule {
+                    Rule::ShareAbove { .. } | Rule::ShareBelow { .. } => {
+                        if !x.is_nan() {
+                            total += 1;
+                            count += u64::from(x == 1.0);
+                        }
+                    }
+                    Rule::DipsThenRecovers(..) => {
+                        if x.is_finite() && y.is_finite() {
+                            a.push(x);
+                            b.push(y);
+                        }
+                    }
+                    _ => a.push(x),
+                }
+            }
+            let (value, ci, n, outcome) = match p.rule {
+                Rule::MeanAbove(t) | Rule::MeanBelow(t) => {
+                    let above = matches!(p.rule, Rule::MeanAbove(_));
+                    (
+                        vec![a.mean()],
+                        vec![a.ci95()],
+                        a.n,
+                        side(a.ci95(), above, t),
+                    )
+                }
+                Rule::ShareAbove { share, .. } | Rule::ShareBelow { share, .. } => {
+                    let (m, _, lo, hi) = share_stats(count, total);
+                    let above = matches!(p.rule, Rule::ShareAbove { .. });
+                    (vec![m], vec![(lo, hi)], total, side((lo, hi), above, share))
+                }
+                Rule::Falls(..) | Rule::Rises(..) => {
+                    let up = matches!(p.rule, Rule::Rises(..));
+                    (vec![a.mean()], vec![a.ci95()], a.n, side(a.ci95(), up, 0.0))
+                }
+                Rule::DipsThenRecovers(..) => {
+                    let fall = side(a.ci95(), false, 0.0);
+                    let rise = side(b.ci95(), true, 0.0);
+                    let o = match (fall, rise) {
+                        (Outcome::Pass, Outcome::Pass) => Outcome::Pass,
+                        (Outcome::Fail, _) | (_, Outcome::Fail) => Outcome::Fail,
+                        _ => Outcome::Inconclusive,
+                    };
+                    (vec![a.mean(), b.mean()], vec![a.ci95(), b.ci95()], a.n, o)
+                }
+            };
+            PatternResult {
+                pack: pack.file.clone(),
+                pattern: p.clone(),
+                value,
+                ci,
+                n,
+                outcome,
+            }
+        })
+        .collect()
+}
+
+/// The rule in words.
+pub fn rule_str(p: &Pattern) -> String {
+    let at = if p.at == At::End {
+        String::new()
+    } else {
+        format!(" at {}", at_str(p.at))
+    };
+    let range = |lo: f64, hi: f64| {
+        if hi.is_infinite() {
+            format!("≥ {}", num(lo))
+        } else {
+            format!("in [{}, {})", num(lo), num(hi))
+        }
+    };
+    let cond = p
+        .condition
+        .as_ref()
+        .map(|c| format!(" (runs with {c})"))
+        .unwrap_or_default();
+    let body = match &p.rule {
+        Rule::MeanAbove(t) => format!("mean {}{at} > {}", p.metric, num(*t)),
+        Rule::MeanBelow(t) => format!("mean {}{at} < {}", p.metric, num(*t)),
+        Rule::ShareAbove { share, lo, hi } => format!(
+            "share of runs with {}{at} {} > {}",
+            p.metric,
+            range(*lo, *hi),
+            num(*share)
+        ),
+        Rule::ShareBelow { share, lo, hi } => format!(
+            "share of runs with {}{at} {} < {}",
+            p.metric,
+            range(*lo, *hi),
+            num(*share)
+        ),
+        Rule::Falls(a, b) => format!("{} falls from {} to {}", p.metric, at_str(*a), at_str(*b)),
+        Rule::Rises(a, b) => format!("{} rises from {} to {}", p.metric, at_str(*a), at_str(*b)),
+        Rule::DipsThenRecovers(a, m, b) => format!(
+            "{} falls from {} to {}, then rises to {}",
+            p.metric,
+            at_str(*a),
+            at_str(*m),
+            at_str(*b)
+        ),
+    };
+    format!("{body}{cond}")
+}
+
+fn value_str(r: &PatternResult) -> (String, String) {
+    let v: Vec<String> = r.value.iter().map(|x| sig(*x)).collect();
+    let c: Vec<String> =
+        r.ci.iter()
+            .map(|(lo, hi)| format!("[{}, {}]", sig(*lo), sig(*hi)))
+            .collect();
+    (v.join(" then "), c.join(" then "))
+}
+
+fn sig(x: f64) -> String {
+    if !x.is_finite() {
+        return num(x);
+    }
+    if x == 0.0 {
+        return "0".into();
+    }
+    let digits = (3 - x.abs().log10().floor() as i32).clamp(0, 8) as usize;
+    format!("{x:.digits$}")
+}
+
+/// A terminal table of results.
+pub fn table(results: &[PatternResult]) -> String {
+    let mut s = format!(
+        "{:<22} {:<6} {:<58} {:>22} {:>34} {:>13}\n",
+        "pack", "id", "pattern", "measured", "95% CI", "verdict"
+    );
+    for r in results {
+        let (v, c) = value_str(r);
+        let mut d = r.pattern.description.clone();
+        if d.chars().count() > 58 {
+            d = d.chars().take(55).collect::<String>() + "...";
+        }
+        s.push_str(&format!(
+            "{:<22} {:<6} {:<58} {:>22} {:>34} {:>13}\n",
+            r.pack.trim_end_matches(".toml"),
+            r.pattern.id,
+            d,
+            v,
+            c,
+            r.outcome.as_str()
+        ));
+    }
+    s
+}
+
+/// Write `validation.csv` into `dir`.
+pub fn write_csv(
+    dir: &std::path::Path,
+    results: &[PatternResult],
+) -> Result<std::path::PathBuf, ValidationError> {
+    std::fs::create_dir_all(dir).map_err(crate::experiment::io_err(dir))?;
+    let path = dir.join("validation.csv");
+    let mut f = AtomicFile::create(&path)?;
+    f.csv_row(&[
+        "pack",
+        "id",
+        "source",
+        "description",
+        "rule",
+        "value",
+        "ci_lo",
+        "ci_hi",
+        "value2",
+        "ci2_lo",
+        "ci2_hi",
+        "n",
+        "verdict",
+    ])?;
+    for r in results {
+        let second = |i: usize| {
+            r.value.get(1).map_or(String::new(), |_| match i {
+                0 => num(r.value[1]),
+                1 => num(r.ci[1].0),
+                _ => num(r.ci[1].1),
+            })
+        };
+        f.csv_row(&[
+            r.pack.clone(),
+            r.pattern.id.clone(),
+            r.pattern.source.clone(),
+            r.pattern.description.clone(),
+            rule_str(&r.pattern),
+            num(r.value[0]),
+            num(r.ci[0].0),
+            num(r.ci[0].1),
+            second(0),
+            second(1),
+            second(2),
+            r.n.to_string(),
+            r.outcome.as_str().to_string(),
+        ])?;
+    }
+    f.commit()?;
+    Ok(path)
+}
+
+/// The results as markdown, one table per pack.
+pub fn markdown(packs: &[Pack], results: &[PatternResult], note: &str) -> String {
+    let mut s = format!(
+        "# Validation against the case studies\n\n{note}\n\nA pattern **passes** when the 95% CI of the measured value lies on the required side of the threshold (of 0 for changes over time), **fails** when it lies on the other side, and is **inconclusive** when the CI straddles it.\n"
+    );
+    let mut notes = Vec::new();
+    for p in packs {
+        let sc = &p.scenario;
+        s.push_str(&format!(
+            "\n## `{}` — {}\n\n{} design point(s) × {} replications, {} months, master seed {}.\n\n",
+            p.file, sc.description, sc.points.len(), sc.replications, sc.base.months, sc.seed
+        ));
+        s.push_str("| id | pattern | source | rule | measured | 95% CI | n | verdict |\n|---|---|---|---|---|---|---|---|\n");
+        for r in results.iter().filter(|r| r.pack == p.file) {
+            let (v, c) = value_str(r);
+            s.push_str(&format!(
+                "| {} | {} | {} | {} | {} | {} | {} | **{}** |\n",
+                r.pattern.id,
+                r.pattern.description,
+                r.pattern.source,
+                rule_str(&r.pattern),
+                v,
+                c,
+                r.n,
+                r.outcome.as_str()
+            ));
+            if r.outcome != Outcome::Pass
+                && let Some(n) = &r.pattern.note
+            {
+                notes.push(format!(
+                    "- **{} ({})**: {n}",
+                    r.pattern.id,
+                    r.outcome.as_str()
+                ));
+            }
+        }
+    }
+    if !notes.is_empty() {
+        s.push_str("\n## Patterns not reproduced, and why\n\n");
+        s.push_str(&notes.join("\n"));
+        s.push('\n');
+    }
+    s
+}
