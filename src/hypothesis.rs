@@ -95,29 +95,64 @@ pub fn parse_all(
         .collect()
 }
 
+/// How a `[[…]]` block is named in errors: its `id`, or its position.
+pub(crate) fn block_name(t: &toml::Table, index: usize) -> String {
+    t.get("id")
+        .and_then(|v| v.as_str())
+        .map_or_else(|| format!("#{}", index + 1), |s| format!("`{s}`"))
+}
+
+/// `; did you mean `x`?` for the candidate nearest to `word`, or `otherwise`.
+pub(crate) fn did_you_mean<'a>(
+    word: &str,
+    candidates: impl Iterator<Item = &'a str>,
+    otherwise: &str,
+) -> String {
+    nearest(word, candidates)
+        .map(|s| format!("; did you mean `{s}`?"))
+        .unwrap_or_else(|| otherwise.to_string())
+}
+
+/// An error message for the first key of `t` not in `keys`.
+pub(crate) fn unknown_key(t: &toml::Table, keys: &[&str]) -> Option<String> {
+    t.keys().find(|k| !keys.contains(&k.as_str())).map(|k| {
+        let hint = did_you_mean(
+            k,
+            keys.iter().copied(),
+            &format!("; valid keys: {}", keys.join(", ")),
+        );
+        format!("unknown key `{k}`{hint}")
+    })
+}
+
+/// An error message if `metric` is neither an outcome nor a trajectory metric.
+pub(crate) fn unknown_metric(metric: &str) -> Option<String> {
+    if OUTCOME_METRICS.contains(&metric) || TRAJECTORY_METRICS.contains(&metric) {
+        return None;
+    }
+    let all = OUTCOME_METRICS
+        .iter()
+        .chain(TRAJECTORY_METRICS.iter())
+        .copied();
+    let hint = did_you_mean(metric, all, "; the metrics are listed in docs/OUTPUTS.md");
+    Some(format!("`metric`: unknown metric `{metric}`{hint}"))
+}
+
 fn parse_one(
     file: &str,
     line: usize,
     index: usize,
     t: &toml::Table,
 ) -> Result<Hypothesis, HypothesisError> {
-    let block = t
-        .get("id")
-        .and_then(|v| v.as_str())
-        .map_or_else(|| format!("#{}", index + 1), |s| format!("`{s}`"));
+    let block = block_name(t, index);
     let err = |message: String| HypothesisError {
         file: file.to_string(),
         line,
         block: block.clone(),
         message,
     };
-    for k in t.keys() {
-        if !KEYS.contains(&k.as_str()) {
-            let hint = nearest(k, KEYS.iter().copied())
-                .map(|s| format!("; did you mean `{s}`?"))
-                .unwrap_or_else(|| format!("; valid keys: {}", KEYS.join(", ")));
-            return Err(err(format!("unknown key `{k}`{hint}")));
-        }
+    if let Some(m) = unknown_key(t, &KEYS) {
+        return Err(err(m));
     }
     let string = |k: &str| -> Result<String, HypothesisError> {
         match t.get(k) {
@@ -158,18 +193,11 @@ fn parse_one(
         check_value(fspec, l).map_err(|e| err(format!("`levels`: {e}")))?;
     }
     let metric = string("metric")?;
+    if let Some(m) = unknown_metric(&metric) {
+        return Err(err(m));
+    }
     let is_outcome = OUTCOME_METRICS.contains(&metric.as_str());
     let is_traj = TRAJECTORY_METRICS.contains(&metric.as_str());
-    if !is_outcome && !is_traj {
-        let all = OUTCOME_METRICS
-            .iter()
-            .chain(TRAJECTORY_METRICS.iter())
-            .copied();
-        let hint = nearest(&metric, all)
-            .map(|s| format!("; did you mean `{s}`?"))
-            .unwrap_or_else(|| "; `dyadsim` outcomes are listed in docs/OUTPUTS.md".into());
-        return Err(err(format!("`metric`: unknown metric `{metric}`{hint}")));
-    }
     let at = match t.get("at") {
         None => At::End,
         Some(toml::Value::String(s)) => parse_at(s).ok_or_else(|| {

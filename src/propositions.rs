@@ -10,7 +10,7 @@ use crate::experiment::ExperimentError;
 use crate::hypothesis::{self, Hypothesis, HypothesisError, HypothesisResult};
 use crate::model::Params;
 use crate::model::params::mechanism_names;
-use crate::output::{AtomicFile, num};
+use crate::output::{AtomicFile, num, sig};
 use crate::scenario::{self, Overrides, Scenario, ScenarioError};
 
 /// Errors of proposition runs.
@@ -121,18 +121,6 @@ pub fn table(results: &[HypothesisResult]) -> String {
         ));
     }
     s
-}
-
-/// Four significant digits.
-fn sig(x: f64) -> String {
-    if !x.is_finite() {
-        return num(x);
-    }
-    if x == 0.0 {
-        return "0".into();
-    }
-    let digits = (3 - x.abs().log10().floor() as i32).clamp(0, 8) as usize;
-    format!("{x:.digits$}")
 }
 
 /// Write `propositions.csv` and `propositions.md` into `dir`.

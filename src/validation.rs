@@ -19,10 +19,10 @@ use serde::Serialize;
 use thiserror::Error;
 
 use crate::experiment::{ExactAcc, ExperimentError, run_seed};
-use crate::hypothesis::{At, RunTrace, at_str, parse_at};
+use crate::hypothesis::{At, RunTrace, at_str, block_name, parse_at, unknown_key, unknown_metric};
+use crate::model::OUTCOME_METRICS;
 use crate::model::params::nearest;
-use crate::model::{OUTCOME_METRICS, TRAJECTORY_METRICS};
-use crate::output::{AtomicFile, num, share_stats};
+use crate::output::{AtomicFile, num, share_stats, sig};
 use crate::scenario::{self, Overrides, Scenario, ScenarioError};
 
 /// The shipped packs: `(file name, TOML text)`.
@@ -194,23 +194,15 @@ fn parse_pattern(
     index: usize,
     t: &toml::Table,
 ) -> Result<Pattern, ValidationError> {
-    let block = t
-        .get("id")
-        .and_then(|v| v.as_str())
-        .map_or_else(|| format!("#{}", index + 1), |s| format!("`{s}`"));
+    let block = block_name(t, index);
     let err = |message: String| ValidationError::Pattern {
         file: file.to_string(),
         line,
         block: block.clone(),
         message,
     };
-    for k in t.keys() {
-        if !KEYS.contains(&k.as_str()) {
-            let hint = nearest(k, KEYS.iter().copied())
-                .map(|s| format!("; did you mean `{s}`?"))
-                .unwrap_or_default();
-            return Err(err(format!("unknown key `{k}`{hint}")));
-        }
+    if let Some(m) = unknown_key(t, &KEYS) {
+        return Err(err(m));
     }
     let string = |k: &str| -> Result<String, ValidationError> {
         t.get(k)
@@ -234,16 +226,8 @@ fn parse_pattern(
         })
     };
     let metric = string("metric")?;
-    if !OUTCOME_METRICS.contains(&metric.as_str()) && !TRAJECTORY_METRICS.contains(&metric.as_str())
-    {
-        let all = OUTCOME_METRICS
-            .iter()
-            .chain(TRAJECTORY_METRICS.iter())
-            .copied();
-        let hint = nearest(&metric, all)
-            .map(|s| format!("; did you mean `{s}`?"))
-            .unwrap_or_default();
-        return Err(err(format!("`metric`: unknown metric `{metric}`{hint}")));
+    if let Some(m) = unknown_metric(&metric) {
+        return Err(err(m));
     }
     let at = if t.contains_key("at") {
         time("at")?
@@ -536,17 +520,6 @@ fn value_str(r: &PatternResult) -> (String, String) {
             .map(|(lo, hi)| format!("[{}, {}]", sig(*lo), sig(*hi)))
             .collect();
     (v.join(" then "), c.join(" then "))
-}
-
-fn sig(x: f64) -> String {
-    if !x.is_finite() {
-        return num(x);
-    }
-    if x == 0.0 {
-        return "0".into();
-    }
-    let digits = (3 - x.abs().log10().floor() as i32).clamp(0, 8) as usize;
-    format!("{x:.digits$}")
 }
 
 /// A terminal table of results.

@@ -31,6 +31,18 @@ pub fn num(x: f64) -> String {
     }
 }
 
+/// Four significant digits, for tables people read (`NA` for NaN or infinity).
+pub fn sig(x: f64) -> String {
+    if !x.is_finite() {
+        return num(x);
+    }
+    if x == 0.0 {
+        return "0".into();
+    }
+    let digits = (3 - x.abs().log10().floor() as i32).clamp(0, 8) as usize;
+    format!("{x:.digits$}")
+}
+
 fn partial_name(path: &Path) -> PathBuf {
     let mut s = path.as_os_str().to_owned();
     s.push(".partial");
