@@ -238,6 +238,19 @@ pub fn write_json_atomic<T: Serialize>(path: &Path, value: &T) -> Result<(), Exp
     f.commit()
 }
 
+/// Write `value` as compact JSON straight to the file, atomically (no in-memory copy).
+pub fn write_json_compact_atomic<T: Serialize>(
+    path: &Path,
+    value: &T,
+) -> Result<(), ExperimentError> {
+    let mut f = AtomicFile::create(path)?;
+    serde_json::to_writer(&mut f.w, value).map_err(|e| ExperimentError::Format {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })?;
+    f.commit()
+}
+
 /// The current UTC time as RFC 3339 (seconds).
 pub fn now_utc() -> String {
     let secs = std::time::SystemTime::now()
