@@ -381,8 +381,7 @@ fn run_chunk(s: &Scenario, c: Chunk, write_rows: bool) -> ChunkResult {
     let months = dp.params.months;
     let mut agg = PointAgg::new(months);
     let mut cells = vec![CellSums::default(); months as usize * NT];
-    // One allocation of a fixed size per chunk (about 1 kB per row) keeps the allocator
-    // from fragmenting as chunks come and go: peak memory stays flat.
+    // One allocation per chunk (about 1 kB per row) instead of repeated growth.
     let capacity = if write_rows {
         (c.rep_end - c.rep_start) as usize * 1024
     } else {
