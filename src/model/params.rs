@@ -355,7 +355,7 @@ specs! {
     "dynamics.learning_rate" => dynamics.learning_rate: Real = 0.08, [0.0, 1.0], "1/month", "Rate of cognitive and behavioural learning.";
     "dynamics.knowledge_rate" => dynamics.knowledge_rate: Real = 0.15, [0.0, 10.0], "units/month", "Rate of new joint knowledge creation.";
     "dynamics.trust_rate" => dynamics.trust_rate: Real = 0.15, [0.0, 1.0], "1/month", "Rate at which trust follows experience.";
-    "dynamics.perception_rate" => dynamics.perception_rate: Real = 0.15, [0.0, 1.0], "1/month", "Rate at which the buyer's perception of supplier capability follows demonstrated capability.";
+    "dynamics.perception_rate" => dynamics.perception_rate: Real = 0.3, [0.0, 1.0], "1/month", "Rate at which the buyer's perception of supplier capability follows demonstrated capability.";
     "dynamics.bargaining_rate" => dynamics.bargaining_rate: Real = 0.15, [0.0, 1.0], "1/month", "Rate at which the value split moves to its bargained target.";
     "dynamics.institutionalization_rate" => dynamics.institutionalization_rate: Real = 0.08, [0.0, 1.0], "1/month", "Rate of institutionalisation in integration.";
     "dynamics.noise_sd" => dynamics.noise_sd: Real = 0.3, [0.0, 2.0], "relative", "Standard deviation of monthly performance noise.";
@@ -367,7 +367,7 @@ specs! {
     "dynamics.lockin_half" => dynamics.lockin_half: Real = 150.0, [1.0e-6, 1.0e9], "kEUR", "Sunk stock at which lock-in reaches half its strength.";
     "dynamics.csi_half" => dynamics.csi_half: Real = 40.0, [1.0e-6, 1.0e9], "kEUR", "Cumulative specific investment that supports half the knowledge rate.";
     "dynamics.reset_fraction" => dynamics.reset_fraction: Real = 0.3, [0.0, 1.0], "share", "Fall of the buyer's perceived capability when new expert tasks start execution.";
-    "dynamics.skip_threshold" => dynamics.skip_threshold: Real = 0.75, [0.0, 1.0], "0..1", "Perceived capability at the end of preparation that lets the dyad skip execution.";
+    "dynamics.skip_threshold" => dynamics.skip_threshold: Real = 0.55, [0.0, 1.0], "0..1", "Perceived capability at the end of preparation that lets the dyad skip execution.";
     "events.external_rate" => events.external_rate: Real = 0.03, [0.0, 1.0], "events/month", "Rate of external events (Poisson).";
     "events.favourable_share" => events.favourable_share: Real = 0.6, [0.0, 1.0], "share", "Share of external events favourable to the supplier.";
     "events.external_size" => events.external_size: Real = 0.25, [0.0, 1.0], "0..1", "Size of an external event's effect.";
