@@ -13,6 +13,9 @@
 //!   aggregation, checkpoints, shards and merging.
 //! - [`stats`]: Welford accumulators, confidence intervals and paired tests.
 //! - [`output`]: atomic files, CSV formatting, the manifest and the one-run trace.
+//! - [`plot`]: figures of an output directory as PNG and SVG (bundled font, no system
+//!   dependencies).
+//! - [`report`]: the one-page `report.html` of an output directory.
 //!
 //! The model and where each rule comes from are described in `docs/MODEL.md`.
 #![deny(missing_docs)]
@@ -23,7 +26,9 @@ pub mod experiment;
 pub mod hypothesis;
 pub mod model;
 pub mod output;
+pub mod plot;
 pub mod propositions;
+pub mod report;
 pub mod scenario;
 pub mod stats;
 pub mod validation;

@@ -11,7 +11,7 @@ use dyadsim::experiment::{self, RunOptions};
 use dyadsim::model::params::{PARAM_SPECS, ParamKind};
 use dyadsim::output::trace;
 use dyadsim::scenario::{self, Overrides, Scenario};
-use dyadsim::{hypothesis, propositions, validation};
+use dyadsim::{hypothesis, plot, propositions, report, validation};
 
 /// Simulate power-asymmetric buyer–supplier relationships.
 #[derive(Parser)]
@@ -109,6 +109,11 @@ enum Command {
         #[arg(long)]
         quiet: bool,
     },
+    /// Redraw the figures and report.html of an output directory from its CSV files.
+    Plot {
+        /// Output directory (e.g. output/baseline).
+        dir: PathBuf,
+    },
     /// Merge shard outputs into one output equal to an unsharded run.
     Merge {
         /// Shard output directories.
@@ -141,6 +146,16 @@ fn load(path: Option<&Path>, ov: Overrides) -> Result<(Scenario, scenario::Extra
         Some(p) => scenario::load(p, ov)?,
         None => scenario::parse(scenario::BASELINE_TOML, "<embedded baseline>", ov)?,
     })
+}
+
+/// Draw the figures and the report of an output directory; returns the number of figure
+/// files written.
+fn draw(dir: &Path) -> Result<usize> {
+    let figures =
+        plot::render(dir).with_context(|| format!("drawing the figures in {}", dir.display()))?;
+    report::write_report(dir)
+        .with_context(|| format!("writing the report in {}", dir.display()))?;
+    Ok(figures.len())
 }
 
 fn main() {
@@ -234,6 +249,12 @@ fn dispatch(cmd: Command) -> Result<()> {
                 )?;
                 if !quiet {
                     print!("{}", propositions::table(&results));
+                }
+            }
+            if s.output.plots && opts.shard == (1, 1) {
+                let figures = draw(&dir)?;
+                if !quiet {
+                    eprintln!("{} figures and report.html", figures / 2);
                 }
             }
             if !quiet {
@@ -392,6 +413,7 @@ fn dispatch(cmd: Command) -> Result<()> {
                     env!("CARGO_PKG_VERSION")
                 ),
             )?;
+            draw(&out)?;
             if !quiet {
                 print!("{}", propositions::table(&results));
             }
@@ -457,8 +479,21 @@ fn dispatch(cmd: Command) -> Result<()> {
             );
             Ok(())
         }
+        Command::Plot { dir } => {
+            if !dir.is_dir() {
+                bail!("{} is not a directory", dir.display());
+            }
+            let figures = draw(&dir)?;
+            eprintln!(
+                "{} figures and report.html -> {}",
+                figures / 2,
+                dir.display()
+            );
+            Ok(())
+        }
         Command::Merge { dirs, out } => {
             let r = experiment::merge(&dirs, &out)?;
+            draw(&out)?;
             eprintln!(
                 "merged {} shards ({} runs) -> {}",
                 dirs.len(),

@@ -73,6 +73,23 @@ fn baseline_without_arguments_writes_outputs() {
     assert!(summary.starts_with("point,outcome,mean,sd,ci_lo,ci_hi,n\n"));
     let ts = std::fs::read_to_string(dir.join("timeseries.csv")).unwrap();
     assert!(ts.starts_with("point,month,metric,mean,sd,ci_lo,ci_hi,n\n"));
+    // Figures and the report come with the run.
+    assert!(dir.join("report.html").is_file());
+    for f in ["asymmetry", "phases", "appropriation"] {
+        assert!(dir.join(format!("plots/{f}.png")).is_file(), "{f}.png");
+        assert!(dir.join(format!("plots/{f}.svg")).is_file(), "{f}.svg");
+    }
+    // `dyadsim plot` redraws them from the CSV files alone.
+    std::fs::remove_dir_all(dir.join("plots")).unwrap();
+    std::fs::remove_file(dir.join("report.html")).unwrap();
+    dyadsim().arg("plot").arg(&dir).assert().success();
+    assert!(dir.join("report.html").is_file());
+    assert!(dir.join("plots/asymmetry.png").is_file());
+    dyadsim()
+        .arg("plot")
+        .arg(tmp.path().join("no/such/dir"))
+        .assert()
+        .failure();
 }
 
 #[test]
