@@ -29,8 +29,8 @@ pub const CHUNK: u64 = 250;
 /// Errors of the experiment layer.
 #[derive(Debug, Error)]
 pub enum ExperimentError {
-    /// A file could not be read or written.
-    #[error("{path}: {source}")]
+    /// A file could not be read or written (the cause is the error's source).
+    #[error("{path}")]
     Io {
         /// The file.
         path: PathBuf,
@@ -52,8 +52,10 @@ pub enum ExperimentError {
     #[error("cannot start {0} worker threads")]
     Threads(usize),
     /// A value was too large for exact aggregation.
-    #[error("aggregation overflow: a value exceeds the exact range (|x| < 1e12)")]
-    Overflow,
+    #[error(
+        "metric `{0}` has values too large to aggregate exactly (sums of squares must stay below 1e25 per chunk of 250 runs); reduce the money or time scale of the scenario"
+    )]
+    Overflow(&'static str),
 }
 
 pub(crate) fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> ExperimentError + '_ {
@@ -63,21 +65,16 @@ pub(crate) fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> ExperimentEr
     }
 }
 
-const SCALE: f64 = 1_048_576.0; // 2^20
-const FAST: f64 = 2_097_152.0; // 2^21: below it, x * SCALE and x^2 * SCALE fit an i64
-const LIMIT: f64 = 1.0e12;
+const SCALE: f64 = 1_099_511_627_776.0; // 2^40
+/// Largest magnitude of a sum of squares that still fits the fixed-point range.
+const SUMSQ_LIMIT: f64 = 1.0e25;
 
-/// Round half away from zero to an integer (a truncating conversion, which compiles to
-/// one instruction, unlike `f64::round` on baseline x86-64).
-#[inline(always)]
-fn fixed(v: f64) -> i64 {
-    (v + 0.5f64.copysign(v)) as i64
-}
-
-/// An exact streaming accumulator: count, sum and sum of squares of values rounded to
-/// 2^-20 fixed point, summed in i128. Addition is exact, so merging in any order gives
-/// the same bits.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// An exact streaming accumulator: count, sum and sum of squares as 2^-40 fixed-point
+/// integers (i128), plus the exact minimum and maximum. Sums are formed in `f64` over a
+/// fixed group of values (one value, or one chunk of runs in replication order) and only
+/// then rounded and added exactly, so merging in any order gives the same bits. A constant
+/// metric has exactly its value as mean and 0 as SD.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct ExactAcc {
     /// Number of finite values.
     pub n: u64,
@@ -85,7 +82,22 @@ pub struct ExactAcc {
     sum: i128,
     #[serde(with = "i128_str")]
     sumsq: i128,
+    #[serde(with = "range_bits")]
+    range: Option<(f64, f64)>,
     overflow: bool,
+}
+
+/// Floats are stored by their bits, so that a checkpoint or shard file restores them
+/// exactly.
+mod range_bits {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+    pub fn serialize<S: Serializer>(v: &Option<(f64, f64)>, s: S) -> Result<S::Ok, S::Error> {
+        v.map(|(a, b)| (a.to_bits(), b.to_bits())).serialize(s)
+    }
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<(f64, f64)>, D::Error> {
+        let v = Option::<(u64, u64)>::deserialize(d)?;
+        Ok(v.map(|(a, b)| (f64::from_bits(a), f64::from_bits(b))))
+    }
 }
 
 mod i128_str {
@@ -99,44 +111,79 @@ mod i128_str {
     }
 }
 
-impl ExactAcc {
-    /// Add a value; NaN and infinities are skipped (not counted).
+/// Float sums of a group of values, summed in a fixed order; turned into an exact
+/// [`ExactAcc`] contribution by [`ExactAcc::add`].
+#[derive(Clone, Copy, Debug, Default)]
+pub struct GroupSums {
+    n: u32,
+    sum: f64,
+    sumsq: f64,
+    min: f64,
+    max: f64,
+}
+
+impl GroupSums {
+    /// Add a value; NaN and infinities are skipped.
     #[inline]
     pub fn push(&mut self, x: f64) {
         if !x.is_finite() {
             return;
         }
-        let a = x.abs();
-        self.n += 1;
-        if a < FAST {
-            self.sum += i128::from(fixed(x * SCALE));
-            self.sumsq += i128::from(fixed(x * x * SCALE));
-        } else if a < LIMIT {
-            self.sum += (x * SCALE).round() as i128;
-            self.sumsq += (x * x * SCALE).round() as i128;
+        if self.n == 0 {
+            self.min = x;
+            self.max = x;
         } else {
-            self.overflow = true;
+            self.min = self.min.min(x);
+            self.max = self.max.max(x);
         }
+        self.n += 1;
+        self.sum += x;
+        self.sumsq += x * x;
     }
-    /// Add the float sums of a chunk: `n` values with sum `sum` and sum of squares
-    /// `sumsq`, computed in a fixed order. The sums are rounded to fixed point once and
-    /// added exactly, so the result depends only on the chunk's contents.
-    pub fn add_sums(&mut self, n: u64, sum: f64, sumsq: f64) {
-        if n == 0 {
+}
+
+impl ExactAcc {
+    /// Add a value; NaN and infinities are skipped (not counted).
+    pub fn push(&mut self, x: f64) {
+        let mut g = GroupSums::default();
+        g.push(x);
+        self.add(&g);
+    }
+    /// Add a group's float sums: rounded to fixed point once and added exactly, so the
+    /// result depends only on the group's contents.
+    pub fn add(&mut self, g: &GroupSums) {
+        if g.n == 0 {
             return;
         }
-        if !(sum.abs() < LIMIT * 1e6 && sumsq < LIMIT * 1e6) {
+        self.n += u64::from(g.n);
+        self.range = Some(match self.range {
+            None => (g.min, g.max),
+            Some((lo, hi)) => (lo.min(g.min), hi.max(g.max)),
+        });
+        if g.sumsq >= SUMSQ_LIMIT {
             self.overflow = true;
             return;
         }
-        self.n += n;
-        self.sum += (sum * SCALE).round() as i128;
-        self.sumsq += (sumsq * SCALE).round() as i128;
+        let (a, b) = (
+            (g.sum * SCALE).round() as i128,
+            (g.sumsq * SCALE).round() as i128,
+        );
+        match (self.sum.checked_add(a), self.sumsq.checked_add(b)) {
+            (Some(x), Some(y)) => {
+                self.sum = x;
+                self.sumsq = y;
+            }
+            _ => self.overflow = true,
+        }
     }
     /// Add another accumulator (exact, order-free).
     pub fn merge(&mut self, o: &ExactAcc) {
         self.n += o.n;
         self.overflow |= o.overflow;
+        self.range = match (self.range, o.range) {
+            (Some((a, b)), Some((c, d))) => Some((a.min(c), b.max(d))),
+            (r, None) | (None, r) => r,
+        };
         match (self.sum.checked_add(o.sum), self.sumsq.checked_add(o.sumsq)) {
             (Some(a), Some(b)) => {
                 self.sum = a;
@@ -145,18 +192,27 @@ impl ExactAcc {
             _ => self.overflow = true,
         }
     }
+    /// Whether a value was too large to aggregate exactly.
+    pub fn overflowed(&self) -> bool {
+        self.overflow
+    }
     /// Mean (NaN when empty or overflowed).
     pub fn mean(&self) -> f64 {
-        if self.n == 0 || self.overflow {
-            f64::NAN
-        } else {
-            self.sum as f64 / SCALE / self.n as f64
+        match self.range {
+            _ if self.n == 0 || self.overflow => f64::NAN,
+            Some((lo, hi)) if lo == hi => lo,
+            _ => self.sum as f64 / SCALE / self.n as f64,
         }
     }
-    /// Sample standard deviation (NaN when n < 2).
+    /// Sample standard deviation (NaN when n < 2; exactly 0 for a constant).
     pub fn sd(&self) -> f64 {
         if self.n < 2 || self.overflow {
             return f64::NAN;
+        }
+        if let Some((lo, hi)) = self.range
+            && lo == hi
+        {
+            return 0.0;
         }
         let n = self.n as f64;
         let mean = self.mean();
@@ -290,21 +346,32 @@ struct Chunk {
     rep_end: u64,
 }
 
-fn chunks_of(s: &Scenario) -> Vec<Chunk> {
-    let mut v = Vec::new();
-    for point in 0..s.points.len() {
-        let mut r = 0;
-        while r < s.replications {
-            let end = (r + CHUNK).min(s.replications);
-            v.push(Chunk {
-                point,
-                rep_start: r,
-                rep_end: end,
-            });
-            r = end;
+/// The work of a scenario as numbered chunks, computed on demand (no list is kept, so
+/// memory does not grow with the number of runs).
+struct Chunks {
+    per_point: u64,
+    reps: u64,
+    count: u64,
+}
+
+impl Chunks {
+    fn of(s: &Scenario) -> Self {
+        let per_point = s.replications.div_ceil(CHUNK);
+        Chunks {
+            per_point,
+            reps: s.replications,
+            // The scenario parser caps points x replications, so this cannot overflow.
+            count: s.points.len() as u64 * per_point,
         }
     }
-    v
+    fn get(&self, i: u64) -> Chunk {
+        let rep_start = (i % self.per_point) * CHUNK;
+        Chunk {
+            point: (i / self.per_point) as usize,
+            rep_start,
+            rep_end: (rep_start + CHUNK).min(self.reps),
+        }
+    }
 }
 
 /// The seed of run (point, replication).
@@ -368,19 +435,12 @@ struct ChunkResult {
     rows: Vec<u8>,
 }
 
-/// Float sums of one trajectory cell within a chunk (summed in replication order).
-#[derive(Clone, Copy, Default)]
-struct CellSums {
-    n: u32,
-    sum: f64,
-    sumsq: f64,
-}
-
 fn run_chunk(s: &Scenario, c: Chunk, write_rows: bool) -> ChunkResult {
     let dp = &s.points[c.point];
     let months = dp.params.months;
     let mut agg = PointAgg::new(months);
-    let mut cells = vec![CellSums::default(); months as usize * NT];
+    let mut cells = vec![GroupSums::default(); months as usize * NT];
+    let mut outcomes = [GroupSums::default(); OUTCOME_METRICS.len()];
     // One allocation per chunk (about 1 kB per row) instead of repeated growth.
     let capacity = if write_rows {
         (c.rep_end - c.rep_start) as usize * 1024
@@ -398,11 +458,7 @@ fn run_chunk(s: &Scenario, c: Chunk, write_rows: bool) -> ChunkResult {
             last_month = m;
             if let Some(row) = cells.get_mut(m * NT..(m + 1) * NT) {
                 for (cell, v) in row.iter_mut().zip(r.metrics()) {
-                    if v.is_finite() {
-                        cell.n += 1;
-                        cell.sum += v;
-                        cell.sumsq += v * v;
-                    }
+                    cell.push(v);
                 }
             }
             agg.phases[m][r.phase as usize] += 1;
@@ -411,8 +467,8 @@ fn run_chunk(s: &Scenario, c: Chunk, write_rows: bool) -> ChunkResult {
         for m in (last_month + 1)..(months as usize) {
             agg.phases[m][Phase::Dissolved as usize] += 1;
         }
-        for (acc, v) in agg.outcomes.iter_mut().zip(o.metrics()) {
-            acc.push(v);
+        for (g, v) in outcomes.iter_mut().zip(o.metrics()) {
+            g.push(v);
         }
         agg.runs += 1;
         if write_rows {
@@ -420,8 +476,11 @@ fn run_chunk(s: &Scenario, c: Chunk, write_rows: bool) -> ChunkResult {
             let _ = run_row(s, c.point, rep, seed, &o, &mut w);
         }
     }
-    for (acc, cell) in agg.traj.iter_mut().zip(&cells) {
-        acc.add_sums(u64::from(cell.n), cell.sum, cell.sumsq);
+    for (acc, g) in agg.traj.iter_mut().zip(&cells) {
+        acc.add(g);
+    }
+    for (acc, g) in agg.outcomes.iter_mut().zip(&outcomes) {
+        acc.add(g);
     }
     let rows = w.into_inner().unwrap_or_default();
     ChunkResult {
@@ -444,13 +503,17 @@ pub fn run(
     let dir = &opts.out_dir;
     std::fs::create_dir_all(dir).map_err(io_err(dir))?;
     let hash = s.hash();
-    let all = chunks_of(s);
+    let chunks = Chunks::of(s);
     let (k, n) = opts.shard;
-    let nchunks = all.len() as u64;
-    let lo = (k - 1) * nchunks / n;
-    let hi = k * nchunks / n;
-    let mine = &all[lo as usize..hi as usize];
-    let total_runs: u64 = mine.iter().map(|c| c.rep_end - c.rep_start).sum();
+    let share = |k: u64| (u128::from(k) * u128::from(chunks.count) / u128::from(n)) as u64;
+    let (lo, hi) = (share(k - 1), share(k));
+    let mine_len = hi - lo;
+    let total_runs: u64 = (lo..hi)
+        .map(|i| {
+            let c = chunks.get(i);
+            c.rep_end - c.rep_start
+        })
+        .sum();
 
     let manifest_path = dir.join("manifest.json");
     let ckpt_path = dir.join("checkpoint.json");
@@ -519,9 +582,9 @@ pub fn run(
     let batch = (opts.threads * 4).max(1) as u64;
     let mut last_ckpt = Instant::now();
     progress(runs_done, total_runs);
-    while next < mine.len() as u64 {
-        let end = (next + batch).min(mine.len() as u64);
-        let work = &mine[next as usize..end as usize];
+    while next < mine_len {
+        let end = (next + batch).min(mine_len);
+        let work: Vec<Chunk> = (lo + next..lo + end).map(|i| chunks.get(i)).collect();
         let write_rows = s.output.runs;
         let results: Vec<ChunkResult> = pool.install(|| {
             work.par_iter()
@@ -555,13 +618,18 @@ pub fn run(
             output::write_json_compact_atomic(&ckpt_path, &c)?;
             last_ckpt = Instant::now();
         }
-        if abort && next < mine.len() as u64 {
+        if abort && next < mine_len {
             // Simulate a crash: no cleanup, no final files.
             std::process::abort();
         }
     }
-    if aggs.iter().any(|a| a.outcomes.iter().any(|o| o.overflow)) {
-        return Err(ExperimentError::Overflow);
+    for a in &aggs {
+        if let Some(j) = a.outcomes.iter().position(ExactAcc::overflowed) {
+            return Err(ExperimentError::Overflow(OUTCOME_METRICS[j]));
+        }
+        if let Some(k) = a.traj.iter().position(ExactAcc::overflowed) {
+            return Err(ExperimentError::Overflow(TRAJECTORY_METRICS[k % NT]));
+        }
     }
 
     // Final files: each written under a temporary name and renamed when complete.
@@ -849,6 +917,40 @@ mod tests {
         assert_eq!(a.n, 1);
         a.push(1e13);
         assert!(a.mean().is_nan());
+    }
+
+    #[test]
+    fn a_constant_has_its_exact_mean_and_zero_sd() {
+        let mut a = ExactAcc::default();
+        let mut g = GroupSums::default();
+        for _ in 0..250 {
+            g.push(0.42);
+        }
+        a.add(&g);
+        a.push(0.42);
+        assert_eq!(a.mean(), 0.42);
+        assert_eq!(a.sd(), 0.0);
+        assert_eq!(a.ci95(), (0.42, 0.42));
+    }
+
+    #[test]
+    fn small_spreads_keep_their_sd() {
+        // Values near 1.9 with SD about 0.0018: the fixed-point sums must not blur it.
+        let xs: Vec<f64> = (0..1000)
+            .map(|i| 1.9 + 0.003 * (((i * 37) % 100) as f64 / 100.0 - 0.5))
+            .collect();
+        let mut a = ExactAcc::default();
+        for chunk in xs.chunks(250) {
+            let mut g = GroupSums::default();
+            for x in chunk {
+                g.push(*x);
+            }
+            a.add(&g);
+        }
+        let n = xs.len() as f64;
+        let mean = xs.iter().sum::<f64>() / n;
+        let sd = (xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
+        assert!((a.sd() / sd - 1.0).abs() < 1e-6, "{} vs {sd}", a.sd());
     }
 
     #[test]

@@ -231,7 +231,12 @@ fn dispatch(cmd: Command) -> Result<()> {
             })
             .with_context(|| format!("running scenario `{}`", s.name))?;
             bar.finish_and_clear();
-            if !hyps.is_empty() {
+            if !hyps.is_empty() && opts.shard != (1, 1) {
+                eprintln!(
+                    "note: the scenario's [[hypothesis]] blocks are not run in a shard; run them with `dyadsim run` on the whole scenario"
+                );
+            }
+            if !hyps.is_empty() && opts.shard == (1, 1) {
                 let set = propositions::HypothesisSet {
                     file: s.file.clone(),
                     scenario: s.clone(),
@@ -296,6 +301,15 @@ fn dispatch(cmd: Command) -> Result<()> {
         }
         Command::Check { scenario } => {
             let (s, extras) = load(Some(&scenario), Overrides::default())?;
+            // Validate every block before saying the file is valid.
+            let hyps = hypothesis::parse_all(&s.file, &extras.hypotheses)?;
+            let patterns = if extras.patterns.is_empty() {
+                0
+            } else {
+                validation::parse_pack(&s.source, &s.file, Overrides::default())?
+                    .patterns
+                    .len()
+            };
             println!(
                 "{}: scenario `{}` is valid: {} design point(s) x {} replications = {} runs, {} months, seed {}, design {:?}",
                 scenario.display(),
@@ -322,7 +336,6 @@ fn dispatch(cmd: Command) -> Result<()> {
             if s.points.len() > 50 {
                 println!("  ... {} more points", s.points.len() - 50);
             }
-            let hyps = hypothesis::parse_all(&s.file, &extras.hypotheses)?;
             for h in &hyps {
                 println!(
                     "  hypothesis {}: {} {:?} -> {} ({})",
@@ -332,6 +345,9 @@ fn dispatch(cmd: Command) -> Result<()> {
                     h.metric,
                     h.expect.as_str()
                 );
+            }
+            if patterns > 0 {
+                println!("  {patterns} validation pattern(s)");
             }
             Ok(())
         }

@@ -16,6 +16,11 @@ use toml::Spanned;
 use crate::model::params::{self, ParamKind, check_value, nearest, nearest_path, spec};
 use crate::model::{Params, mix_seed};
 
+/// Most design points a scenario may expand to.
+pub const MAX_POINTS: u64 = 1_000_000;
+/// Most runs (design points x replications) a scenario may ask for.
+pub const MAX_RUNS: u64 = 1_000_000_000_000;
+
 /// The baseline scenario compiled into the binary.
 pub const BASELINE_TOML: &str = include_str!("../scenarios/baseline.toml");
 
@@ -249,9 +254,14 @@ pub fn parse(text: &str, file: &str, ov: Overrides) -> Result<(Scenario, Extras)
     }
     let reps = ov.replications.unwrap_or(*header.replications.get_ref());
     if reps == 0 {
+        let what = if ov.replications.is_some() {
+            "--reps 0"
+        } else {
+            "[scenario] replications = 0"
+        };
         return Err(loc.at(
             header.replications.span().start,
-            "[scenario] replications = 0 is out of range: allowed 1 ..= 18446744073709551615",
+            format!("{what} is out of range: at least 1 replication is needed"),
         ));
     }
     let mut base = Params::default();
@@ -357,6 +367,51 @@ pub fn parse(text: &str, file: &str, ov: Overrides) -> Result<(Scenario, Extras)
         file: file.to_string(),
         overrides: ov,
     };
+    let n_points: Option<u64> = match design {
+        Design::Grid => scenario
+            .factors
+            .iter()
+            .try_fold(1u64, |acc, f| acc.checked_mul(f.values.len() as u64)),
+        Design::OneAtATime => Some(
+            1 + scenario
+                .factors
+                .iter()
+                .map(|f| f.values.len() as u64)
+                .sum::<u64>(),
+        ),
+        Design::Zip => Some(
+            scenario
+                .factors
+                .first()
+                .map_or(1, |f| f.values.len() as u64),
+        ),
+        Design::Lhs => samples.map(|s| s.1),
+    };
+    match n_points {
+        Some(p) if p <= MAX_POINTS => {}
+        _ => {
+            return Err(loc.at(
+                0,
+                format!(
+                    "[sweep] the design has more than {MAX_POINTS} points; split it into several scenarios"
+                ),
+            ));
+        }
+    }
+    if n_points
+        .unwrap_or(1)
+        .checked_mul(reps)
+        .is_none_or(|r| r > MAX_RUNS)
+    {
+        return Err(loc.at(
+            header.replications.span().start,
+            format!(
+                "{} design point(s) x {reps} replications exceeds the limit of {MAX_RUNS} runs per scenario{}",
+                n_points.unwrap_or(1),
+                if ov.replications.is_some() { " (replications set by --reps)" } else { "" }
+            ),
+        ));
+    }
     scenario.points = expand(&scenario, samples.map(|s| s.1))
         .map_err(|m| loc.at(samples.map_or(0, |s| s.0), m))?;
     let extras = Extras {
@@ -675,9 +730,7 @@ fn expand(s: &Scenario, samples: Option<u64>) -> Result<Vec<DesignPoint>, String
         }
         Design::Lhs => {
             let n = samples.unwrap_or(1) as usize;
-            if n > 1_000_000 {
-                return Err("[sweep] samples must be at most 1000000".into());
-            }
+
             let mut rng = Xoshiro256PlusPlus::seed_from_u64(mix_seed(s.seed, 0x004c_4853, 0));
             let mut columns = Vec::new();
             for f in &s.factors {
@@ -779,9 +832,9 @@ impl Scenario {
         fnv1a_hex(&json)
     }
 
-    /// Total number of runs.
+    /// Total number of runs (capped at parse time by [`MAX_RUNS`]).
     pub fn total_runs(&self) -> u64 {
-        self.points.len() as u64 * self.replications
+        (self.points.len() as u64).saturating_mul(self.replications)
     }
 }
 
@@ -862,6 +915,22 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("same number of values"), "{e}");
+    }
+
+    #[test]
+    fn oversized_designs_are_refused_before_expansion() {
+        let t = "[scenario]\nname = \"x\"\n[sweep.buyer]\nengagement = { range = { from = 0.0, to = 1.0, steps = 100000 } }\nchampion = { range = { from = 0.0, to = 1.0, steps = 100000 } }\n";
+        assert!(err(t).contains("more than 1000000 points"), "{}", err(t));
+        let t = "[scenario]\nname = \"x\"\nreplications = 10000000000000\n";
+        assert!(err(t).contains("exceeds the limit"), "{}", err(t));
+        let zero_reps = Overrides {
+            seed: None,
+            replications: Some(0),
+        };
+        let e = parse("[scenario]\nname = \"x\"\n", "t.toml", zero_reps)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("--reps 0"), "{e}");
     }
 
     #[test]

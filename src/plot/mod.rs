@@ -73,7 +73,7 @@ const FONT_FILE: &str = "assets/fonts/DejaVuSans.ttf";
 #[derive(Debug, Error)]
 pub enum PlotError {
     /// A file could not be read (including: does not exist).
-    #[error("{}: cannot read: {source}", file.display())]
+    #[error("{}: cannot read", file.display())]
     Read {
         /// The file.
         file: PathBuf,
@@ -81,7 +81,7 @@ pub enum PlotError {
         source: std::io::Error,
     },
     /// A file or folder could not be written.
-    #[error("{}: cannot write: {source}", file.display())]
+    #[error("{}: cannot write", file.display())]
     Write {
         /// The file.
         file: PathBuf,
@@ -107,7 +107,7 @@ pub enum PlotError {
         column: String,
     },
     /// `manifest.json` is not valid JSON.
-    #[error("{}: invalid JSON: {source}", file.display())]
+    #[error("{}: invalid JSON", file.display())]
     Json {
         /// The file.
         file: PathBuf,
