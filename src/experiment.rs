@@ -70,10 +70,10 @@ const SCALE: f64 = 1_099_511_627_776.0; // 2^40
 const SUMSQ_LIMIT: f64 = 1.0e25;
 
 /// An exact streaming accumulator: count, sum and sum of squares as 2^-40 fixed-point
-/// integers (i128), plus the exact minimum and maximum. Sums are formed in `f64` over a
-/// fixed group of values (one value, or one chunk of runs in replication order) and only
-/// then rounded and added exactly, so merging in any order gives the same bits. A constant
-/// metric has exactly its value as mean and 0 as SD.
+/// integers (i128), plus the exact minimum and maximum where they are tracked (outcomes).
+/// Sums are formed in `f64` over a fixed group of values (one value, or one chunk of runs in
+/// replication order) and only then rounded and added exactly, so merging in any order
+/// gives the same bits. A constant outcome has exactly its value as mean and 0 as SD.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct ExactAcc {
     /// Number of finite values.
@@ -113,7 +113,7 @@ mod i128_str {
 
 /// Float sums of a group of values, summed in a fixed order; turned into an exact
 /// [`ExactAcc`] contribution by [`ExactAcc::add`].
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug)]
 pub struct GroupSums {
     n: u32,
     sum: f64,
@@ -122,23 +122,61 @@ pub struct GroupSums {
     max: f64,
 }
 
+impl Default for GroupSums {
+    fn default() -> Self {
+        GroupSums {
+            n: 0,
+            sum: 0.0,
+            sumsq: 0.0,
+            min: f64::INFINITY,
+            max: f64::NEG_INFINITY,
+        }
+    }
+}
+
 impl GroupSums {
     /// Add a value; NaN and infinities are skipped.
-    #[inline]
+    #[inline(always)]
     pub fn push(&mut self, x: f64) {
         if !x.is_finite() {
             return;
         }
-        if self.n == 0 {
-            self.min = x;
-            self.max = x;
-        } else {
-            self.min = self.min.min(x);
-            self.max = self.max.max(x);
-        }
+        // Plain comparisons (x is finite) compile to branch-free min/max instructions.
+        self.min = if x < self.min { x } else { self.min };
+        self.max = if x > self.max { x } else { self.max };
         self.n += 1;
         self.sum += x;
         self.sumsq += x * x;
+    }
+}
+
+/// Float sums of one trajectory cell within a chunk: the hot loop of aggregation, so no
+/// minimum and maximum are kept (a constant cell's SD is then tiny rather than exactly 0).
+#[derive(Clone, Copy, Debug, Default)]
+struct CellSums {
+    n: u32,
+    sum: f64,
+    sumsq: f64,
+}
+
+impl CellSums {
+    #[inline(always)]
+    fn push(&mut self, x: f64) {
+        if x.is_finite() {
+            self.n += 1;
+            self.sum += x;
+            self.sumsq += x * x;
+        }
+    }
+    fn group(&self) -> GroupSums {
+        GroupSums {
+            n: self.n,
+            sum: self.sum,
+            sumsq: self.sumsq,
+            // An unknown range: never taken for a constant.
+            min: f64::NEG_INFINITY,
+            max: f64::INFINITY,
+        }
     }
 }
 
@@ -439,7 +477,7 @@ fn run_chunk(s: &Scenario, c: Chunk, write_rows: bool) -> ChunkResult {
     let dp = &s.points[c.point];
     let months = dp.params.months;
     let mut agg = PointAgg::new(months);
-    let mut cells = vec![GroupSums::default(); months as usize * NT];
+    let mut cells = vec![CellSums::default(); months as usize * NT];
     let mut outcomes = [GroupSums::default(); OUTCOME_METRICS.len()];
     // One allocation per chunk (about 1 kB per row) instead of repeated growth.
     let capacity = if write_rows {
@@ -476,8 +514,8 @@ fn run_chunk(s: &Scenario, c: Chunk, write_rows: bool) -> ChunkResult {
             let _ = run_row(s, c.point, rep, seed, &o, &mut w);
         }
     }
-    for (acc, g) in agg.traj.iter_mut().zip(&cells) {
-        acc.add(g);
+    for (acc, c) in agg.traj.iter_mut().zip(&cells) {
+        acc.add(&c.group());
     }
     for (acc, g) in agg.outcomes.iter_mut().zip(&outcomes) {
         acc.add(g);
