@@ -492,6 +492,14 @@ pub fn mix_seed(master: u64, a: u64, b: u64) -> u64 {
     sm(sm(sm(master) ^ a) ^ b.wrapping_mul(0xD6E8_FEB8_6659_FD93))
 }
 
+/// Dependence each way (0..1) and each side's alternatives (0..1).
+struct DependenceParts {
+    d_s: f64,
+    d_b: f64,
+    a_s: f64,
+    a_b: f64,
+}
+
 fn clamp01(x: f64) -> f64 {
     x.clamp(0.0, 1.0)
 }
@@ -705,12 +713,20 @@ impl<'p> Dyad<'p> {
 
     /// (supplier dependence, buyer dependence, asymmetry).
     fn dependence(&self) -> (f64, f64, f64) {
+        let d = self.dependence_parts();
+        (d.d_s, d.d_b, d.d_s - d.d_b)
+    }
+
+    /// Dependence each way and the alternatives behind it.
+    #[inline]
+    fn dependence_parts(&self) -> DependenceParts {
         let uniq = saturate(self.k_spec);
-        let d_s = clamp01(self.sigma * (1.0 - self.supplier_alternatives()));
+        let a_s = self.supplier_alternatives();
+        let d_s = clamp01(self.sigma * (1.0 - a_s));
         let need_b = self.p.buyer.need * clamp01(self.perceived + 0.5 * uniq);
-        let alt_b = clamp01(self.alt_b * (1.0 - uniq));
-        let d_b = clamp01(need_b * (1.0 - alt_b));
-        (d_s, d_b, d_s - d_b)
+        let a_b = clamp01(self.alt_b * (1.0 - uniq));
+        let d_b = clamp01(need_b * (1.0 - a_b));
+        DependenceParts { d_s, d_b, a_s, a_b }
     }
 
     /// Value created per month at the current fit-independent base (kEUR/month).
@@ -948,9 +964,8 @@ impl<'p> Dyad<'p> {
         self.focal_income_cum += focal_income;
 
         // 10. Dependence, power use, the bargained split.
-        let (d_s, d_b, asym) = self.dependence();
-        let a_s = self.supplier_alternatives();
-        let a_b = clamp01(self.alt_b * (1.0 - saturate(self.k_spec)));
+        let DependenceParts { d_s, d_b, a_s, a_b } = self.dependence_parts();
+        let asym = d_s - d_b;
         if m.power_use {
             self.power_use_b = p.buyer.power_willingness * asym.max(0.0) * (1.0 - a_s);
             self.power_use_s = p.supplier.power_willingness * (-asym).max(0.0) * (1.0 - a_b);
