@@ -13,7 +13,7 @@ use plotters::coord::ranged1d::{AsRangedCoord, DefaultFormatting, KeyPointHint, 
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::data::{Series, Stat, fmt_level, fmt_num};
+use super::data::{BINS, RunHistograms, Series, Stat, fmt_level, fmt_num};
 
 /// Width of every figure, px.
 pub const WIDTH: u32 = 1000;
@@ -506,16 +506,11 @@ fn draw_phases<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &Phases) ->
 pub(crate) struct Histograms {
     /// Which design point.
     pub subtitle: String,
-    /// Per-run value appropriated by the supplier, kEUR.
-    pub supplier: Vec<f64>,
-    /// Per-run value appropriated by the buyer, kEUR.
-    pub buyer: Vec<f64>,
+    /// Binned per-run values appropriated by supplier and buyer.
+    pub runs: RunHistograms,
     /// The mean dual-appropriation index.
     pub dual: Option<Stat>,
 }
-
-/// Number of histogram bins.
-const BINS: usize = 30;
 
 fn dual_text(dual: Option<Stat>) -> String {
     match dual {
@@ -529,10 +524,6 @@ fn dual_text(dual: Option<Stat>) -> String {
     }
 }
 
-fn mean(xs: &[f64]) -> f64 {
-    xs.iter().sum::<f64>() / xs.len() as f64
-}
-
 fn draw_histograms<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     d: &Histograms,
@@ -540,23 +531,8 @@ fn draw_histograms<DB: DrawingBackend>(
     let title = format!("Value appropriated per run — {}", dual_text(d.dual));
     let body = header(root, &title, &d.subtitle)?;
     let (plot, side) = plot_and_side(&body);
-    let (lo, hi) = extent(d.supplier.iter().chain(&d.buyer).copied()).unwrap_or((0.0, 1.0));
-    let (start, width) = if hi > lo {
-        (lo, (hi - lo) / BINS as f64)
-    } else {
-        // All values equal: centre one bin on them.
-        let w = lo.abs().max(1.0) * 0.02;
-        (lo - w * (BINS / 2) as f64 - w / 2.0, w)
-    };
-    let count = |xs: &[f64]| {
-        let mut c = [0usize; BINS];
-        for x in xs {
-            let b = ((x - start) / width).floor().clamp(0.0, (BINS - 1) as f64) as usize;
-            c[b] += 1;
-        }
-        c
-    };
-    let counts = [count(&d.supplier), count(&d.buyer)];
+    let (start, width) = (d.runs.start, d.runs.width);
+    let counts = *d.runs.counts;
     let top = counts.iter().flatten().copied().max().unwrap_or(1).max(1) as f64 * 1.08;
     let x = padded(Some((start, start + width * BINS as f64)), 0.02);
     let mut chart = chart(&plot, x, 0.0..top, 70)?;
@@ -574,14 +550,14 @@ fn draw_histograms<DB: DrawingBackend>(
         }))?;
     }
     let mut items = Vec::new();
-    for (name, xs, col) in [
-        ("supplier", &d.supplier, colors[0]),
-        ("buyer", &d.buyer, colors[1]),
-    ] {
-        if xs.is_empty() {
+    for (k, (name, col)) in [("supplier", colors[0]), ("buyer", colors[1])]
+        .into_iter()
+        .enumerate()
+    {
+        if d.runs.n[k] == 0 {
             continue;
         }
-        let m = mean(xs);
+        let m = d.runs.mean[k];
         chart.draw_series(DashedLineSeries::new(
             [(m, 0.0), (m, top)],
             8,
@@ -590,7 +566,7 @@ fn draw_histograms<DB: DrawingBackend>(
         ))?;
         items.push(item(
             Swatch::Fill(col.mix(0.5)),
-            format!("{name} (n = {} runs)", xs.len()),
+            format!("{name} (n = {} runs)", d.runs.n[k]),
         ));
         items.push(item(
             Swatch::Dashed(col),

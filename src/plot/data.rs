@@ -457,42 +457,94 @@ impl Timeseries {
     }
 }
 
-/// The per-run values of the first design point in `runs.csv` (finite values only).
-#[derive(Clone, Debug, Default)]
-pub(crate) struct Runs {
-    pub value_supplier: Vec<f64>,
-    pub value_buyer: Vec<f64>,
-    pub dual_index: Vec<f64>,
+/// Number of histogram bins.
+pub(crate) const BINS: usize = 30;
+
+/// Histograms of the value appropriated by supplier and buyer in one design point of
+/// `runs.csv`, built in two streaming passes (extent, then counts), so memory does not grow
+/// with the number of runs.
+#[derive(Clone, Debug)]
+pub(crate) struct RunHistograms {
+    /// Left edge of the first bin, kEUR.
+    pub start: f64,
+    /// Bin width, kEUR.
+    pub width: f64,
+    /// Counts per bin: supplier, buyer.
+    pub counts: Box<[[u64; BINS]; 2]>,
+    /// Finite values counted: supplier, buyer.
+    pub n: [u64; 2],
+    /// Means: supplier, buyer (NaN without values).
+    pub mean: [f64; 2],
 }
 
-impl Runs {
-    /// Read design point `point` of `dir/runs.csv`; `Ok(None)` when the file does not exist.
-    pub fn load(dir: &Path, point: usize) -> Result<Option<Runs>, PlotError> {
+impl RunHistograms {
+    /// Build from `dir/runs.csv`; `Ok(None)` when the file does not exist or holds no
+    /// finite value for the point.
+    pub fn load(dir: &Path, point: usize) -> Result<Option<RunHistograms>, PlotError> {
         let file = dir.join(RUNS);
         if !file.exists() {
             return Ok(None);
         }
-        let csv = Csv::open(file)?;
+        // Pass 1: extent, counts and sums.
+        let mut lo = f64::INFINITY;
+        let mut hi = f64::NEG_INFINITY;
+        let mut n = [0u64; 2];
+        let mut sum = [0.0f64; 2];
+        Self::scan(&file, point, |k, x| {
+            lo = lo.min(x);
+            hi = hi.max(x);
+            n[k] += 1;
+            sum[k] += x;
+        })?;
+        if n == [0, 0] {
+            return Ok(None);
+        }
+        let (start, width) = if hi > lo {
+            (lo, (hi - lo) / BINS as f64)
+        } else {
+            // All values equal: centre one bin on them.
+            let w = lo.abs().max(1.0) * 0.02;
+            (lo - w * (BINS / 2) as f64 - w / 2.0, w)
+        };
+        // Pass 2: bin counts.
+        let mut counts = Box::new([[0u64; BINS]; 2]);
+        Self::scan(&file, point, |k, x| {
+            let b = ((x - start) / width).floor().clamp(0.0, (BINS - 1) as f64) as usize;
+            counts[k][b] += 1;
+        })?;
+        let mean = [0, 1].map(|k| {
+            if n[k] > 0 {
+                sum[k] / n[k] as f64
+            } else {
+                f64::NAN
+            }
+        });
+        Ok(Some(RunHistograms {
+            start,
+            width,
+            counts,
+            n,
+            mean,
+        }))
+    }
+
+    /// Call `f(0, supplier value)` and `f(1, buyer value)` for every finite value of the
+    /// design point.
+    fn scan(file: &Path, point: usize, mut f: impl FnMut(usize, f64)) -> Result<(), PlotError> {
+        let csv = Csv::open(file.to_path_buf())?;
         let p = csv.col("point")?;
         let (vs, vb) = (csv.col("value_supplier")?, csv.col("value_buyer")?);
-        let dual = csv.opt_col("dual_index");
-        let mut runs = Runs::default();
         csv.for_each(|r| {
             if r.index(p)? == point {
-                let push = |v: &mut Vec<f64>, x: f64| {
+                for (k, c) in [(0, vs), (1, vb)] {
+                    let x = r.num(c)?;
                     if x.is_finite() {
-                        v.push(x);
+                        f(k, x);
                     }
-                };
-                push(&mut runs.value_supplier, r.num(vs)?);
-                push(&mut runs.value_buyer, r.num(vb)?);
-                if let Some(d) = dual {
-                    push(&mut runs.dual_index, r.num(d)?);
                 }
             }
             Ok(())
-        })?;
-        Ok(Some(runs))
+        })
     }
 }
 

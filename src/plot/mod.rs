@@ -47,7 +47,7 @@ use charts::{
     extent,
 };
 pub use charts::{HEIGHT, WIDTH};
-use data::{Meta, Points, Runs, Summary, Timeseries, load_propositions};
+use data::{Meta, Points, RunHistograms, Summary, Timeseries, load_propositions};
 
 /// At most this many design points are drawn in the `asymmetry` figure.
 pub const MAX_LINES: usize = 5;
@@ -363,21 +363,13 @@ fn plan(dir: &Path) -> Result<Vec<(String, Figure)>, PlotError> {
 
     let subtitle = format!("design point {}", label(first).trim_start_matches("point "));
     let dual = summary.get(first, "dual_index");
-    match Runs::load(dir, first)? {
-        Some(r) if !(r.value_supplier.is_empty() && r.value_buyer.is_empty()) => {
-            let dual = dual.or_else(|| {
-                (!r.dual_index.is_empty()).then(|| data::Stat {
-                    mean: r.dual_index.iter().sum::<f64>() / r.dual_index.len() as f64,
-                    lo: f64::NAN,
-                    hi: f64::NAN,
-                })
-            });
+    match RunHistograms::load(dir, first)? {
+        Some(runs) => {
             figs.push((
                 "appropriation".to_string(),
                 Figure::Histograms(Histograms {
                     subtitle: format!("{subtitle}, distribution over runs"),
-                    supplier: r.value_supplier,
-                    buyer: r.value_buyer,
+                    runs,
                     dual,
                 }),
             ));
