@@ -220,8 +220,18 @@ fn dispatch(cmd: Command) -> Result<()> {
                     ProgressDrawTarget::stderr(),
                 );
                 b.set_style(
-                    ProgressStyle::with_template("{bar:40} {pos}/{len} runs  {per_sec}  ETA {eta}")
-                        .unwrap_or_else(|_| ProgressStyle::default_bar()),
+                    ProgressStyle::with_template(
+                        "{bar:40} {human_pos}/{human_len} runs  {rate}  ETA {eta}",
+                    )
+                    .map(|st| {
+                        st.with_key(
+                            "rate",
+                            |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                                let _ = write!(w, "{:.0} runs/s", state.per_sec());
+                            },
+                        )
+                    })
+                    .unwrap_or_else(|_| ProgressStyle::default_bar()),
                 );
                 b
             };
