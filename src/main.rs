@@ -13,6 +13,19 @@ use dyadsim::output::trace;
 use dyadsim::scenario::{self, Overrides, Scenario};
 use dyadsim::{hypothesis, plot, propositions, report, validation};
 
+/// Write to standard output; a closed pipe (e.g. `dyadsim params | head`) ends the
+/// command quietly instead of panicking.
+macro_rules! out {
+    ($($arg:tt)*) => {
+        write!(std::io::stdout().lock(), $($arg)*).map_err(anyhow::Error::from)?
+    };
+}
+macro_rules! outln {
+    ($($arg:tt)*) => {
+        writeln!(std::io::stdout().lock(), $($arg)*).map_err(anyhow::Error::from)?
+    };
+}
+
 /// Simulate power-asymmetric buyer–supplier relationships.
 #[derive(Parser)]
 #[command(name = "dyadsim", version, about, long_about = None)]
@@ -170,6 +183,14 @@ fn main() {
         resume: false,
         quiet: false,
     })) {
+        let broken_pipe = e.chain().any(|c| {
+            c.downcast_ref::<std::io::Error>()
+                .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+        });
+        if broken_pipe {
+            // The reader went away (`| head`): nothing is wrong with the work.
+            std::process::exit(0);
+        }
         eprintln!("Error: {e:#}");
         std::process::exit(1);
     }
@@ -263,7 +284,7 @@ fn dispatch(cmd: Command) -> Result<()> {
                     ),
                 )?;
                 if !quiet {
-                    print!("{}", propositions::table(&results));
+                    out!("{}", propositions::table(&results));
                 }
             }
             if s.output.plots && opts.shard == (1, 1) {
@@ -320,7 +341,7 @@ fn dispatch(cmd: Command) -> Result<()> {
                     .patterns
                     .len()
             };
-            println!(
+            outln!(
                 "{}: scenario `{}` is valid: {} design point(s) x {} replications = {} runs, {} months, seed {}, design {:?}",
                 scenario.display(),
                 s.name,
@@ -332,7 +353,7 @@ fn dispatch(cmd: Command) -> Result<()> {
                 s.design
             );
             for f in &s.factors {
-                println!("  factor {} = {:?}", f.path, f.values);
+                outln!("  factor {} = {:?}", f.path, f.values);
             }
             for (i, p) in s.points.iter().enumerate().take(50) {
                 let vals: Vec<String> = s
@@ -341,13 +362,13 @@ fn dispatch(cmd: Command) -> Result<()> {
                     .zip(&p.values)
                     .map(|(f, v)| format!("{}={v}", f.path))
                     .collect();
-                println!("  point {i}: {}", vals.join(", "));
+                outln!("  point {i}: {}", vals.join(", "));
             }
             if s.points.len() > 50 {
-                println!("  ... {} more points", s.points.len() - 50);
+                outln!("  ... {} more points", s.points.len() - 50);
             }
             for h in &hyps {
-                println!(
+                outln!(
                     "  hypothesis {}: {} {:?} -> {} ({})",
                     h.id,
                     h.factor,
@@ -357,14 +378,17 @@ fn dispatch(cmd: Command) -> Result<()> {
                 );
             }
             if patterns > 0 {
-                println!("  {patterns} validation pattern(s)");
+                outln!("  {patterns} validation pattern(s)");
             }
             Ok(())
         }
         Command::Params => {
-            println!(
+            outln!(
                 "{:<36} {:>9} {:>21}  {:<16} meaning",
-                "parameter", "default", "range", "unit"
+                "parameter",
+                "default",
+                "range",
+                "unit"
             );
             for s in PARAM_SPECS {
                 let default = match s.kind {
@@ -377,9 +401,13 @@ fn dispatch(cmd: Command) -> Result<()> {
                     ParamKind::Switch => "true/false".to_string(),
                     _ => format!("{} ..= {}", s.min, s.max),
                 };
-                println!(
+                outln!(
                     "{:<36} {:>9} {:>21}  {:<16} {}",
-                    s.path, default, range, s.unit, s.doc
+                    s.path,
+                    default,
+                    range,
+                    s.unit,
+                    s.doc
                 );
             }
             Ok(())
@@ -408,7 +436,7 @@ fn dispatch(cmd: Command) -> Result<()> {
                 std::fs::rename(&tmp, &path)
                     .with_context(|| format!("writing {}", path.display()))?;
                 if !quiet {
-                    print!("{md}");
+                    out!("{md}");
                 }
                 eprintln!(
                     "verdict x ablated-mechanism table in {:.1} s -> {}",
@@ -441,7 +469,7 @@ fn dispatch(cmd: Command) -> Result<()> {
             )?;
             draw(&out)?;
             if !quiet {
-                print!("{}", propositions::table(&results));
+                out!("{}", propositions::table(&results));
             }
             eprintln!(
                 "{} hypotheses in {:.1} s -> {}",
@@ -489,7 +517,7 @@ fn dispatch(cmd: Command) -> Result<()> {
             std::fs::rename(&tmp, &md_path)
                 .with_context(|| format!("writing {}", md_path.display()))?;
             if !quiet {
-                print!("{}", validation::table(&results));
+                out!("{}", validation::table(&results));
             }
             let failed = results
                 .iter()

@@ -289,3 +289,30 @@ fn trace_tells_one_run_and_gives_csv() {
     assert!(s.lines().count() > 2);
     dyadsim().args(["trace", "--point", "7"]).assert().failure();
 }
+
+#[test]
+fn a_closed_pipe_ends_quietly() {
+    use std::io::Read;
+    use std::process::{Command as Std, Stdio};
+    let tmp = TempDir::new().unwrap();
+    // A long trajectory: far more output than a pipe buffer holds.
+    let scn = write(
+        tmp.path(),
+        "long.toml",
+        "[scenario]\nname = \"long\"\nmonths = 1200\n[params.mechanisms]\nexit = false\n",
+    );
+    let mut child = Std::new(assert_cmd::cargo::cargo_bin("dyadsim"))
+        .args(["trace", "--csv"])
+        .arg(&scn)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 64];
+    child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+    // The read end is dropped here, as `| head` would.
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(out.status.code(), Some(0), "{err}");
+}
