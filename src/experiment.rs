@@ -653,7 +653,7 @@ pub fn run(
                 runs_done,
                 aggs: &aggs,
             };
-            output::write_json_compact_atomic(&ckpt_path, &c)?;
+            output::write_json_atomic(&ckpt_path, &c, false)?;
             last_ckpt = Instant::now();
         }
         if abort && next < mine_len {
@@ -690,7 +690,7 @@ pub fn run(
             aggs: aggs.clone(),
         };
         let p = dir.join("shard.json");
-        output::write_json_atomic(&p, &st)?;
+        output::write_json_atomic(&p, &st, true)?;
         files.push(p);
     }
     let wall = started.elapsed().as_secs_f64();
@@ -705,7 +705,7 @@ pub fn run(
         resumed,
         &files,
     );
-    output::write_json_atomic(&manifest_path, &manifest)?;
+    output::write_json_atomic(&manifest_path, &manifest, true)?;
     files.push(manifest_path);
     if ckpt_path.exists() {
         std::fs::remove_file(&ckpt_path).map_err(io_err(&ckpt_path))?;
@@ -837,7 +837,7 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<RunReport, ExperimentError>
     let wall = started.elapsed().as_secs_f64();
     let manifest =
         output::Manifest::new(&s, &hash, 0, (1, 1), started_at, runs, wall, false, &files);
-    output::write_json_atomic(&manifest_path, &manifest)?;
+    output::write_json_atomic(&manifest_path, &manifest, true)?;
     files.push(manifest_path);
     Ok(RunReport {
         runs,

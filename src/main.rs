@@ -9,7 +9,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use dyadsim::experiment::{self, RunOptions};
 use dyadsim::model::params::{PARAM_SPECS, ParamKind};
-use dyadsim::output::trace;
+use dyadsim::output::{self, trace};
 use dyadsim::scenario::{self, Overrides, Scenario};
 use dyadsim::{hypothesis, plot, propositions, report, validation};
 
@@ -428,13 +428,8 @@ fn dispatch(cmd: Command) -> Result<()> {
             if ablate.as_deref() == Some("all") {
                 let (mechs, rows) = propositions::ablation_matrix(&sets)?;
                 let md = propositions::ablation_markdown(&mechs, &rows);
-                std::fs::create_dir_all(&out)
-                    .with_context(|| format!("creating {}", out.display()))?;
                 let path = out.join("propositions_ablation.md");
-                let tmp = out.join("propositions_ablation.md.partial");
-                std::fs::write(&tmp, &md).with_context(|| format!("writing {}", tmp.display()))?;
-                std::fs::rename(&tmp, &path)
-                    .with_context(|| format!("writing {}", path.display()))?;
+                output::write_text_atomic(&path, &md)?;
                 if !quiet {
                     out!("{md}");
                 }
@@ -508,14 +503,7 @@ fn dispatch(cmd: Command) -> Result<()> {
                     .unwrap_or_default()
             );
             let md = validation::markdown(&packs, &results, &note);
-            if let Some(parent) = md_path.parent().filter(|p| !p.as_os_str().is_empty()) {
-                std::fs::create_dir_all(parent)
-                    .with_context(|| format!("creating {}", parent.display()))?;
-            }
-            let tmp = md_path.with_extension("md.partial");
-            std::fs::write(&tmp, md).with_context(|| format!("writing {}", tmp.display()))?;
-            std::fs::rename(&tmp, &md_path)
-                .with_context(|| format!("writing {}", md_path.display()))?;
+            output::write_text_atomic(&md_path, &md)?;
             if !quiet {
                 out!("{}", validation::table(&results));
             }

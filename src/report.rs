@@ -145,14 +145,14 @@ pub fn write_report(dir: &Path) -> Result<PathBuf, PlotError> {
     );
 
     let path = dir.join(REPORT_FILE);
-    let tmp = dir.join(format!("{REPORT_FILE}.partial"));
-    std::fs::write(&tmp, h.as_bytes()).map_err(|source| PlotError::Write {
-        file: tmp.clone(),
-        source,
-    })?;
-    std::fs::rename(&tmp, &path).map_err(|source| PlotError::Write {
-        file: path.clone(),
-        source,
+    crate::output::write_text_atomic(&path, &h).map_err(|e| match e {
+        crate::experiment::ExperimentError::Io { path, source } => {
+            PlotError::Write { file: path, source }
+        }
+        other => PlotError::Write {
+            file: path.clone(),
+            source: std::io::Error::other(other.to_string()),
+        },
     })?;
     Ok(path)
 }

@@ -226,28 +226,34 @@ impl PartialRuns {
     }
 }
 
-/// Write `value` as pretty JSON, atomically.
-pub fn write_json_atomic<T: Serialize>(path: &Path, value: &T) -> Result<(), ExperimentError> {
+/// Write `text` to `path` atomically, creating the parent folder if needed.
+pub fn write_text_atomic(path: &Path, text: &str) -> Result<(), ExperimentError> {
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(io_err(parent))?;
+    }
     let mut f = AtomicFile::create(path)?;
-    let bytes = serde_json::to_vec_pretty(value).map_err(|e| ExperimentError::Format {
-        path: path.to_path_buf(),
-        message: e.to_string(),
-    })?;
-    f.write(&bytes)?;
-    f.write(b"\n")?;
+    f.write(text.as_bytes())?;
     f.commit()
 }
 
-/// Write `value` as compact JSON straight to the file, atomically (no in-memory copy).
-pub fn write_json_compact_atomic<T: Serialize>(
+/// Write `value` as JSON straight into the file (no in-memory copy), atomically; pretty
+/// for files people read (the manifest), compact for machine state (checkpoints).
+pub fn write_json_atomic<T: Serialize>(
     path: &Path,
     value: &T,
+    pretty: bool,
 ) -> Result<(), ExperimentError> {
     let mut f = AtomicFile::create(path)?;
-    serde_json::to_writer(&mut f.w, value).map_err(|e| ExperimentError::Format {
+    let written = if pretty {
+        serde_json::to_writer_pretty(&mut f.w, value)
+    } else {
+        serde_json::to_writer(&mut f.w, value)
+    };
+    written.map_err(|e| ExperimentError::Format {
         path: path.to_path_buf(),
         message: e.to_string(),
     })?;
+    f.write(b"\n")?;
     f.commit()
 }
 

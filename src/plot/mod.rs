@@ -409,8 +409,7 @@ fn plan(dir: &Path) -> Result<Vec<(String, Figure)>, PlotError> {
                 if pts.is_empty() {
                     continue;
                 }
-                let what = data::outcome_label(o);
-                let short = what.split(" (").next().unwrap_or(&what).to_string();
+                let (what, short) = outcome_labels(o);
                 figs.push((
                     format!("sweep_{o}"),
                     Figure::Sweep(Sweep {
@@ -450,8 +449,7 @@ fn plan(dir: &Path) -> Result<Vec<(String, Figure)>, PlotError> {
                 if cells.is_empty() {
                     continue;
                 }
-                let what = data::outcome_label(o);
-                let short = what.split(" (").next().unwrap_or(&what).to_string();
+                let (what, short) = outcome_labels(o);
                 figs.push((
                     format!("heatmap_{o}"),
                     Figure::Heatmap(Heatmap {
@@ -681,6 +679,13 @@ fn phases(ts: &Timeseries, p: usize, label: &dyn Fn(usize) -> String) -> Option<
         month,
         shares,
     }))
+}
+
+/// An outcome's axis label (with unit) and its short name (without).
+fn outcome_labels(outcome: &str) -> (String, String) {
+    let what = data::outcome_label(outcome);
+    let short = what.split(" (").next().unwrap_or(&what).to_string();
+    (what, short)
 }
 
 #[cfg(test)]
