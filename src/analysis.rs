@@ -3,8 +3,9 @@
 
 use rayon::prelude::*;
 
-use crate::experiment::{ExactAcc, run_seed};
+use crate::experiment::ExactAcc;
 use crate::model::params::mechanism_names;
+use crate::model::run_seed;
 use crate::model::{OUTCOME_METRICS, Params, simulate};
 
 /// Means with 95% CIs of every outcome of [`OUTCOME_METRICS`] over `runs` runs, seeds

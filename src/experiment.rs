@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use crate::model::{
-    Level, OUTCOME_METRICS, Phase, RunOutcome, TRAJECTORY_METRICS, mix_seed, simulate_with,
+    Level, OUTCOME_METRICS, Phase, RunOutcome, TRAJECTORY_METRICS, run_seed, simulate_with,
 };
 use crate::output::{self, AtomicFile};
 use crate::scenario::Scenario;
@@ -410,11 +410,6 @@ impl Chunks {
             rep_end: (rep_start + CHUNK).min(self.reps),
         }
     }
-}
-
-/// The seed of run (point, replication).
-pub fn run_seed(master: u64, point: usize, rep: u64) -> u64 {
-    mix_seed(master, point as u64, rep)
 }
 
 /// Header of `runs.csv`.

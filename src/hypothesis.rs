@@ -10,8 +10,9 @@ use rayon::prelude::*;
 use serde::Serialize;
 use thiserror::Error;
 
-use crate::experiment::{ExactAcc, run_seed};
+use crate::experiment::ExactAcc;
 use crate::model::params::{ParamKind, check_value, nearest, spec};
+use crate::model::run_seed;
 use crate::model::{
     MonthRecord, OUTCOME_METRICS, Params, Phase, RunOutcome, TRAJECTORY_METRICS, simulate_with,
 };

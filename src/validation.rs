@@ -18,10 +18,11 @@ use rayon::prelude::*;
 use serde::Serialize;
 use thiserror::Error;
 
-use crate::experiment::{ExactAcc, ExperimentError, run_seed};
+use crate::experiment::{ExactAcc, ExperimentError};
 use crate::hypothesis::{At, RunTrace, at_str, block_name, parse_at, unknown_key, unknown_metric};
 use crate::model::OUTCOME_METRICS;
 use crate::model::params::nearest;
+use crate::model::run_seed;
 use crate::output::{AtomicFile, num, share_stats, sig};
 use crate::scenario::{self, Overrides, Scenario, ScenarioError};
 

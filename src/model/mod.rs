@@ -6,6 +6,9 @@
 //! [`Dyad::step`] matches a submodel there.
 
 pub mod params;
+mod seed;
+
+pub use seed::{mix_seed, run_seed};
 
 pub use params::{
     BuyerParams, DynamicsParams, EventParams, Mechanisms, PARAM_SPECS, ParamError, ParamKind,
@@ -478,18 +481,6 @@ impl RunOutcome {
             self.share_change_integration,
         ]
     }
-}
-
-/// Derive an independent 64-bit seed from a master seed and indices (SplitMix64 finaliser
-/// applied in sequence). Used for per-run and per-stream seeds.
-pub fn mix_seed(master: u64, a: u64, b: u64) -> u64 {
-    fn sm(mut z: u64) -> u64 {
-        z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    sm(sm(sm(master) ^ a) ^ b.wrapping_mul(0xD6E8_FEB8_6659_FD93))
 }
 
 /// Dependence each way (0..1) and each side's alternatives (0..1).
