@@ -3,10 +3,10 @@
 
 use rayon::prelude::*;
 
-use crate::experiment::ExactAcc;
 use crate::model::params::mechanism_names;
 use crate::model::run_seed;
 use crate::model::{OUTCOME_METRICS, Params, simulate};
+use crate::stats::ExactAcc;
 
 /// Means with 95% CIs of every outcome of [`OUTCOME_METRICS`] over `runs` runs, seeds
 /// derived from `seed` (the same seeds for any `params`: common random numbers).

@@ -10,12 +10,12 @@ use rayon::prelude::*;
 use serde::Serialize;
 use thiserror::Error;
 
-use crate::experiment::ExactAcc;
 use crate::model::params::{ParamKind, check_value, nearest, spec};
 use crate::model::run_seed;
 use crate::model::{
     MonthRecord, OUTCOME_METRICS, Params, Phase, RunOutcome, TRAJECTORY_METRICS, simulate_with,
 };
+use crate::stats::ExactAcc;
 use crate::stats::{Expect, PairedAccumulator, PairedTest, Verdict, verdict};
 
 /// A bad `[[hypothesis]]` block.

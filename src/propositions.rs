@@ -6,11 +6,10 @@ use std::path::{Path, PathBuf};
 use thiserror::Error;
 
 use crate::battery::BATTERY;
-use crate::experiment::ExperimentError;
 use crate::hypothesis::{self, Hypothesis, HypothesisError, HypothesisResult};
 use crate::model::Params;
 use crate::model::params::mechanism_names;
-use crate::output::{AtomicFile, num, sig};
+use crate::output::{AtomicFile, OutputError, num, sig};
 use crate::scenario::{self, Overrides, Scenario, ScenarioError};
 
 /// Errors of proposition runs.
@@ -24,7 +23,7 @@ pub enum PropositionError {
     Hypothesis(#[from] HypothesisError),
     /// Writing results failed.
     #[error(transparent)]
-    Output(#[from] ExperimentError),
+    Output(#[from] OutputError),
     /// An unknown mechanism was named.
     #[error("unknown mechanism `{0}`{1}; mechanisms: {2}")]
     Mechanism(String, String, String),
@@ -130,7 +129,7 @@ pub fn write_results(
     title: &str,
     note: &str,
 ) -> Result<Vec<PathBuf>, PropositionError> {
-    std::fs::create_dir_all(dir).map_err(crate::experiment::io_err(dir))?;
+    std::fs::create_dir_all(dir).map_err(crate::output::io_err(dir))?;
     let csv_path = dir.join("propositions.csv");
     let mut f = AtomicFile::create(&csv_path)?;
     f.csv_row(&hypothesis::CSV_HEADER)?;

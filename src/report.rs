@@ -14,6 +14,8 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
+use crate::output::OutputError;
+use crate::output::files::ReadError;
 use crate::plot::data::{
     MANIFEST, Meta, POINTS, PROPOSITIONS, Points, Proposition, RUNS, SUMMARY, Summary, TIMESERIES,
     fmt_level, fmt_num, load_propositions,
@@ -146,9 +148,7 @@ pub fn write_report(dir: &Path) -> Result<PathBuf, PlotError> {
 
     let path = dir.join(REPORT_FILE);
     crate::output::write_text_atomic(&path, &h).map_err(|e| match e {
-        crate::experiment::ExperimentError::Io { path, source } => {
-            PlotError::Write { file: path, source }
-        }
+        OutputError::Io { path, source } => PlotError::Write { file: path, source },
         other => PlotError::Write {
             file: path.clone(),
             source: std::io::Error::other(other.to_string()),
@@ -170,7 +170,7 @@ fn figures(dir: &Path) -> Result<Vec<FigureFile>, PlotError> {
     if !plots.is_dir() {
         return Ok(Vec::new());
     }
-    let entries = std::fs::read_dir(&plots).map_err(|source| PlotError::Read {
+    let entries = std::fs::read_dir(&plots).map_err(|source| ReadError::Read {
         file: plots.clone(),
         source,
     })?;

@@ -18,13 +18,14 @@ use rayon::prelude::*;
 use serde::Serialize;
 use thiserror::Error;
 
-use crate::experiment::{ExactAcc, ExperimentError};
 use crate::hypothesis::{At, RunTrace, at_str, block_name, parse_at, unknown_key, unknown_metric};
 use crate::model::OUTCOME_METRICS;
 use crate::model::params::nearest;
 use crate::model::run_seed;
-use crate::output::{AtomicFile, num, share_stats, sig};
+use crate::output::{AtomicFile, OutputError, num, sig};
 use crate::scenario::{self, Overrides, Scenario, ScenarioError};
+use crate::stats::ExactAcc;
+use crate::stats::share_stats;
 
 /// The shipped packs: `(file name, TOML text)`.
 pub const PACKS: &[(&str, &str)] = &[
@@ -62,7 +63,7 @@ pub enum ValidationError {
     },
     /// Writing results failed.
     #[error(transparent)]
-    Output(#[from] ExperimentError),
+    Output(#[from] OutputError),
     /// No pack of that name.
     #[error(
         "unknown pack `{0}`; packs: success_case, failure_case, eighteen_dyads, or a file path"
@@ -553,7 +554,7 @@ pub fn write_csv(
     dir: &std::path::Path,
     results: &[PatternResult],
 ) -> Result<std::path::PathBuf, ValidationError> {
-    std::fs::create_dir_all(dir).map_err(crate::experiment::io_err(dir))?;
+    std::fs::create_dir_all(dir).map_err(crate::output::io_err(dir))?;
     let path = dir.join("validation.csv");
     let mut f = AtomicFile::create(&path)?;
     f.csv_row(&[

@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use dyadsim::experiment::{self, RunOptions};
+use dyadsim::output::files::ReadError;
 use dyadsim::plot::{self, HEIGHT, PlotError, WIDTH};
 use dyadsim::report;
 use dyadsim::scenario::{self, Overrides};
@@ -222,7 +223,10 @@ fn sparse_files_give_what_they_can() {
 fn bad_inputs_are_errors_naming_the_file() {
     let tmp = minimal_dir("point,outcome,mean,sd,ci_lo,ci_hi,n\n0,value_supplier,ten,1,9,11,40\n");
     let e = plot::render(tmp.path()).expect_err("bad number");
-    assert!(matches!(e, PlotError::Csv { line: 2, .. }), "{e}");
+    assert!(
+        matches!(e, PlotError::File(ReadError::Csv { line: 2, .. })),
+        "{e}"
+    );
     assert!(e.to_string().contains("summary.csv"), "{e}");
     assert!(e.to_string().contains("ten"), "{e}");
 
@@ -243,7 +247,7 @@ fn bad_inputs_are_errors_naming_the_file() {
 
     std::fs::remove_file(tmp.path().join("summary.csv")).expect("remove");
     let e = plot::render(tmp.path()).expect_err("missing file");
-    assert!(matches!(e, PlotError::Read { .. }), "{e}");
+    assert!(matches!(e, PlotError::File(ReadError::Read { .. })), "{e}");
     assert!(e.to_string().contains("summary.csv"), "{e}");
 
     std::fs::write(tmp.path().join("manifest.json"), "{\"scenario\": {}}").expect("write");

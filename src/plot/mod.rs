@@ -42,6 +42,8 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use thiserror::Error;
 
+use crate::output::files::ReadError;
+
 use charts::{
     Asymmetry, AsymmetryLine, Bars, Figure, Forest, ForestRow, Heatmap, Histograms, Phases, Sweep,
     extent,
@@ -72,14 +74,9 @@ const FONT_FILE: &str = "assets/fonts/DejaVuSans.ttf";
 /// Errors of [`render`] and [`crate::report::write_report`]; each names the file concerned.
 #[derive(Debug, Error)]
 pub enum PlotError {
-    /// A file could not be read (including: does not exist).
-    #[error("{}: cannot read", file.display())]
-    Read {
-        /// The file.
-        file: PathBuf,
-        /// The cause.
-        source: std::io::Error,
-    },
+    /// An output file could not be read or used.
+    #[error(transparent)]
+    File(#[from] ReadError),
     /// A file or folder could not be written.
     #[error("{}: cannot write", file.display())]
     Write {
@@ -88,24 +85,6 @@ pub enum PlotError {
         /// The cause.
         source: std::io::Error,
     },
-    /// A CSV file is malformed or holds a value of the wrong type.
-    #[error("{}: line {line}: {message}", file.display())]
-    Csv {
-        /// The file.
-        file: PathBuf,
-        /// 1-based line number (0 if unknown).
-        line: u64,
-        /// What is wrong.
-        message: String,
-    },
-    /// A CSV file lacks a required column.
-    #[error("{}: no column `{column}`", file.display())]
-    MissingColumn {
-        /// The file.
-        file: PathBuf,
-        /// The missing column.
-        column: String,
-    },
     /// `manifest.json` is not valid JSON.
     #[error("{}: invalid JSON", file.display())]
     Json {
@@ -113,14 +92,6 @@ pub enum PlotError {
         file: PathBuf,
         /// The cause.
         source: serde_json::Error,
-    },
-    /// A file is readable but its content cannot be used.
-    #[error("{}: {message}", file.display())]
-    Invalid {
-        /// The file.
-        file: PathBuf,
-        /// What is wrong.
-        message: String,
     },
     /// Drawing or encoding a figure failed.
     #[error("{}: cannot draw: {message}", file.display())]
@@ -217,7 +188,7 @@ pub(crate) fn is_figure(stem: &str) -> bool {
 
 /// Delete figures of an earlier render that this one did not write.
 fn remove_stale(plots: &Path, written: &[PathBuf]) -> Result<(), PlotError> {
-    let entries = std::fs::read_dir(plots).map_err(|source| PlotError::Read {
+    let entries = std::fs::read_dir(plots).map_err(|source| ReadError::Read {
         file: plots.to_path_buf(),
         source,
     })?;

@@ -1,0 +1,161 @@
+//! Files that appear complete or not at all: each is written under `<name>.partial` and
+//! renamed into place when complete, so a crash leaves complete files or none.
+
+use std::fs::{File, OpenOptions};
+use std::io::{BufWriter, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use super::{OutputError, io_err};
+
+fn partial_name(path: &Path) -> PathBuf {
+    let mut s = path.as_os_str().to_owned();
+    s.push(".partial");
+    PathBuf::from(s)
+}
+
+/// A file written under `<path>.partial` and renamed to `path` by [`AtomicFile::commit`].
+pub struct AtomicFile {
+    path: PathBuf,
+    tmp: PathBuf,
+    pub(crate) w: BufWriter<File>,
+}
+
+impl AtomicFile {
+    /// Start writing `path`.
+    pub fn create(path: &Path) -> Result<Self, OutputError> {
+        let tmp = partial_name(path);
+        let f = File::create(&tmp).map_err(io_err(&tmp))?;
+        Ok(AtomicFile {
+            path: path.to_path_buf(),
+            tmp,
+            w: BufWriter::new(f),
+        })
+    }
+    /// Write raw bytes.
+    pub fn write(&mut self, bytes: &[u8]) -> Result<(), OutputError> {
+        self.w.write_all(bytes).map_err(io_err(&self.tmp))
+    }
+    /// Write one CSV record.
+    pub fn csv_row<S: AsRef<str>>(&mut self, fields: &[S]) -> Result<(), OutputError> {
+        let mut w = csv::WriterBuilder::new().from_writer(Vec::new());
+        let _ = w.write_record(fields.iter().map(|s| s.as_ref()));
+        let bytes = w.into_inner().unwrap_or_default();
+        self.write(&bytes)
+    }
+    /// Flush, sync and rename into place.
+    pub fn commit(self) -> Result<(), OutputError> {
+        let AtomicFile { path, tmp, w } = self;
+        let f = w.into_inner().map_err(|e| OutputError::Io {
+            path: tmp.clone(),
+            source: e.into_error(),
+        })?;
+        f.sync_all().map_err(io_err(&tmp))?;
+        drop(f);
+        std::fs::rename(&tmp, &path).map_err(io_err(&path))
+    }
+}
+
+/// The growing `runs.csv.partial` of a running experiment.
+pub struct PartialRuns {
+    path: PathBuf,
+    w: BufWriter<File>,
+    /// Bytes written so far.
+    pub len: u64,
+}
+
+/// Open `runs.csv.partial`: fresh with a header, or truncated to `resume_len` bytes.
+pub fn open_partial_runs(
+    path: &Path,
+    header: &[String],
+    resume_len: Option<u64>,
+) -> Result<PartialRuns, OutputError> {
+    match resume_len {
+        Some(len) => {
+            let mut f = OpenOptions::new()
+                .read(true)
+                .write(true)
+                .open(path)
+                .map_err(io_err(path))?;
+            let actual = f.metadata().map_err(io_err(path))?.len();
+            if actual < len {
+                return Err(OutputError::Format {
+                    path: path.to_path_buf(),
+                    message: format!(
+                        "holds {actual} bytes but the checkpoint recorded {len}; run without --resume"
+                    ),
+                });
+            }
+            f.set_len(len).map_err(io_err(path))?;
+            f.seek(SeekFrom::End(0)).map_err(io_err(path))?;
+            Ok(PartialRuns {
+                path: path.to_path_buf(),
+                w: BufWriter::new(f),
+                len,
+            })
+        }
+        None => {
+            let f = File::create(path).map_err(io_err(path))?;
+            let mut p = PartialRuns {
+                path: path.to_path_buf(),
+                w: BufWriter::with_capacity(1 << 20, f),
+                len: 0,
+            };
+            let mut w = csv::WriterBuilder::new().from_writer(Vec::new());
+            let _ = w.write_record(header);
+            p.append(&w.into_inner().unwrap_or_default())?;
+            Ok(p)
+        }
+    }
+}
+
+impl PartialRuns {
+    /// Append rows.
+    pub fn append(&mut self, bytes: &[u8]) -> Result<(), OutputError> {
+        self.w.write_all(bytes).map_err(io_err(&self.path))?;
+        self.len += bytes.len() as u64;
+        Ok(())
+    }
+    /// Flush to disk (before a checkpoint records the length).
+    pub fn sync(&mut self) -> Result<(), OutputError> {
+        self.w.flush().map_err(io_err(&self.path))?;
+        self.w.get_ref().sync_data().map_err(io_err(&self.path))
+    }
+    /// Complete: sync and rename to `final_path`.
+    pub fn finish(mut self, final_path: &Path) -> Result<(), OutputError> {
+        self.sync()?;
+        std::fs::rename(&self.path, final_path).map_err(io_err(final_path))
+    }
+}
+
+/// Write `text` to `path` atomically, creating the parent folder if needed.
+pub fn write_text_atomic(path: &Path, text: &str) -> Result<(), OutputError> {
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(io_err(parent))?;
+    }
+    let mut f = AtomicFile::create(path)?;
+    f.write(text.as_bytes())?;
+    f.commit()
+}
+
+/// Write `value` as JSON straight into the file (no in-memory copy), atomically; pretty
+/// for files people read (the manifest), compact for machine state (checkpoints).
+pub fn write_json_atomic<T: Serialize>(
+    path: &Path,
+    value: &T,
+    pretty: bool,
+) -> Result<(), OutputError> {
+    let mut f = AtomicFile::create(path)?;
+    let written = if pretty {
+        serde_json::to_writer_pretty(&mut f.w, value)
+    } else {
+        serde_json::to_writer(&mut f.w, value)
+    };
+    written.map_err(|e| OutputError::Format {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })?;
+    f.write(b"\n")?;
+    f.commit()
+}

@@ -1,0 +1,744 @@
+//! Each output file in one place: its name, its columns (declared once), its writer and
+//! its reader. Writers produce exactly the bytes documented in `docs/OUTPUTS.md`; readers
+//! (for figures and the report) are lenient about what they do not need and name the
+//! file and line of anything they cannot use: `NA`, empty cells, `NaN` and infinities all
+//! read as `NaN`; anything else that is not a number, or a number beyond ±1e15, is an
+//! error.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::path::{Path, PathBuf};
+
+use thiserror::Error;
+
+use super::{AtomicFile, OutputError, num};
+use crate::model::{Level, OUTCOME_METRICS, PowerParams, RunOutcome, TRAJECTORY_METRICS};
+use crate::scenario::Scenario;
+use crate::stats::{ExactAcc, PointAgg, share_stats};
+
+/// One row per run.
+pub const RUNS: &str = "runs.csv";
+/// The design points and their factor values.
+pub const POINTS: &str = "points.csv";
+/// Monthly statistics of the trajectory metrics and phase shares per design point.
+pub const TIMESERIES: &str = "timeseries.csv";
+/// Outcome statistics per design point.
+pub const SUMMARY: &str = "summary.csv";
+/// Hypothesis tests with verdicts.
+pub const PROPOSITIONS: &str = "propositions.csv";
+
+/// Columns of `timeseries.csv`.
+pub const TIMESERIES_COLUMNS: [&str; 8] = [
+    "point", "month", "metric", "mean", "sd", "ci_lo", "ci_hi", "n",
+];
+/// Columns of `summary.csv`.
+pub const SUMMARY_COLUMNS: [&str; 7] = ["point", "outcome", "mean", "sd", "ci_lo", "ci_hi", "n"];
+/// The phase-share metrics of `timeseries.csv`, in phase order (preparation, execution,
+/// integration, dissolved).
+pub const PHASE_SHARES: [&str; 4] = [
+    "phase_preparation",
+    "phase_execution",
+    "phase_integration",
+    "phase_dissolved",
+];
+/// Columns of `propositions.csv`.
+pub const PROPOSITIONS_COLUMNS: [&str; 19] = [
+    "id",
+    "statement",
+    "factor",
+    "metric",
+    "at",
+    "condition",
+    "level_a",
+    "level_b",
+    "mean_a",
+    "mean_b",
+    "effect",
+    "ci_lo",
+    "ci_hi",
+    "effect_size",
+    "p_value",
+    "n",
+    "smallest_effect",
+    "expect",
+    "verdict",
+];
+
+// ---------------------------------------------------------------------------------------
+// Writers
+
+/// Header of `runs.csv`.
+pub fn runs_header(s: &Scenario) -> Vec<String> {
+    let mut h: Vec<String> = ["point", "replication", "seed"]
+        .iter()
+        .map(|x| x.to_string())
+        .collect();
+    h.extend(s.factors.iter().map(|f| f.path.clone()));
+    h.extend(
+        ["final_phase", "end_reason", "phase_path"]
+            .iter()
+            .map(|x| x.to_string()),
+    );
+    h.extend(OUTCOME_METRICS.iter().map(|x| x.to_string()));
+    for ph in ["preparation", "execution", "integration"] {
+        h.push(format!("level_{ph}_entry"));
+        h.push(format!("level_{ph}_exit"));
+    }
+    h
+}
+
+fn level_str(x: f64, p: &PowerParams) -> String {
+    if x.is_finite() {
+        Level::of(x, p).letter().to_string()
+    } else {
+        "NA".into()
+    }
+}
+
+/// Append the `runs.csv` row of run `(point, rep)` with `seed` and outcome `o`.
+pub fn run_row(
+    s: &Scenario,
+    point: usize,
+    rep: u64,
+    seed: u64,
+    o: &RunOutcome,
+    w: &mut csv::Writer<Vec<u8>>,
+) -> csv::Result<()> {
+    let dp = &s.points[point];
+    let mut rec: Vec<String> = vec![point.to_string(), rep.to_string(), seed.to_string()];
+    rec.extend(dp.values.iter().map(|v| num(*v)));
+    rec.push(o.final_phase.as_str().into());
+    rec.push(o.end_reason.as_str().into());
+    rec.push(o.path.code());
+    rec.extend(o.metrics().iter().map(|v| num(*v)));
+    for k in 0..3 {
+        rec.push(level_str(o.boundaries.entry[k], &dp.params.power));
+        rec.push(level_str(o.boundaries.exit[k], &dp.params.power));
+    }
+    w.write_record(&rec)
+}
+
+/// Write `point,[month,]metric,mean,sd,ci_lo,ci_hi,n`.
+fn stat_row(
+    f: &mut AtomicFile,
+    point: usize,
+    month: Option<usize>,
+    name: &str,
+    a: &ExactAcc,
+) -> Result<(), OutputError> {
+    let (lo, hi) = a.ci95();
+    let mut row = vec![point.to_string()];
+    if let Some(m) = month {
+        row.push(m.to_string());
+    }
+    row.extend([
+        name.to_string(),
+        num(a.mean()),
+        num(a.sd()),
+        num(lo),
+        num(hi),
+        a.n.to_string(),
+    ]);
+    f.csv_row(&row)
+}
+/// Write a share row (`count` of `total` runs) with a Wilson 95% interval.
+fn share_row(
+    f: &mut AtomicFile,
+    point: usize,
+    month: usize,
+    name: &str,
+    count: u64,
+    total: u64,
+) -> Result<(), OutputError> {
+    let (mean, sd, lo, hi) = share_stats(count, total);
+    f.csv_row(&[
+        point.to_string(),
+        month.to_string(),
+        name.to_string(),
+        num(mean),
+        num(sd),
+        num(lo),
+        num(hi),
+        total.to_string(),
+    ])
+}
+
+/// Write `points.csv`, `timeseries.csv` and `summary.csv` from aggregates.
+pub fn write_aggregate_files(
+    s: &Scenario,
+    aggs: &[PointAgg],
+    dir: &Path,
+) -> Result<Vec<PathBuf>, OutputError> {
+    let mut files = Vec::new();
+    // points.csv
+    let path = dir.join(POINTS);
+    let mut f = AtomicFile::create(&path)?;
+    let mut header = vec!["point".to_string()];
+    header.extend(s.factors.iter().map(|f| f.path.clone()));
+    f.csv_row(&header)?;
+    for (i, p) in s.points.iter().enumerate() {
+        let mut row = vec![i.to_string()];
+        row.extend(p.values.iter().map(|v| num(*v)));
+        f.csv_row(&row)?;
+    }
+    f.commit()?;
+    files.push(path);
+    // timeseries.csv
+    if s.output.timeseries {
+        let path = dir.join(TIMESERIES);
+        let mut f = AtomicFile::create(&path)?;
+        f.csv_row(&TIMESERIES_COLUMNS)?;
+        for (i, a) in aggs.iter().enumerate() {
+            for m in 0..a.months() {
+                for (j, name) in TRAJECTORY_METRICS.iter().enumerate() {
+                    let acc = a.cell(m, j);
+                    stat_row(&mut f, i, Some(m + 1), name, acc)?;
+                }
+                let total: u64 = a.phases[m].iter().sum();
+                for (ph, name) in PHASE_SHARES.iter().enumerate() {
+                    share_row(&mut f, i, m + 1, name, a.phases[m][ph], total)?;
+                }
+            }
+        }
+        f.commit()?;
+        files.push(path);
+    }
+    // summary.csv
+    let path = dir.join(SUMMARY);
+    let mut f = AtomicFile::create(&path)?;
+    f.csv_row(&SUMMARY_COLUMNS)?;
+    for (i, a) in aggs.iter().enumerate() {
+        for (j, name) in OUTCOME_METRICS.iter().enumerate() {
+            stat_row(&mut f, i, None, name, &a.outcomes[j])?;
+        }
+    }
+    f.commit()?;
+    files.push(path);
+    Ok(files)
+}
+
+// ---------------------------------------------------------------------------------------
+// Readers
+
+/// Why an output file could not be read.
+#[derive(Debug, Error)]
+pub enum ReadError {
+    /// A file could not be read.
+    #[error("{}: cannot read", file.display())]
+    Read {
+        /// The file.
+        file: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// A CSV row could not be parsed or holds an unusable value.
+    #[error("{}: line {line}: {message}", file.display())]
+    Csv {
+        /// The file.
+        file: PathBuf,
+        /// 1-based line number (0 if unknown).
+        line: u64,
+        /// What is wrong.
+        message: String,
+    },
+    /// A CSV file lacks a required column.
+    #[error("{}: no column `{column}`", file.display())]
+    MissingColumn {
+        /// The file.
+        file: PathBuf,
+        /// The missing column.
+        column: String,
+    },
+    /// A file is readable but its content cannot be used.
+    #[error("{}: {message}", file.display())]
+    Invalid {
+        /// The file.
+        file: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+/// Largest magnitude accepted in a CSV cell: far beyond any value of the model, small
+/// enough that axis arithmetic stays finite.
+const MAX_ABS: f64 = 1e15;
+
+/// A CSV file opened for reading, with its header.
+struct Csv {
+    file: PathBuf,
+    reader: csv::Reader<File>,
+    headers: Vec<String>,
+}
+
+/// One record of a [`Csv`], with the means to read typed cells.
+struct Row<'a> {
+    file: &'a Path,
+    line: u64,
+    rec: &'a csv::StringRecord,
+    headers: &'a [String],
+}
+
+impl Csv {
+    fn open(file: PathBuf) -> Result<Csv, ReadError> {
+        let f = File::open(&file).map_err(|source| ReadError::Read {
+            file: file.clone(),
+            source,
+        })?;
+        let mut reader = csv::ReaderBuilder::new().has_headers(true).from_reader(f);
+        let headers = reader
+            .headers()
+            .map_err(|e| csv_err(&file, &e))?
+            .iter()
+            .map(|h| h.trim().to_string())
+            .collect::<Vec<_>>();
+        if headers.iter().all(String::is_empty) {
+            return Err(ReadError::Invalid {
+                file,
+                message: "empty file (no header line)".into(),
+            });
+        }
+        Ok(Csv {
+            file,
+            reader,
+            headers,
+        })
+    }
+
+    fn col(&self, name: &str) -> Result<usize, ReadError> {
+        self.opt_col(name).ok_or_else(|| ReadError::MissingColumn {
+            file: self.file.clone(),
+            column: name.to_string(),
+        })
+    }
+
+    fn opt_col(&self, name: &str) -> Option<usize> {
+        self.headers.iter().position(|h| h == name)
+    }
+
+    /// Call `f` on every record in order.
+    fn for_each(
+        mut self,
+        mut f: impl FnMut(&Row<'_>) -> Result<(), ReadError>,
+    ) -> Result<(), ReadError> {
+        let mut rec = csv::StringRecord::new();
+        loop {
+            match self.reader.read_record(&mut rec) {
+                Ok(false) => return Ok(()),
+                Ok(true) => {
+                    let line = rec.position().map_or(0, csv::Position::line);
+                    f(&Row {
+                        file: &self.file,
+                        line,
+                        rec: &rec,
+                        headers: &self.headers,
+                    })?;
+                }
+                Err(e) => return Err(csv_err(&self.file, &e)),
+            }
+        }
+    }
+}
+
+fn csv_err(file: &Path, e: &csv::Error) -> ReadError {
+    ReadError::Csv {
+        file: file.to_path_buf(),
+        line: e.position().map_or(0, csv::Position::line),
+        message: e.to_string(),
+    }
+}
+
+impl Row<'_> {
+    fn text(&self, col: usize) -> &str {
+        self.rec.get(col).map_or("", str::trim)
+    }
+
+    fn bad(&self, col: usize, what: &str) -> ReadError {
+        ReadError::Csv {
+            file: self.file.to_path_buf(),
+            line: self.line,
+            message: format!(
+                "column `{}`: `{}` is not {what}",
+                self.headers.get(col).map_or("?", String::as_str),
+                self.text(col)
+            ),
+        }
+    }
+
+    /// A number; `NA`, empty, NaN and infinities read as NaN.
+    fn num(&self, col: usize) -> Result<f64, ReadError> {
+        let s = self.text(col);
+        if s.is_empty() || s.eq_ignore_ascii_case("na") {
+            return Ok(f64::NAN);
+        }
+        let x: f64 = s.parse().map_err(|_| self.bad(col, "a number"))?;
+        if !x.is_finite() {
+            return Ok(f64::NAN);
+        }
+        if x.abs() > MAX_ABS {
+            return Err(self.bad(col, "a number within ±1e15"));
+        }
+        Ok(x)
+    }
+
+    /// A design point index.
+    fn index(&self, col: usize) -> Result<usize, ReadError> {
+        self.text(col)
+            .parse()
+            .map_err(|_| self.bad(col, "a design point index"))
+    }
+}
+
+/// `points.csv`: the factor paths and each design point's factor values.
+#[derive(Clone, Debug, Default)]
+pub struct Points {
+    /// Factor paths, in column order.
+    pub factors: Vec<String>,
+    /// `(point index, factor values)`, in file order.
+    pub rows: Vec<(usize, Vec<f64>)>,
+}
+
+impl Points {
+    /// Read `dir/points.csv`.
+    pub fn load(dir: &Path) -> Result<Points, ReadError> {
+        let csv = Csv::open(dir.join(POINTS))?;
+        let point = csv.col("point")?;
+        let cols: Vec<usize> = (0..csv.headers.len()).filter(|&c| c != point).collect();
+        let factors = cols.iter().map(|&c| csv.headers[c].clone()).collect();
+        let mut rows = Vec::new();
+        csv.for_each(|r| {
+            let values = cols.iter().map(|&c| r.num(c)).collect::<Result<_, _>>()?;
+            rows.push((r.index(point)?, values));
+            Ok(())
+        })?;
+        Ok(Points { factors, rows })
+    }
+
+    /// The factor values of design point `p`.
+    pub fn values(&self, p: usize) -> Option<&[f64]> {
+        self.rows
+            .iter()
+            .find(|(i, _)| *i == p)
+            .map(|(_, v)| v.as_slice())
+    }
+
+    /// Short factor names: the last path segment, or the full path where that is ambiguous.
+    pub fn short_names(&self) -> Vec<String> {
+        let last = |p: &str| p.rsplit('.').next().unwrap_or(p).to_string();
+        self.factors
+            .iter()
+            .map(|f| {
+                let s = last(f);
+                let clashes = self.factors.iter().filter(|g| last(g) == s).count();
+                if clashes > 1 { f.clone() } else { s }
+            })
+            .collect()
+    }
+}
+
+/// Mean and 95% confidence interval of one statistic.
+#[derive(Clone, Copy, Debug)]
+pub struct Stat {
+    /// Mean.
+    pub mean: f64,
+    /// Lower end of the 95% CI.
+    pub lo: f64,
+    /// Upper end of the 95% CI.
+    pub hi: f64,
+}
+
+/// `summary.csv`: outcome statistics per design point.
+#[derive(Clone, Debug, Default)]
+pub struct Summary {
+    map: HashMap<(usize, String), Stat>,
+}
+
+impl Summary {
+    /// Read `dir/summary.csv`.
+    pub fn load(dir: &Path) -> Result<Summary, ReadError> {
+        let csv = Csv::open(dir.join(SUMMARY))?;
+        let (point, outcome) = (csv.col("point")?, csv.col("outcome")?);
+        let (mean, lo, hi) = (csv.col("mean")?, csv.col("ci_lo")?, csv.col("ci_hi")?);
+        let mut map = HashMap::new();
+        csv.for_each(|r| {
+            let stat = Stat {
+                mean: r.num(mean)?,
+                lo: r.num(lo)?,
+                hi: r.num(hi)?,
+            };
+            map.insert((r.index(point)?, r.text(outcome).to_string()), stat);
+            Ok(())
+        })?;
+        Ok(Summary { map })
+    }
+
+    /// The statistic of `outcome` at design point `point`.
+    pub fn get(&self, point: usize, outcome: &str) -> Option<Stat> {
+        self.map.get(&(point, outcome.to_string())).copied()
+    }
+
+    /// Whether any point has `outcome`.
+    pub fn has(&self, outcome: &str) -> bool {
+        self.map.keys().any(|(_, o)| o == outcome)
+    }
+}
+
+/// One metric's monthly mean and CI at one design point, sorted by month.
+#[derive(Clone, Debug, Default)]
+pub struct Series {
+    /// Months.
+    pub month: Vec<f64>,
+    /// Means.
+    pub mean: Vec<f64>,
+    /// Lower ends of the 95% CIs.
+    pub lo: Vec<f64>,
+    /// Upper ends of the 95% CIs.
+    pub hi: Vec<f64>,
+}
+
+impl Series {
+    /// The last finite mean.
+    pub fn final_mean(&self) -> Option<f64> {
+        self.mean.iter().rev().copied().find(|x| x.is_finite())
+    }
+}
+
+/// The metrics of `timeseries.csv` the figures need.
+pub const TS_METRICS: [&str; 5] = [
+    "asymmetry",
+    "phase_preparation",
+    "phase_execution",
+    "phase_integration",
+    "phase_dissolved",
+];
+
+/// `timeseries.csv`, restricted to [`TS_METRICS`].
+#[derive(Clone, Debug, Default)]
+pub struct Timeseries {
+    map: HashMap<(usize, String), Series>,
+}
+
+impl Timeseries {
+    /// Read `dir/timeseries.csv`; `Ok(None)` when the file does not exist.
+    pub fn load(dir: &Path) -> Result<Option<Timeseries>, ReadError> {
+        let file = dir.join(TIMESERIES);
+        if !file.exists() {
+            return Ok(None);
+        }
+        let csv = Csv::open(file)?;
+        let (point, month, metric) = (csv.col("point")?, csv.col("month")?, csv.col("metric")?);
+        let (mean, lo, hi) = (csv.col("mean")?, csv.col("ci_lo")?, csv.col("ci_hi")?);
+        let mut rows: HashMap<(usize, String), Vec<[f64; 4]>> = HashMap::new();
+        csv.for_each(|r| {
+            let m = r.text(metric);
+            if TS_METRICS.contains(&m) {
+                let month = r.num(month)?;
+                if month.is_finite() {
+                    rows.entry((r.index(point)?, m.to_string()))
+                        .or_default()
+                        .push([month, r.num(mean)?, r.num(lo)?, r.num(hi)?]);
+                }
+            }
+            Ok(())
+        })?;
+        let map = rows
+            .into_iter()
+            .map(|(k, mut v)| {
+                v.sort_by(|a, b| a[0].total_cmp(&b[0]));
+                let s = Series {
+                    month: v.iter().map(|r| r[0]).collect(),
+                    mean: v.iter().map(|r| r[1]).collect(),
+                    lo: v.iter().map(|r| r[2]).collect(),
+                    hi: v.iter().map(|r| r[3]).collect(),
+                };
+                (k, s)
+            })
+            .collect();
+        Ok(Some(Timeseries { map }))
+    }
+
+    /// `metric` at design point `point`.
+    pub fn get(&self, point: usize, metric: &str) -> Option<&Series> {
+        self.map.get(&(point, metric.to_string()))
+    }
+}
+
+/// Number of histogram bins.
+pub const BINS: usize = 30;
+
+/// Histograms of the value appropriated by supplier and buyer in one design point of
+/// `runs.csv`, built in two streaming passes (extent, then counts), so memory does not grow
+/// with the number of runs.
+#[derive(Clone, Debug)]
+pub struct RunHistograms {
+    /// Left edge of the first bin, kEUR.
+    pub start: f64,
+    /// Bin width, kEUR.
+    pub width: f64,
+    /// Counts per bin: supplier, buyer.
+    pub counts: Box<[[u64; BINS]; 2]>,
+    /// Finite values counted: supplier, buyer.
+    pub n: [u64; 2],
+    /// Means: supplier, buyer (NaN without values).
+    pub mean: [f64; 2],
+}
+
+impl RunHistograms {
+    /// Build from `dir/runs.csv`; `Ok(None)` when the file does not exist or holds no
+    /// finite value for the point.
+    pub fn load(dir: &Path, point: usize) -> Result<Option<RunHistograms>, ReadError> {
+        let file = dir.join(RUNS);
+        if !file.exists() {
+            return Ok(None);
+        }
+        // Pass 1: extent, counts and sums.
+        let mut lo = f64::INFINITY;
+        let mut hi = f64::NEG_INFINITY;
+        let mut n = [0u64; 2];
+        let mut sum = [0.0f64; 2];
+        Self::scan(&file, point, |k, x| {
+            lo = lo.min(x);
+            hi = hi.max(x);
+            n[k] += 1;
+            sum[k] += x;
+        })?;
+        if n == [0, 0] {
+            return Ok(None);
+        }
+        let (start, width) = if hi > lo {
+            (lo, (hi - lo) / BINS as f64)
+        } else {
+            // All values equal: centre one bin on them.
+            let w = lo.abs().max(1.0) * 0.02;
+            (lo - w * (BINS / 2) as f64 - w / 2.0, w)
+        };
+        // Pass 2: bin counts.
+        let mut counts = Box::new([[0u64; BINS]; 2]);
+        Self::scan(&file, point, |k, x| {
+            let b = ((x - start) / width).floor().clamp(0.0, (BINS - 1) as f64) as usize;
+            counts[k][b] += 1;
+        })?;
+        let mean = [0, 1].map(|k| {
+            if n[k] > 0 {
+                sum[k] / n[k] as f64
+            } else {
+                f64::NAN
+            }
+        });
+        Ok(Some(RunHistograms {
+            start,
+            width,
+            counts,
+            n,
+            mean,
+        }))
+    }
+
+    /// Call `f(0, supplier value)` and `f(1, buyer value)` for every finite value of the
+    /// design point.
+    fn scan(file: &Path, point: usize, mut f: impl FnMut(usize, f64)) -> Result<(), ReadError> {
+        let csv = Csv::open(file.to_path_buf())?;
+        let p = csv.col("point")?;
+        let (vs, vb) = (csv.col("value_supplier")?, csv.col("value_buyer")?);
+        csv.for_each(|r| {
+            if r.index(p)? == point {
+                for (k, c) in [(0, vs), (1, vb)] {
+                    let x = r.num(c)?;
+                    if x.is_finite() {
+                        f(k, x);
+                    }
+                }
+            }
+            Ok(())
+        })
+    }
+}
+
+/// One row of `propositions.csv`.
+#[derive(Clone, Debug, Default)]
+pub struct Proposition {
+    /// Hypothesis id.
+    pub id: String,
+    /// What the hypothesis says.
+    pub statement: String,
+    /// The factor moved.
+    pub factor: String,
+    /// The metric compared.
+    pub metric: String,
+    /// When the metric is measured (e.g. `end`, `preparation:exit`); may be empty.
+    pub at: String,
+    /// Which runs the metric is measured on; may be empty.
+    pub condition: String,
+    /// First level of the factor.
+    pub level_a: String,
+    /// Last level of the factor.
+    pub level_b: String,
+    /// Mean at the first level.
+    pub mean_a: f64,
+    /// Mean at the last level.
+    pub mean_b: f64,
+    /// Paired effect (last minus first level).
+    pub effect: f64,
+    /// Lower end of the effect's 95% CI.
+    pub ci_lo: f64,
+    /// Upper end of the effect's 95% CI.
+    pub ci_hi: f64,
+    /// Standardised effect d_z.
+    pub effect_size: f64,
+    /// Two-sided p value.
+    pub p_value: f64,
+    /// Smallest effect of interest.
+    pub smallest_effect: f64,
+    /// Runs (pairs) behind the test.
+    pub n: f64,
+    /// Expected direction.
+    pub expect: String,
+    /// Verdict, lower case.
+    pub verdict: String,
+}
+
+/// Read `dir/propositions.csv`; `Ok(None)` when the file does not exist. Requires the
+/// columns `id`, `effect`, `ci_lo`, `ci_hi` and `verdict`; the others may be absent.
+pub(crate) fn load_propositions(dir: &Path) -> Result<Option<Vec<Proposition>>, ReadError> {
+    let file = dir.join(PROPOSITIONS);
+    if !file.exists() {
+        return Ok(None);
+    }
+    let csv = Csv::open(file)?;
+    let id = csv.col("id")?;
+    let (effect, lo, hi) = (csv.col("effect")?, csv.col("ci_lo")?, csv.col("ci_hi")?);
+    let verdict = csv.col("verdict")?;
+    let opt = |name: &str| csv.opt_col(name);
+    let (statement, factor, metric) = (opt("statement"), opt("factor"), opt("metric"));
+    let (level_a, level_b, expect) = (opt("level_a"), opt("level_b"), opt("expect"));
+    let (mean_a, mean_b, es) = (opt("mean_a"), opt("mean_b"), opt("effect_size"));
+    let (p_value, smallest) = (opt("p_value"), opt("smallest_effect"));
+    let (at, condition, n) = (opt("at"), opt("condition"), opt("n"));
+    let mut out = Vec::new();
+    csv.for_each(|r| {
+        let text = |c: Option<usize>| c.map_or_else(String::new, |c| r.text(c).to_string());
+        let num = |c: Option<usize>| c.map_or(Ok(f64::NAN), |c| r.num(c));
+        out.push(Proposition {
+            id: r.text(id).to_string(),
+            statement: text(statement),
+            factor: text(factor),
+            metric: text(metric),
+            at: text(at),
+            condition: text(condition),
+            level_a: text(level_a),
+            level_b: text(level_b),
+            mean_a: num(mean_a)?,
+            mean_b: num(mean_b)?,
+            effect: r.num(effect)?,
+            ci_lo: r.num(lo)?,
+            ci_hi: r.num(hi)?,
+            effect_size: num(es)?,
+            p_value: num(p_value)?,
+            smallest_effect: num(smallest)?,
+            n: num(n)?,
+            expect: text(expect),
+            verdict: r.text(verdict).to_ascii_lowercase(),
+        });
+        Ok(())
+    })?;
+    Ok(Some(out))
+}
