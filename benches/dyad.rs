@@ -61,10 +61,11 @@ fn sweep(c: &mut Criterion) {
             threads,
             shard: (1, 1),
             resume: false,
-            abort_after_chunks: None,
         };
         g.bench_function(format!("runs_with_aggregation/threads={threads}"), |b| {
-            b.iter(|| run(&s, &opts, &|_, _| {}).expect("bench run"))
+            b.iter(|| {
+                run(&s, &opts, &mut |_| std::ops::ControlFlow::Continue(())).expect("bench run")
+            })
         });
     }
     g.finish();

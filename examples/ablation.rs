@@ -3,8 +3,8 @@
 //!
 //! `cargo run --release --example ablation [RUNS]`
 
-use dyadsim::analysis::ablation;
 use dyadsim::scenario::{BASELINE_TOML, Overrides, parse};
+use dyadsim::science::ablation::ablation;
 
 fn main() -> anyhow::Result<()> {
     let runs: u64 = std::env::args()

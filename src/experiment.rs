@@ -9,6 +9,7 @@
 //! So the thread count, the shard split and the resume point cannot change a byte of
 //! `runs.csv`, `timeseries.csv` or `summary.csv`.
 
+use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -35,6 +36,10 @@ pub enum ExperimentError {
     /// A checkpoint or shard does not belong to this experiment.
     #[error("{0}")]
     Mismatch(String),
+    /// The progress callback asked to stop; a checkpoint was written, so `--resume`
+    /// continues the run.
+    #[error("stopped after {0} runs; the checkpoint lets `--resume` continue")]
+    Stopped(u64),
     /// The thread pool could not be built.
     #[error("cannot start {0} worker threads")]
     Threads(usize),
@@ -56,8 +61,20 @@ pub struct RunOptions {
     pub shard: (u64, u64),
     /// Continue from a checkpoint if one exists.
     pub resume: bool,
-    /// Testing aid: stop abruptly (as a crash would) after this many chunks.
-    pub abort_after_chunks: Option<u64>,
+}
+
+/// How far an execution has come; passed to the progress callback after every batch of
+/// chunks.
+#[derive(Clone, Copy, Debug)]
+pub struct Progress {
+    /// Runs done by this execution's shard (including resumed ones).
+    pub runs_done: u64,
+    /// Runs of this shard.
+    pub runs_total: u64,
+    /// Chunks done by this shard.
+    pub chunks_done: u64,
+    /// Chunks of this shard.
+    pub chunks_total: u64,
 }
 
 /// What a finished execution reports.
@@ -179,11 +196,14 @@ fn run_chunk(s: &Scenario, c: Chunk, write_rows: bool) -> ChunkResult {
 
 /// Execute a scenario (or one shard of it) into `opts.out_dir`.
 ///
-/// `progress(done, total)` is called after every batch of chunks.
+/// `progress` is called before the first and after every batch of chunks; when it returns
+/// [`ControlFlow::Break`], a checkpoint is written and the run stops with
+/// [`ExperimentError::Stopped`] (the caller decides what stopping means: a test aid, a
+/// signal).
 pub fn run(
     s: &Scenario,
     opts: &RunOptions,
-    progress: &(dyn Fn(u64, u64) + Sync),
+    progress: &mut dyn FnMut(Progress) -> ControlFlow<()>,
 ) -> Result<RunReport, ExperimentError> {
     let started = Instant::now();
     let started_at = output::now_utc();
@@ -268,7 +288,16 @@ pub fn run(
         .map_err(|_| ExperimentError::Threads(opts.threads))?;
     let batch = (opts.threads * 4).max(1) as u64;
     let mut last_ckpt = Instant::now();
-    progress(runs_done, total_runs);
+    let mut report = |runs_done, chunks_done| {
+        progress(Progress {
+            runs_done,
+            runs_total: total_runs,
+            chunks_done,
+            chunks_total: mine_len,
+        })
+    };
+    // Stopping before any work would lose nothing, so the first call only reports.
+    let _ = report(runs_done, next);
     while next < mine_len {
         let end = (next + batch).min(mine_len);
         let work: Vec<Chunk> = (lo + next..lo + end).map(|i| chunks.get(i)).collect();
@@ -286,9 +315,8 @@ pub fn run(
             }
         }
         next = end;
-        progress(runs_done, total_runs);
-        let abort = opts.abort_after_chunks.is_some_and(|a| next >= a);
-        if abort || last_ckpt.elapsed().as_secs_f64() > 2.0 {
+        let stop = report(runs_done, next).is_break() && next < mine_len;
+        if stop || last_ckpt.elapsed().as_secs_f64() > 2.0 {
             if let Some(f) = runs_file.as_mut() {
                 f.sync()?;
                 runs_bytes = f.len;
@@ -305,9 +333,8 @@ pub fn run(
             output::write_json_atomic(&ckpt_path, &c, false)?;
             last_ckpt = Instant::now();
         }
-        if abort && next < mine_len {
-            // Simulate a crash: no cleanup, no final files.
-            std::process::abort();
+        if stop {
+            return Err(ExperimentError::Stopped(runs_done));
         }
     }
     if let Some(metric) = aggs.iter().find_map(PointAgg::overflowed) {

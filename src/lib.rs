@@ -4,31 +4,36 @@
 //! supplier and a large buyer moving through preparation, execution and integration phases
 //! of value co-creation, with parallel Monte Carlo experiments on top.
 //!
-//! The crate reads top-down:
+//! One room per kind of knowledge; each imports only from rooms listed above it:
 //!
-//! - [`model`]: agents, dyad state, phases and mechanisms. Pure: no I/O, no global state,
+//! - [`model`]: agents, dyad state, phases and mechanisms; parameters and their table;
+//!   seeds; the record of each month and each run. Pure: no I/O, no global state,
 //!   deterministic for a given `(Params, seed)`.
-//! - [`scenario`]: TOML scenario files, validated into a typed [`scenario::Scenario`].
-//! - [`experiment`]: design points × replications in parallel, exact streaming
-//!   aggregation, checkpoints, shards and merging.
-//! - [`stats`]: Welford accumulators, confidence intervals and paired tests.
-//! - [`output`]: atomic files, CSV formatting, the manifest and the one-run trace.
-//! - [`plot`]: figures of an output directory as PNG and SVG (bundled font, no system
-//!   dependencies).
-//! - [`report`]: the one-page `report.html` of an output directory.
+//! - [`scenario`]: TOML scenario files, validated into a typed [`scenario::Scenario`];
+//!   sweep designs; what every block shares (located errors, did-you-mean, TOML numbers).
+//! - [`stats`]: exact, order-free aggregation (means, SDs, CIs, Wilson intervals) and
+//!   paired tests with verdicts.
+//! - [`output`]: every file written or read back: atomic writes, each file's columns with
+//!   its writer and reader, the manifest, the month-by-month trace.
+//! - [`probe`]: reading a metric from a run at a point in time.
+//! - [`experiment`]: design points × replications on rayon, checkpoints and resume,
+//!   shards and merge.
+//! - [`science`]: hypotheses, the proposition battery, ablations, validation patterns.
+//! - [`plot`] and [`report`]: figures (PNG and SVG, bundled font) and `report.html` of an
+//!   output directory.
+//! - [`cli`]: the commands of the `dyadsim` binary as library calls (a scenario run end to
+//!   end, propositions, validation, listings); the binary only parses and reports errors.
 //!
 //! The model and where each rule comes from are described in `docs/MODEL.md`.
 #![deny(missing_docs)]
 
-pub mod analysis;
-pub mod battery;
+pub mod cli;
 pub mod experiment;
-pub mod hypothesis;
 pub mod model;
 pub mod output;
 pub mod plot;
-pub mod propositions;
+pub mod probe;
 pub mod report;
 pub mod scenario;
+pub mod science;
 pub mod stats;
-pub mod validation;

@@ -1,8 +1,8 @@
 //! No dead mechanism: turning off any mechanism moves at least one outcome's mean beyond
 //! the baseline's 95% CI over 10,000 runs. Release mode (`cargo test --release -- --ignored`).
 
-use dyadsim::analysis::ablation;
 use dyadsim::scenario::{BASELINE_TOML, Overrides, parse};
+use dyadsim::science::ablation::ablation;
 
 #[test]
 #[ignore = "statistical; run with cargo test --release -- --ignored"]

@@ -21,9 +21,9 @@ fn run(toml: &str) -> (tempfile::TempDir, PathBuf) {
         threads: 1,
         shard: (1, 1),
         resume: false,
-        abort_after_chunks: None,
     };
-    experiment::run(&s, &opts, &|_, _| {}).expect("scenario runs");
+    experiment::run(&s, &opts, &mut |_| std::ops::ControlFlow::Continue(()))
+        .expect("scenario runs");
     (tmp, out_dir)
 }
 

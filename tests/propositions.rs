@@ -3,8 +3,8 @@
 use assert_cmd::Command;
 use tempfile::TempDir;
 
-use dyadsim::propositions::{battery, run_sets};
 use dyadsim::scenario::Overrides;
+use dyadsim::science::propositions::{battery, run_sets};
 use dyadsim::stats::Verdict;
 
 fn dyadsim() -> Command {

@@ -7,16 +7,13 @@
 //! moving the factor from its first to its last level, and the smallest effect of interest.
 
 use rayon::prelude::*;
-use serde::Serialize;
 use thiserror::Error;
 
-use crate::model::params::{ParamKind, check_value, nearest, spec};
-use crate::model::run_seed;
-use crate::model::{
-    MonthRecord, OUTCOME_METRICS, Params, Phase, RunOutcome, TRAJECTORY_METRICS, simulate_with,
-};
-use crate::stats::ExactAcc;
-use crate::stats::{Expect, PairedAccumulator, PairedTest, Verdict, verdict};
+use crate::model::params::{PARAM_SPECS, ParamKind, ParamSpec, check_value, spec};
+use crate::model::{Params, run_seed};
+use crate::probe::{At, Metric, RunTrace};
+use crate::scenario::{block_name, did_you_mean, toml_number, unknown_block_key, value_as_f64};
+use crate::stats::{ExactAcc, Expect, PairedAccumulator, PairedTest, Verdict, verdict};
 
 /// A bad `[[hypothesis]]` block.
 #[derive(Debug, Error)]
@@ -32,40 +29,24 @@ pub struct HypothesisError {
     pub message: String,
 }
 
-/// When a trajectory metric is read.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-pub enum At {
-    /// The outcome itself (outcome metrics) or the last month lived (trajectories).
-    End,
-    /// At the end of this month (1-based); runs that ended earlier are excluded.
-    Month(u32),
-    /// In the first month of the first spell of a phase.
-    Entry(Phase),
-    /// In the last month of the first spell of a phase.
-    Exit(Phase),
-    /// This many months after (negative: before) the start of the first performance
-    /// crisis; runs without a crisis are excluded.
-    Crisis(i32),
-}
-
 /// A validated hypothesis.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
 pub struct Hypothesis {
     /// Identifier, e.g. `P2`.
     pub id: String,
     /// The hypothesis in words.
     pub statement: String,
-    /// Factor: a parameter path.
-    pub factor: String,
+    /// Factor: a parameter.
+    pub factor: &'static ParamSpec,
     /// Levels of the factor; the effect is last minus first.
     pub levels: Vec<f64>,
-    /// Metric name (outcome or trajectory metric).
-    pub metric: String,
+    /// Metric (outcome or trajectory metric).
+    pub metric: Metric,
     /// When the metric is read.
     pub at: At,
     /// Optional outcome that must be above 0 in both runs of a pair (a flag equal to 1 or a
     /// count above 0).
-    pub condition: Option<String>,
+    pub condition: Option<Metric>,
     /// Expected direction.
     pub expect: Expect,
     /// Smallest effect of interest, in the metric's units.
@@ -96,49 +77,6 @@ pub fn parse_all(
         .collect()
 }
 
-/// How a `[[…]]` block is named in errors: its `id`, or its position.
-pub(crate) fn block_name(t: &toml::Table, index: usize) -> String {
-    t.get("id")
-        .and_then(|v| v.as_str())
-        .map_or_else(|| format!("#{}", index + 1), |s| format!("`{s}`"))
-}
-
-/// `; did you mean `x`?` for the candidate nearest to `word`, or `otherwise`.
-pub(crate) fn did_you_mean<'a>(
-    word: &str,
-    candidates: impl Iterator<Item = &'a str>,
-    otherwise: &str,
-) -> String {
-    nearest(word, candidates)
-        .map(|s| format!("; did you mean `{s}`?"))
-        .unwrap_or_else(|| otherwise.to_string())
-}
-
-/// An error message for the first key of `t` not in `keys`.
-pub(crate) fn unknown_key(t: &toml::Table, keys: &[&str]) -> Option<String> {
-    t.keys().find(|k| !keys.contains(&k.as_str())).map(|k| {
-        let hint = did_you_mean(
-            k,
-            keys.iter().copied(),
-            &format!("; valid keys: {}", keys.join(", ")),
-        );
-        format!("unknown key `{k}`{hint}")
-    })
-}
-
-/// An error message if `metric` is neither an outcome nor a trajectory metric.
-pub(crate) fn unknown_metric(metric: &str) -> Option<String> {
-    if OUTCOME_METRICS.contains(&metric) || TRAJECTORY_METRICS.contains(&metric) {
-        return None;
-    }
-    let all = OUTCOME_METRICS
-        .iter()
-        .chain(TRAJECTORY_METRICS.iter())
-        .copied();
-    let hint = did_you_mean(metric, all, "; the metrics are listed in docs/OUTPUTS.md");
-    Some(format!("`metric`: unknown metric `{metric}`{hint}"))
-}
-
 fn parse_one(
     file: &str,
     line: usize,
@@ -152,7 +90,7 @@ fn parse_one(
         block: block.clone(),
         message,
     };
-    if let Some(m) = unknown_key(t, &KEYS) {
+    if let Some(m) = unknown_block_key(t, &KEYS) {
         return Err(err(m));
     }
     let string = |k: &str| -> Result<String, HypothesisError> {
@@ -166,19 +104,14 @@ fn parse_one(
     let statement = string("statement")?;
     let factor = string("factor")?;
     let Some(fspec) = spec(&factor) else {
-        let hint = crate::model::params::nearest_path(&factor)
-            .map(|s| format!("; did you mean `{s}`?"))
-            .unwrap_or_default();
+        let hint = did_you_mean(&factor, PARAM_SPECS.iter().map(|s| s.path), "");
         return Err(err(format!("`factor`: unknown parameter `{factor}`{hint}")));
     };
     let levels: Vec<f64> = match t.get("levels") {
         Some(toml::Value::Array(a)) => a
             .iter()
-            .map(|v| match v {
-                toml::Value::Float(f) => Ok(*f),
-                toml::Value::Integer(i) => Ok(*i as f64),
-                toml::Value::Boolean(b) => Ok(f64::from(u8::from(*b))),
-                _ => Err(err("`levels` must be numbers or booleans".into())),
+            .map(|v| {
+                value_as_f64(v).ok_or_else(|| err("`levels` must be numbers or booleans".into()))
             })
             .collect::<Result<_, _>>()?,
         Some(_) => return Err(err("`levels` must be an array".into())),
@@ -193,37 +126,27 @@ fn parse_one(
     for &l in &levels {
         check_value(fspec, l).map_err(|e| err(format!("`levels`: {e}")))?;
     }
-    let metric = string("metric")?;
-    if let Some(m) = unknown_metric(&metric) {
-        return Err(err(m));
-    }
-    let is_outcome = OUTCOME_METRICS.contains(&metric.as_str());
-    let is_traj = TRAJECTORY_METRICS.contains(&metric.as_str());
+    let metric = Metric::parse(&string("metric")?).map_err(&err)?;
     let at = match t.get("at") {
         None => At::End,
-        Some(toml::Value::String(s)) => parse_at(s).ok_or_else(|| {
+        Some(toml::Value::String(s)) => At::parse(s).ok_or_else(|| {
             err(format!(
                 "`at` = {s:?} must be \"end\", \"month:N\", \"crisis:+N\"/\"crisis:-N\" or \"<phase>:entry\"/\"<phase>:exit\" with phase preparation, execution or integration"
             ))
         })?,
         Some(_) => return Err(err("`at` must be a string".into())),
     };
-    if is_outcome && !is_traj && at != At::End {
+    if metric.outcome_only() && at != At::End {
         return Err(err(format!(
             "`at` applies to trajectory metrics; `{metric}` is a run outcome"
         )));
     }
     let condition = match t.get("condition") {
         None => None,
-        Some(toml::Value::String(c)) => {
-            if !OUTCOME_METRICS.contains(&c.as_str()) {
-                let hint = nearest(c, OUTCOME_METRICS.iter().copied())
-                    .map(|s| format!("; did you mean `{s}`?"))
-                    .unwrap_or_default();
-                return Err(err(format!("`condition`: unknown outcome `{c}`{hint}")));
-            }
-            Some(c.clone())
-        }
+        Some(toml::Value::String(c)) => Some(
+            Metric::parse_outcome(c)
+                .map_err(|hint| err(format!("`condition`: unknown outcome `{c}`{hint}")))?,
+        ),
         Some(_) => return Err(err("`condition` must be a string".into())),
     };
     let expect = match string("expect")?.as_str() {
@@ -231,18 +154,16 @@ fn parse_one(
         "decrease" => Expect::Decrease,
         "none" => Expect::None,
         other => {
-            let hint = nearest(other, ["increase", "decrease", "none"].into_iter())
-                .map(|s| format!("; did you mean `{s}`?"))
-                .unwrap_or_default();
+            let hint = did_you_mean(other, ["increase", "decrease", "none"].into_iter(), "");
             return Err(err(format!(
                 "`expect` = {other:?} must be \"increase\", \"decrease\" or \"none\"{hint}"
             )));
         }
     };
     let smallest_effect = match t.get("smallest_effect") {
-        Some(toml::Value::Float(f)) if f.is_finite() && *f >= 0.0 => *f,
-        Some(toml::Value::Integer(i)) if *i >= 0 => *i as f64,
-        Some(_) => return Err(err("`smallest_effect` must be a number >= 0".into())),
+        Some(v) => toml_number(v)
+            .filter(|x| x.is_finite() && *x >= 0.0)
+            .ok_or_else(|| err("`smallest_effect` must be a number >= 0".into()))?,
         None => return Err(err("`smallest_effect` is missing".into())),
     };
     let levels = levels
@@ -258,7 +179,7 @@ fn parse_one(
     Ok(Hypothesis {
         id,
         statement,
-        factor,
+        factor: fspec,
         levels,
         metric,
         at,
@@ -268,33 +189,8 @@ fn parse_one(
     })
 }
 
-/// Parse `end`, `month:N`, `<phase>:entry`, `<phase>:exit` or `crisis:±N`.
-pub fn parse_at(s: &str) -> Option<At> {
-    if s == "end" {
-        return Some(At::End);
-    }
-    let (a, b) = s.split_once(':')?;
-    if a == "month" {
-        return b.parse().ok().filter(|m| *m >= 1).map(At::Month);
-    }
-    if a == "crisis" {
-        return b.trim_start_matches('+').parse().ok().map(At::Crisis);
-    }
-    let phase = match a {
-        "preparation" => Phase::Preparation,
-        "execution" => Phase::Execution,
-        "integration" => Phase::Integration,
-        _ => return None,
-    };
-    match b {
-        "entry" => Some(At::Entry(phase)),
-        "exit" => Some(At::Exit(phase)),
-        _ => None,
-    }
-}
-
 /// The result of testing one hypothesis.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
 pub struct HypothesisResult {
     /// The hypothesis.
     pub hypothesis: Hypothesis,
@@ -308,86 +204,21 @@ pub struct HypothesisResult {
     pub verdict: Verdict,
 }
 
-/// A run's month records and outcome, for reading metrics at points in time.
-pub struct RunTrace {
-    /// Every month's record, in order.
-    pub records: Vec<MonthRecord>,
-    /// The outcome.
-    pub outcome: RunOutcome,
-}
-
-impl RunTrace {
-    /// Simulate a run and keep its records.
-    pub fn simulate(params: &Params, seed: u64) -> Self {
-        let mut records = Vec::with_capacity(params.months as usize);
-        let outcome = simulate_with(params, seed, |r| records.push(*r));
-        RunTrace { records, outcome }
-    }
-
-    /// Whether outcome `name` is above 0 (a flag set or a count above 0); `false` for
-    /// unknown names.
-    pub fn holds(&self, name: &str) -> bool {
-        OUTCOME_METRICS
-            .iter()
-            .position(|m| *m == name)
-            .is_some_and(|k| self.outcome.metrics()[k] > 0.0)
-    }
-
-    /// The month index (0-based) that `at` designates, if the run has it.
-    fn index(&self, at: At) -> Option<usize> {
-        let rs = &self.records;
-        match at {
-            At::End => rs.len().checked_sub(1),
-            At::Month(m) => (m as usize).checked_sub(1).filter(|i| *i < rs.len()),
-            At::Entry(ph) => rs.iter().position(|r| r.phase == ph),
-            At::Exit(ph) => {
-                let start = rs.iter().position(|r| r.phase == ph)?;
-                let len = rs[start..].iter().take_while(|r| r.phase == ph).count();
-                Some(start + len - 1)
-            }
-            At::Crisis(offset) => {
-                let start = rs
-                    .iter()
-                    .position(|r| r.events.has(crate::model::Events::CRISIS_START))?;
-                let i = start as i64 + i64::from(offset);
-                usize::try_from(i).ok().filter(|i| *i < rs.len())
-            }
-        }
-    }
-
-    /// The value of `metric` (an outcome, or a trajectory metric) at `at`; NaN where
-    /// undefined. Outcomes are only read at [`At::End`].
-    pub fn value(&self, metric: &str, at: At) -> f64 {
-        if let Some(j) = TRAJECTORY_METRICS.iter().position(|m| *m == metric)
-            && (at != At::End || !OUTCOME_METRICS.contains(&metric))
-        {
-            return self
-                .index(at)
-                .map_or(f64::NAN, |i| self.records[i].metrics()[j]);
-        }
-        match OUTCOME_METRICS.iter().position(|m| *m == metric) {
-            Some(k) if at == At::End => self.outcome.metrics()[k],
-            _ => f64::NAN,
-        }
-    }
-}
-
 fn read_metric(h: &Hypothesis, params: &Params, seed: u64) -> (f64, bool) {
     let run = RunTrace::simulate(params, seed);
-    let cond = h.condition.as_ref().is_none_or(|c| run.holds(c));
-    (run.value(&h.metric, h.at), cond)
+    let cond = h.condition.is_none_or(|c| run.holds(c));
+    (run.value(h.metric, h.at), cond)
 }
 
 /// Run one hypothesis: `reps` pairs (common random numbers: replication r uses the same
 /// seed at every level) on top of `base`.
 pub fn test(h: &Hypothesis, base: &Params, reps: u64, seed: u64) -> HypothesisResult {
-    let fspec = spec(&h.factor).expect("validated factor");
     let level_params: Vec<Params> = h
         .levels
         .iter()
         .map(|&l| {
             let mut p = base.clone();
-            fspec.set(&mut p, l);
+            h.factor.set(&mut p, l);
             p
         })
         .collect();
@@ -428,40 +259,6 @@ pub fn test(h: &Hypothesis, base: &Params, reps: u64, seed: u64) -> HypothesisRe
     }
 }
 
-/// Header of `propositions.csv`.
-pub const CSV_HEADER: [&str; 19] = [
-    "id",
-    "statement",
-    "factor",
-    "metric",
-    "at",
-    "condition",
-    "level_a",
-    "level_b",
-    "mean_a",
-    "mean_b",
-    "effect",
-    "ci_lo",
-    "ci_hi",
-    "effect_size",
-    "p_value",
-    "n",
-    "smallest_effect",
-    "expect",
-    "verdict",
-];
-
-/// `at` as written in scenario files.
-pub fn at_str(at: At) -> String {
-    match at {
-        At::End => "end".into(),
-        At::Month(m) => format!("month:{m}"),
-        At::Entry(p) => format!("{}:entry", p.as_str()),
-        At::Exit(p) => format!("{}:exit", p.as_str()),
-        At::Crisis(o) => format!("crisis:{o:+}"),
-    }
-}
-
 /// One CSV record of a result.
 pub fn csv_record(r: &HypothesisResult) -> Vec<String> {
     use crate::output::num;
@@ -470,10 +267,10 @@ pub fn csv_record(r: &HypothesisResult) -> Vec<String> {
     vec![
         h.id.clone(),
         h.statement.clone(),
-        h.factor.clone(),
-        h.metric.clone(),
-        at_str(h.at),
-        h.condition.clone().unwrap_or_default(),
+        h.factor.path.to_string(),
+        h.metric.to_string(),
+        h.at.to_string(),
+        h.condition.map(|c| c.to_string()).unwrap_or_default(),
         num(h.levels[0]),
         num(h.levels[h.levels.len() - 1]),
         num(t.mean_a),
@@ -493,6 +290,7 @@ pub fn csv_record(r: &HypothesisResult) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Phase;
 
     fn table(text: &str) -> toml::Table {
         text.parse().unwrap()
@@ -578,12 +376,12 @@ mod tests {
     #[test]
     fn trajectory_metrics_are_read_at_months_and_phases() {
         let mut h = parse(OK).unwrap();
-        h.metric = "supplier_trust".into();
+        h.metric = Metric::parse("supplier_trust").unwrap();
         h.at = At::Month(6);
         let r = test(&h, &Params::default(), 50, 1);
         assert_eq!(r.test.n + r.dropped, 50);
         assert!(r.test.mean_a > 0.0 && r.test.mean_a < 1.0);
-        h.metric = "asymmetry".into();
+        h.metric = Metric::parse("asymmetry").unwrap();
         h.at = At::Exit(Phase::Preparation);
         let r = test(&h, &Params::default(), 50, 1);
         assert!(r.test.n > 0);

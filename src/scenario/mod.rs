@@ -6,15 +6,19 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use rand::rngs::Xoshiro256PlusPlus;
-use rand::seq::SliceRandom;
-use rand::{RngExt, SeedableRng};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 use toml::Spanned;
 
-use crate::model::params::{self, ParamKind, check_value, nearest, nearest_path, spec};
-use crate::model::{Params, mix_seed};
+mod blocks;
+mod design;
+
+use blocks::{Locator, set_nested, sweep_candidates, unknown_key};
+pub(crate) use blocks::{block_name, did_you_mean, toml_number, unknown_block_key, value_as_f64};
+use design::{collect_factors, expand};
+
+use crate::model::Params;
+use crate::model::params::{check_value, spec};
 
 /// Most design points a scenario may expand to.
 pub const MAX_POINTS: u64 = 1_000_000;
@@ -22,7 +26,7 @@ pub const MAX_POINTS: u64 = 1_000_000;
 pub const MAX_RUNS: u64 = 1_000_000_000_000;
 
 /// The baseline scenario compiled into the binary.
-pub const BASELINE_TOML: &str = include_str!("../scenarios/baseline.toml");
+pub const BASELINE_TOML: &str = include_str!("../../scenarios/baseline.toml");
 
 /// A scenario problem, located in its file.
 #[derive(Debug, Error)]
@@ -187,7 +191,7 @@ const TOP_KEYS: [&str; 6] = [
 ];
 const SCENARIO_KEYS: [&str; 5] = ["name", "description", "seed", "replications", "months"];
 const OUTPUT_KEYS: [&str; 3] = ["runs", "timeseries", "plots"];
-const SWEEP_KEYS: [&str; 2] = ["design", "samples"];
+pub(crate) const SWEEP_KEYS: [&str; 2] = ["design", "samples"];
 
 /// Extra `[[hypothesis]]` and `[[pattern]]` tables, passed through with their locations
 /// for the modules that interpret them.
@@ -197,29 +201,6 @@ pub struct Extras {
     pub hypotheses: Vec<(usize, toml::Table)>,
     /// `[[pattern]]` tables with their starting line.
     pub patterns: Vec<(usize, toml::Table)>,
-}
-
-struct Locator<'a> {
-    file: &'a str,
-    text: &'a str,
-}
-
-impl Locator<'_> {
-    fn at(&self, offset: usize, message: impl Into<String>) -> ScenarioError {
-        let offset = offset.min(self.text.len());
-        let before = &self.text[..offset];
-        let line = before.matches('\n').count() + 1;
-        let column = before.rfind('\n').map_or(offset, |i| offset - i - 1) + 1;
-        ScenarioError {
-            file: self.file.to_string(),
-            line,
-            column,
-            message: message.into(),
-        }
-    }
-    fn line_of(&self, offset: usize) -> usize {
-        self.at(offset, "").line
-    }
 }
 
 /// Load and validate a scenario file.
@@ -429,335 +410,6 @@ pub fn parse(text: &str, file: &str, ov: Overrides) -> Result<(Scenario, Extras)
     Ok((scenario, extras))
 }
 
-fn sweep_candidates() -> Vec<&'static str> {
-    let mut v: Vec<&str> = SWEEP_KEYS.to_vec();
-    v.extend(sections());
-    v
-}
-
-fn sections() -> Vec<&'static str> {
-    let mut v: Vec<&'static str> = params::PARAM_SPECS
-        .iter()
-        .filter_map(|s| s.path.split_once('.').map(|(a, _)| a))
-        .collect();
-    v.dedup();
-    v
-}
-
-fn unknown_key(
-    loc: &Locator,
-    key: &Spanned<String>,
-    table: &str,
-    candidates: &[&str],
-) -> ScenarioError {
-    let k = key.get_ref();
-    let hint = nearest(k, candidates.iter().copied())
-        .map(|s| format!("; did you mean `{s}`?"))
-        .unwrap_or_else(|| format!("; valid keys: {}", candidates.join(", ")));
-    loc.at(
-        key.span().start,
-        format!("unknown key `{k}` in [{table}]{hint}"),
-    )
-}
-
-fn set_nested(
-    loc: &Locator,
-    p: &mut Params,
-    table: &str,
-    section: &Spanned<String>,
-    value: &Spanned<toml::Value>,
-) -> Result<(), ScenarioError> {
-    let sec = section.get_ref();
-    let toml::Value::Table(t) = value.get_ref() else {
-        // A top-level parameter such as `months`.
-        return set_one(loc, p, table, sec, section.span().start, value);
-    };
-    if !sections().contains(&sec.as_str()) {
-        return Err(unknown_key(loc, section, table, &sections()));
-    }
-    for (k, v) in t {
-        let path = format!("{sec}.{k}");
-        // toml::Table loses spans; locate the key inside this section's text.
-        let offset = find_key(loc.text, section.span().start, k).unwrap_or(section.span().start);
-        let spanned = Spanned::new(offset..offset, v.clone());
-        set_one(loc, p, table, &path, offset, &spanned)?;
-    }
-    Ok(())
-}
-
-fn find_key(text: &str, from: usize, key: &str) -> Option<usize> {
-    let mut pos = from.min(text.len());
-    while let Some(i) = text[pos..].find(key) {
-        let at = pos + i;
-        let before_ok = at == 0
-            || text[..at]
-                .chars()
-                .last()
-                .is_some_and(|c| c.is_whitespace() || c == '{' || c == ',' || c == '"');
-        let after = text[at + key.len()..].trim_start_matches(['"', ' ', '\t']);
-        if before_ok && after.starts_with('=') {
-            return Some(at);
-        }
-        pos = at + key.len();
-    }
-    None
-}
-
-fn value_as_f64(v: &toml::Value) -> Option<f64> {
-    match v {
-        toml::Value::Float(f) => Some(*f),
-        toml::Value::Integer(i) => Some(*i as f64),
-        toml::Value::Boolean(b) => Some(if *b { 1.0 } else { 0.0 }),
-        _ => None,
-    }
-}
-
-fn set_one(
-    loc: &Locator,
-    p: &mut Params,
-    table: &str,
-    path: &str,
-    offset: usize,
-    value: &Spanned<toml::Value>,
-) -> Result<(), ScenarioError> {
-    let Some(s) = spec(path) else {
-        let hint = nearest_path(path)
-            .map(|s| format!("; did you mean `{s}`?"))
-            .unwrap_or_default();
-        return Err(loc.at(
-            offset,
-            format!("unknown parameter `{path}` in [{table}]{hint}"),
-        ));
-    };
-    let v = value_as_f64(value.get_ref())
-        .ok_or_else(|| loc.at(offset, format!("`{path}` must be a {}", kind_word(s.kind))))?;
-    if s.kind == ParamKind::Switch && !matches!(value.get_ref(), toml::Value::Boolean(_)) {
-        return Err(loc.at(offset, format!("`{path}` must be true or false")));
-    }
-    check_value(s, v).map_err(|e| loc.at(offset, format!("[{table}] {e}")))?;
-    s.set(p, v);
-    Ok(())
-}
-
-fn kind_word(k: ParamKind) -> &'static str {
-    match k {
-        ParamKind::Real => "number",
-        ParamKind::Integer => "whole number",
-        ParamKind::Switch => "boolean",
-    }
-}
-
-fn collect_factors(
-    loc: &Locator,
-    text: &str,
-    section: &Spanned<String>,
-    t: &toml::Table,
-    out: &mut Vec<Factor>,
-) -> Result<(), ScenarioError> {
-    let sec = section.get_ref();
-    if !sections().contains(&sec.as_str()) {
-        return Err(unknown_key(loc, section, "sweep", &sweep_candidates()));
-    }
-    for (k, v) in t {
-        let path = format!("{sec}.{k}");
-        let offset = find_key(text, section.span().start, k).unwrap_or(section.span().start);
-        let Some(s) = spec(&path) else {
-            let hint = nearest_path(&path)
-                .map(|s| format!("; did you mean `{s}`?"))
-                .unwrap_or_default();
-            return Err(loc.at(
-                offset,
-                format!("unknown parameter `{path}` in [sweep]{hint}"),
-            ));
-        };
-        let toml::Value::Table(ft) = v else {
-            return Err(loc.at(
-                offset,
-                format!("[sweep] `{path}` must be {{ values = [...] }} or {{ range = {{ from, to, steps }} }}"),
-            ));
-        };
-        let bad = |m: String| loc.at(offset, format!("[sweep] `{path}`: {m}"));
-        for key in ft.keys() {
-            if key != "values" && key != "range" {
-                let hint = nearest(key, ["values", "range"].into_iter())
-                    .map(|s| format!("; did you mean `{s}`?"))
-                    .unwrap_or_default();
-                return Err(bad(format!("unknown key `{key}`{hint}")));
-            }
-        }
-        let factor = match (ft.get("values"), ft.get("range")) {
-            (Some(toml::Value::Array(a)), None) => {
-                let mut values = Vec::new();
-                for x in a {
-                    let v = value_as_f64(x).ok_or_else(|| bad("values must be numbers".into()))?;
-                    values.push(v);
-                }
-                if values.is_empty() {
-                    return Err(bad("values is empty".into()));
-                }
-                Factor {
-                    path: path.clone(),
-                    values,
-                    range: None,
-                }
-            }
-            (None, Some(toml::Value::Table(r))) => {
-                for key in r.keys() {
-                    if !["from", "to", "steps"].contains(&key.as_str()) {
-                        let hint = nearest(key, ["from", "to", "steps"].into_iter())
-                            .map(|s| format!("; did you mean `{s}`?"))
-                            .unwrap_or_default();
-                        return Err(bad(format!("unknown range key `{key}`{hint}")));
-                    }
-                }
-                let from = r.get("from").and_then(value_as_f64);
-                let to = r.get("to").and_then(value_as_f64);
-                let (Some(from), Some(to)) = (from, to) else {
-                    return Err(bad("range needs numeric `from` and `to`".into()));
-                };
-                let steps = match r.get("steps") {
-                    Some(toml::Value::Integer(n)) if *n >= 2 => *n as usize,
-                    Some(toml::Value::Integer(1)) => 1,
-                    None => 2,
-                    _ => return Err(bad("range steps must be a whole number >= 1".into())),
-                };
-                let values = if steps == 1 {
-                    vec![from]
-                } else {
-                    (0..steps)
-                        .map(|i| from + (to - from) * i as f64 / (steps - 1) as f64)
-                        .collect()
-                };
-                Factor {
-                    path: path.clone(),
-                    values,
-                    range: Some((from, to)),
-                }
-            }
-            _ => {
-                return Err(bad(
-                    "give either values = [...] or range = { from, to, steps }".into(),
-                ));
-            }
-        };
-        for &v in &factor.values {
-            check_value(s, v).map_err(|e| bad(e.to_string()))?;
-        }
-        if let Some((a, b)) = factor.range {
-            check_value(s, a).map_err(|e| bad(e.to_string()))?;
-            check_value(s, b).map_err(|e| bad(e.to_string()))?;
-        }
-        out.push(factor);
-    }
-    Ok(())
-}
-
-fn expand(s: &Scenario, samples: Option<u64>) -> Result<Vec<DesignPoint>, String> {
-    let make = |values: Vec<f64>| -> Result<DesignPoint, String> {
-        let mut p = s.base.clone();
-        for (f, &v) in s.factors.iter().zip(&values) {
-            let sp = spec(&f.path).expect("factor paths were validated");
-            let v = match sp.kind {
-                ParamKind::Real => v,
-                _ => v.round(),
-            };
-            sp.set(&mut p, v);
-        }
-        p.validate().map_err(|e| {
-            format!(
-                "design point {:?} is invalid: {e}",
-                s.factors
-                    .iter()
-                    .zip(&values)
-                    .map(|(f, v)| format!("{}={v}", f.path))
-                    .collect::<Vec<_>>()
-            )
-        })?;
-        Ok(DesignPoint { values, params: p })
-    };
-    let base_values: Vec<f64> = s
-        .factors
-        .iter()
-        .map(|f| s.base.get(&f.path).expect("validated path"))
-        .collect();
-    let mut out = Vec::new();
-    match s.design {
-        Design::Grid => {
-            let mut idx = vec![0usize; s.factors.len()];
-            loop {
-                out.push(make(
-                    s.factors
-                        .iter()
-                        .zip(&idx)
-                        .map(|(f, &i)| f.values[i])
-                        .collect(),
-                )?);
-                // Odometer with the last factor fastest.
-                let mut k = s.factors.len();
-                loop {
-                    if k == 0 {
-                        return Ok(out);
-                    }
-                    k -= 1;
-                    idx[k] += 1;
-                    if idx[k] < s.factors[k].values.len() {
-                        break;
-                    }
-                    idx[k] = 0;
-                }
-            }
-        }
-        Design::OneAtATime => {
-            out.push(make(base_values.clone())?);
-            for (i, f) in s.factors.iter().enumerate() {
-                for &v in &f.values {
-                    if v == base_values[i] {
-                        continue;
-                    }
-                    let mut vals = base_values.clone();
-                    vals[i] = v;
-                    out.push(make(vals)?);
-                }
-            }
-            Ok(out)
-        }
-        Design::Zip => {
-            let n = s.factors.first().map_or(1, |f| f.values.len());
-            for i in 0..n {
-                out.push(make(s.factors.iter().map(|f| f.values[i]).collect())?);
-            }
-            Ok(out)
-        }
-        Design::Lhs => {
-            let n = samples.unwrap_or(1) as usize;
-
-            let mut rng = Xoshiro256PlusPlus::seed_from_u64(mix_seed(s.seed, 0x004c_4853, 0));
-            let mut columns = Vec::new();
-            for f in &s.factors {
-                let mut strata: Vec<usize> = (0..n).collect();
-                strata.shuffle(&mut rng);
-                let (lo, hi) = f.range.unwrap_or_else(|| {
-                    let lo = f.values.iter().copied().fold(f64::INFINITY, f64::min);
-                    let hi = f.values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-                    (lo, hi)
-                });
-                let col: Vec<f64> = strata
-                    .iter()
-                    .map(|&k| {
-                        let u: f64 = rng.random();
-                        lo + (hi - lo) * (k as f64 + u) / n as f64
-                    })
-                    .collect();
-                columns.push(col);
-            }
-            for i in 0..n {
-                out.push(make(columns.iter().map(|c| c[i]).collect())?);
-            }
-            Ok(out)
-        }
-    }
-}
-
 fn toml_error(loc: &Locator, e: &toml::de::Error) -> ScenarioError {
     let msg = e.message().to_string();
     let offset = e.span().map_or(0, |s| s.start);
@@ -784,9 +436,11 @@ fn toml_error(loc: &Locator, e: &toml::de::Error) -> ScenarioError {
                 })
                 .unwrap_or_default();
             let pool = if expected.is_empty() { all } else { expected };
-            let hint = nearest(field, pool.iter().copied())
-                .map(|s| format!("; did you mean `{s}`?"))
-                .unwrap_or_else(|| format!("; valid keys: {}", pool.join(", ")));
+            let hint = did_you_mean(
+                field,
+                pool.iter().copied(),
+                &format!("; valid keys: {}", pool.join(", ")),
+            );
             return loc.at(offset, format!("unknown key `{field}`{hint}"));
         }
     }

@@ -5,11 +5,13 @@ use std::path::{Path, PathBuf};
 
 use thiserror::Error;
 
-use crate::battery::BATTERY;
-use crate::hypothesis::{self, Hypothesis, HypothesisError, HypothesisResult};
+use super::battery::BATTERY;
+use super::hypothesis::{self, Hypothesis, HypothesisError, HypothesisResult};
 use crate::model::Params;
 use crate::model::params::mechanism_names;
+use crate::output::files::PROPOSITIONS_COLUMNS;
 use crate::output::{AtomicFile, OutputError, num, sig};
+use crate::probe::At;
 use crate::scenario::{self, Overrides, Scenario, ScenarioError};
 
 /// Errors of proposition runs.
@@ -132,7 +134,7 @@ pub fn write_results(
     std::fs::create_dir_all(dir).map_err(crate::output::io_err(dir))?;
     let csv_path = dir.join("propositions.csv");
     let mut f = AtomicFile::create(&csv_path)?;
-    f.csv_row(&hypothesis::CSV_HEADER)?;
+    f.csv_row(&PROPOSITIONS_COLUMNS)?;
     for r in results {
         f.csv_row(&hypothesis::csv_record(r))?;
     }
@@ -153,8 +155,8 @@ pub fn markdown(results: &[HypothesisResult], title: &str, note: &str) -> String
         let h = &r.hypothesis;
         let t = &r.test;
         let metric = match h.at {
-            hypothesis::At::End => h.metric.clone(),
-            at => format!("{} at {}", h.metric, hypothesis::at_str(at)),
+            At::End => h.metric.to_string(),
+            at => format!("{} at {at}", h.metric),
         };
         let metric = match &h.condition {
             Some(c) => format!("{metric} (runs with {c})"),
@@ -164,7 +166,7 @@ pub fn markdown(results: &[HypothesisResult], title: &str, note: &str) -> String
             "| {} | {} | `{}` {} → {} | {} | {} | {} | {} | [{}, {}] | {} | {} | {} | **{}** |\n",
             h.id,
             h.statement,
-            h.factor,
+            h.factor.path,
             num(h.levels[0]),
             num(h.levels[h.levels.len() - 1]),
             metric,
@@ -182,59 +184,6 @@ pub fn markdown(results: &[HypothesisResult], title: &str, note: &str) -> String
             t.n,
             r.verdict.as_str()
         ));
-    }
-    s
-}
-
-/// One row of the verdict × ablated-mechanism table: hypothesis id, then the verdict with
-/// every mechanism on followed by the verdict with each mechanism off.
-pub type AblationMatrixRow = (String, Vec<&'static str>);
-
-/// Verdicts of every hypothesis with each mechanism switched off in turn. Returns the
-/// mechanism names (column order) and the rows.
-pub fn ablation_matrix(
-    sets: &[HypothesisSet],
-) -> Result<(Vec<&'static str>, Vec<AblationMatrixRow>), PropositionError> {
-    let mechs: Vec<&'static str> = mechanism_names().collect();
-    let base = run_sets(sets, None)?;
-    let mut cols = Vec::new();
-    for m in &mechs {
-        cols.push(run_sets(sets, Some(m))?);
-    }
-    let rows = base
-        .iter()
-        .enumerate()
-        .map(|(i, r)| {
-            let mut v = vec![r.verdict.as_str()];
-            v.extend(cols.iter().map(|c| c[i].verdict.as_str()));
-            (r.hypothesis.id.clone(), v)
-        })
-        .collect();
-    Ok((mechs, rows))
-}
-
-/// The ablation matrix as markdown (S = supported, C = contradicted, · = inconclusive).
-pub fn ablation_markdown(mechs: &[&str], rows: &[AblationMatrixRow]) -> String {
-    let abbrev = |v: &str| match v {
-        "supported" => "S",
-        "contradicted" => "C",
-        _ => "·",
-    };
-    let mut s = String::from("| id | all on |");
-    for m in mechs {
-        s.push_str(&format!(" {m} off |"));
-    }
-    s.push_str("\n|---|---|");
-    for _ in mechs {
-        s.push_str("---|");
-    }
-    s.push('\n');
-    for (id, v) in rows {
-        s.push_str(&format!("| {id} |"));
-        for x in v {
-            s.push_str(&format!(" {} |", abbrev(x)));
-        }
-        s.push('\n');
     }
     s
 }

@@ -1,5 +1,6 @@
-//! Analyses built on many runs of one parameter set: outcome means with CIs, and the
-//! mechanism ablation table (each switch turned off in turn, with common random numbers).
+//! Ablation: each mechanism switched off in turn, with common random numbers. Two views:
+//! which outcomes move ([`ablation`], on one parameter set) and which verdicts of a set of
+//! hypotheses change ([`ablation_matrix`]).
 
 use rayon::prelude::*;
 
@@ -7,6 +8,8 @@ use crate::model::params::mechanism_names;
 use crate::model::run_seed;
 use crate::model::{OUTCOME_METRICS, Params, simulate};
 use crate::stats::ExactAcc;
+
+use super::propositions::{HypothesisSet, PropositionError, run_sets};
 
 /// Means with 95% CIs of every outcome of [`OUTCOME_METRICS`] over `runs` runs, seeds
 /// derived from `seed` (the same seeds for any `params`: common random numbers).
@@ -75,4 +78,57 @@ pub fn ablation(base: &Params, runs: u64, seed: u64) -> Vec<AblationRow> {
             }
         })
         .collect()
+}
+
+/// One row of the verdict × ablated-mechanism table: hypothesis id, then the verdict with
+/// every mechanism on followed by the verdict with each mechanism off.
+pub type AblationMatrixRow = (String, Vec<&'static str>);
+
+/// Verdicts of every hypothesis with each mechanism switched off in turn. Returns the
+/// mechanism names (column order) and the rows.
+pub fn ablation_matrix(
+    sets: &[HypothesisSet],
+) -> Result<(Vec<&'static str>, Vec<AblationMatrixRow>), PropositionError> {
+    let mechs: Vec<&'static str> = mechanism_names().collect();
+    let base = run_sets(sets, None)?;
+    let mut cols = Vec::new();
+    for m in &mechs {
+        cols.push(run_sets(sets, Some(m))?);
+    }
+    let rows = base
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let mut v = vec![r.verdict.as_str()];
+            v.extend(cols.iter().map(|c| c[i].verdict.as_str()));
+            (r.hypothesis.id.clone(), v)
+        })
+        .collect();
+    Ok((mechs, rows))
+}
+
+/// The ablation matrix as markdown (S = supported, C = contradicted, · = inconclusive).
+pub fn ablation_markdown(mechs: &[&str], rows: &[AblationMatrixRow]) -> String {
+    let abbrev = |v: &str| match v {
+        "supported" => "S",
+        "contradicted" => "C",
+        _ => "·",
+    };
+    let mut s = String::from("| id | all on |");
+    for m in mechs {
+        s.push_str(&format!(" {m} off |"));
+    }
+    s.push_str("\n|---|---|");
+    for _ in mechs {
+        s.push_str("---|");
+    }
+    s.push('\n');
+    for (id, v) in rows {
+        s.push_str(&format!("| {id} |"));
+        for x in v {
+            s.push_str(&format!(" {} |", abbrev(x)));
+        }
+        s.push('\n');
+    }
+    s
 }

@@ -15,31 +15,30 @@
 //! changes), fails when it lies on the other side, and is inconclusive when it straddles.
 
 use rayon::prelude::*;
-use serde::Serialize;
 use thiserror::Error;
 
-use crate::hypothesis::{At, RunTrace, at_str, block_name, parse_at, unknown_key, unknown_metric};
-use crate::model::OUTCOME_METRICS;
-use crate::model::params::nearest;
 use crate::model::run_seed;
 use crate::output::{AtomicFile, OutputError, num, sig};
-use crate::scenario::{self, Overrides, Scenario, ScenarioError};
-use crate::stats::ExactAcc;
-use crate::stats::share_stats;
+use crate::probe::{At, Metric, RunTrace};
+use crate::scenario::{
+    self, Overrides, Scenario, ScenarioError, block_name, did_you_mean, toml_number,
+    unknown_block_key,
+};
+use crate::stats::{ExactAcc, share_stats};
 
 /// The shipped packs: `(file name, TOML text)`.
 pub const PACKS: &[(&str, &str)] = &[
     (
         "success_case.toml",
-        include_str!("../scenarios/cases/success_case.toml"),
+        include_str!("../../scenarios/cases/success_case.toml"),
     ),
     (
         "failure_case.toml",
-        include_str!("../scenarios/cases/failure_case.toml"),
+        include_str!("../../scenarios/cases/failure_case.toml"),
     ),
     (
         "eighteen_dyads.toml",
-        include_str!("../scenarios/cases/eighteen_dyads.toml"),
+        include_str!("../../scenarios/cases/eighteen_dyads.toml"),
     ),
 ];
 
@@ -72,7 +71,7 @@ pub enum ValidationError {
 }
 
 /// What a pattern checks.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum Rule {
     /// Mean above the threshold.
     MeanAbove(f64),
@@ -105,7 +104,7 @@ pub enum Rule {
 }
 
 /// A declared pattern.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
 pub struct Pattern {
     /// Identifier.
     pub id: String,
@@ -114,11 +113,11 @@ pub struct Pattern {
     /// The pattern in words.
     pub description: String,
     /// Metric.
-    pub metric: String,
+    pub metric: Metric,
     /// When the metric is read (for mean and share rules).
     pub at: At,
     /// Optional outcome that must be above 0 for a run to count.
-    pub condition: Option<String>,
+    pub condition: Option<Metric>,
     /// The rule.
     pub rule: Rule,
     /// What the model does here (an explanation written after running, shown in the
@@ -127,7 +126,7 @@ pub struct Pattern {
 }
 
 /// Pass, fail or inconclusive.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Outcome {
     /// The CI lies on the required side.
     Pass,
@@ -149,7 +148,7 @@ impl Outcome {
 }
 
 /// A measured pattern.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
 pub struct PatternResult {
     /// Pack file.
     pub pack: String,
@@ -203,7 +202,7 @@ fn parse_pattern(
         block: block.clone(),
         message,
     };
-    if let Some(m) = unknown_key(t, &KEYS) {
+    if let Some(m) = unknown_block_key(t, &KEYS) {
         return Err(err(m));
     }
     let string = |k: &str| -> Result<String, ValidationError> {
@@ -213,24 +212,19 @@ fn parse_pattern(
             .ok_or_else(|| err(format!("`{k}` must be a string")))
     };
     let number = |k: &str| -> Result<f64, ValidationError> {
-        match t.get(k) {
-            Some(toml::Value::Float(f)) => Ok(*f),
-            Some(toml::Value::Integer(i)) => Ok(*i as f64),
-            _ => Err(err(format!("`{k}` must be a number"))),
-        }
+        t.get(k)
+            .and_then(toml_number)
+            .ok_or_else(|| err(format!("`{k}` must be a number")))
     };
     let time = |k: &str| -> Result<At, ValidationError> {
         let s = string(k)?;
-        parse_at(&s).ok_or_else(|| {
+        At::parse(&s).ok_or_else(|| {
             err(format!(
                 "`{k}` = {s:?} must be end, month:N, crisis:±N, or <phase>:entry / <phase>:exit"
             ))
         })
     };
-    let metric = string("metric")?;
-    if let Some(m) = unknown_metric(&metric) {
-        return Err(err(m));
-    }
+    let metric = Metric::parse(&string("metric")?).map_err(&err)?;
     let at = if t.contains_key("at") {
         time("at")?
     } else {
@@ -239,12 +233,7 @@ fn parse_pattern(
     let range = match t.get("range") {
         None => (0.5, f64::INFINITY),
         Some(toml::Value::Array(a)) if a.len() == 2 => {
-            let f = |v: &toml::Value| match v {
-                toml::Value::Float(f) => Some(*f),
-                toml::Value::Integer(i) => Some(*i as f64),
-                _ => None,
-            };
-            match (f(&a[0]), f(&a[1])) {
+            match (toml_number(&a[0]), toml_number(&a[1])) {
                 (Some(lo), Some(hi)) if lo < hi => (lo, hi),
                 _ => return Err(err("`range` must be [lo, hi] with lo < hi".into())),
             }
@@ -269,9 +258,7 @@ fn parse_pattern(
         "rises" => Rule::Rises(time("from")?, time("to")?),
         "dips_then_recovers" => Rule::DipsThenRecovers(time("from")?, time("mid")?, time("to")?),
         other => {
-            let hint = nearest(other, RULES.iter().copied())
-                .map(|s| format!("; did you mean `{s}`?"))
-                .unwrap_or_default();
+            let hint = did_you_mean(other, RULES.iter().copied(), "");
             return Err(err(format!(
                 "`rule` = {other:?} must be one of {}{hint}",
                 RULES.join(", ")
@@ -280,7 +267,9 @@ fn parse_pattern(
     };
     let condition = match t.get("condition") {
         None => None,
-        Some(toml::Value::String(c)) if OUTCOME_METRICS.contains(&c.as_str()) => Some(c.clone()),
+        Some(toml::Value::String(c)) => Some(
+            Metric::parse_outcome(c).map_err(|_| err("`condition` must name an outcome".into()))?,
+        ),
         Some(_) => return Err(err("`condition` must name an outcome".into())),
     };
     Ok(Pattern {
@@ -354,10 +343,10 @@ pub fn load_packs(names: &[String], ov: Overrides) -> Result<Vec<Pack>, Validati
 
 /// Values a pattern needs from one run (NaN = undefined).
 fn observe(p: &Pattern, run: &RunTrace) -> [f64; 3] {
-    if p.condition.as_ref().is_some_and(|c| !run.holds(c)) {
+    if p.condition.is_some_and(|c| !run.holds(c)) {
         return [f64::NAN; 3];
     }
-    let v = |at: At| run.value(&p.metric, at);
+    let v = |at: At| run.value(p.metric, at);
     match p.rule {
         Rule::MeanAbove(_) | Rule::MeanBelow(_) => [v(p.at), 0.0, 0.0],
         Rule::ShareAbove { lo, hi, .. } | Rule::ShareBelow { lo, hi, .. } => {
@@ -473,7 +462,7 @@ pub fn rule_str(p: &Pattern) -> String {
     let at = if p.at == At::End {
         String::new()
     } else {
-        format!(" at {}", at_str(p.at))
+        format!(" at {}", p.at)
     };
     let range = |lo: f64, hi: f64| {
         if hi.is_infinite() {
@@ -502,14 +491,11 @@ pub fn rule_str(p: &Pattern) -> String {
             range(*lo, *hi),
             num(*share)
         ),
-        Rule::Falls(a, b) => format!("{} falls from {} to {}", p.metric, at_str(*a), at_str(*b)),
-        Rule::Rises(a, b) => format!("{} rises from {} to {}", p.metric, at_str(*a), at_str(*b)),
+        Rule::Falls(a, b) => format!("{} falls from {} to {}", p.metric, a, b),
+        Rule::Rises(a, b) => format!("{} rises from {} to {}", p.metric, a, b),
         Rule::DipsThenRecovers(a, m, b) => format!(
             "{} falls from {} to {}, then rises to {}",
-            p.metric,
-            at_str(*a),
-            at_str(*m),
-            at_str(*b)
+            p.metric, a, m, b
         ),
     };
     format!("{body}{cond}")

@@ -1,0 +1,200 @@
+//! What every block of a scenario file shares: locating errors, naming blocks, suggesting
+//! the nearest valid word, rejecting unknown keys, reading TOML numbers and setting
+//! parameters from `[params]`-like tables. Written once here and used by the scenario
+//! parser, hypotheses and patterns.
+
+use toml::Spanned;
+
+use super::ScenarioError;
+use crate::model::Params;
+use crate::model::params::{PARAM_SPECS, ParamKind, check_value, nearest, spec};
+
+/// `; did you mean `x`?` for the candidate nearest to `word`, or `otherwise`.
+pub(crate) fn did_you_mean<'a>(
+    word: &str,
+    candidates: impl Iterator<Item = &'a str>,
+    otherwise: &str,
+) -> String {
+    nearest(word, candidates)
+        .map(|s| format!("; did you mean `{s}`?"))
+        .unwrap_or_else(|| otherwise.to_string())
+}
+
+/// How a `[[…]]` block is named in errors: its `id`, or its position.
+pub(crate) fn block_name(t: &toml::Table, index: usize) -> String {
+    t.get("id")
+        .and_then(|v| v.as_str())
+        .map_or_else(|| format!("#{}", index + 1), |s| format!("`{s}`"))
+}
+
+/// An error message for the first key of the block `t` not in `keys`.
+pub(crate) fn unknown_block_key(t: &toml::Table, keys: &[&str]) -> Option<String> {
+    t.keys().find(|k| !keys.contains(&k.as_str())).map(|k| {
+        let hint = did_you_mean(
+            k,
+            keys.iter().copied(),
+            &format!("; valid keys: {}", keys.join(", ")),
+        );
+        format!("unknown key `{k}`{hint}")
+    })
+}
+
+/// A TOML integer or float as `f64`.
+pub(crate) fn toml_number(v: &toml::Value) -> Option<f64> {
+    match v {
+        toml::Value::Float(f) => Some(*f),
+        toml::Value::Integer(i) => Some(*i as f64),
+        _ => None,
+    }
+}
+
+/// Turns byte offsets of a scenario's text into `file:line:column` errors.
+pub(crate) struct Locator<'a> {
+    pub(crate) file: &'a str,
+    pub(crate) text: &'a str,
+}
+
+impl Locator<'_> {
+    pub(crate) fn at(&self, offset: usize, message: impl Into<String>) -> ScenarioError {
+        let offset = offset.min(self.text.len());
+        let before = &self.text[..offset];
+        let line = before.matches('\n').count() + 1;
+        let column = before.rfind('\n').map_or(offset, |i| offset - i - 1) + 1;
+        ScenarioError {
+            file: self.file.to_string(),
+            line,
+            column,
+            message: message.into(),
+        }
+    }
+    pub(crate) fn line_of(&self, offset: usize) -> usize {
+        self.at(offset, "").line
+    }
+}
+
+pub(crate) fn sweep_candidates() -> Vec<&'static str> {
+    let mut v: Vec<&str> = super::SWEEP_KEYS.to_vec();
+    v.extend(sections());
+    v
+}
+
+pub(crate) fn sections() -> Vec<&'static str> {
+    let mut v: Vec<&'static str> = PARAM_SPECS
+        .iter()
+        .filter_map(|s| s.path.split_once('.').map(|(a, _)| a))
+        .collect();
+    v.dedup();
+    v
+}
+
+pub(crate) fn unknown_key(
+    loc: &Locator,
+    key: &Spanned<String>,
+    table: &str,
+    candidates: &[&str],
+) -> ScenarioError {
+    let k = key.get_ref();
+    let hint = did_you_mean(
+        k,
+        candidates.iter().copied(),
+        &format!("; valid keys: {}", candidates.join(", ")),
+    );
+    loc.at(
+        key.span().start,
+        format!("unknown key `{k}` in [{table}]{hint}"),
+    )
+}
+
+pub(crate) fn set_nested(
+    loc: &Locator,
+    p: &mut Params,
+    table: &str,
+    section: &Spanned<String>,
+    value: &Spanned<toml::Value>,
+) -> Result<(), ScenarioError> {
+    let sec = section.get_ref();
+    let toml::Value::Table(t) = value.get_ref() else {
+        // A top-level parameter such as `months`.
+        return set_one(loc, p, table, sec, section.span().start, value);
+    };
+    if !sections().contains(&sec.as_str()) {
+        return Err(unknown_key(loc, section, table, &sections()));
+    }
+    for (k, v) in t {
+        let path = format!("{sec}.{k}");
+        // toml::Table loses spans; locate the key inside this section's text.
+        let offset = find_key(loc.text, section.span().start, k).unwrap_or(section.span().start);
+        let spanned = Spanned::new(offset..offset, v.clone());
+        set_one(loc, p, table, &path, offset, &spanned)?;
+    }
+    Ok(())
+}
+
+pub(crate) fn find_key(text: &str, from: usize, key: &str) -> Option<usize> {
+    let mut pos = from.min(text.len());
+    while let Some(i) = text[pos..].find(key) {
+        let at = pos + i;
+        let before_ok = at == 0
+            || text[..at]
+                .chars()
+                .last()
+                .is_some_and(|c| c.is_whitespace() || c == '{' || c == ',' || c == '"');
+        let after = text[at + key.len()..].trim_start_matches(['"', ' ', '\t']);
+        if before_ok && after.starts_with('=') {
+            return Some(at);
+        }
+        pos = at + key.len();
+    }
+    None
+}
+
+/// `unknown parameter `path` in [table]` with the nearest valid path.
+pub(crate) fn unknown_param(
+    loc: &Locator,
+    offset: usize,
+    path: &str,
+    table: &str,
+) -> ScenarioError {
+    let hint = did_you_mean(path, PARAM_SPECS.iter().map(|s| s.path), "");
+    loc.at(
+        offset,
+        format!("unknown parameter `{path}` in [{table}]{hint}"),
+    )
+}
+
+/// A parameter value: a number, or a boolean as 1 or 0.
+pub(crate) fn value_as_f64(v: &toml::Value) -> Option<f64> {
+    match v {
+        toml::Value::Boolean(b) => Some(if *b { 1.0 } else { 0.0 }),
+        other => toml_number(other),
+    }
+}
+
+fn set_one(
+    loc: &Locator,
+    p: &mut Params,
+    table: &str,
+    path: &str,
+    offset: usize,
+    value: &Spanned<toml::Value>,
+) -> Result<(), ScenarioError> {
+    let Some(s) = spec(path) else {
+        return Err(unknown_param(loc, offset, path, table));
+    };
+    let v = value_as_f64(value.get_ref())
+        .ok_or_else(|| loc.at(offset, format!("`{path}` must be a {}", kind_word(s.kind))))?;
+    if s.kind == ParamKind::Switch && !matches!(value.get_ref(), toml::Value::Boolean(_)) {
+        return Err(loc.at(offset, format!("`{path}` must be true or false")));
+    }
+    check_value(s, v).map_err(|e| loc.at(offset, format!("[{table}] {e}")))?;
+    s.set(p, v);
+    Ok(())
+}
+
+pub(crate) fn kind_word(k: ParamKind) -> &'static str {
+    match k {
+        ParamKind::Real => "number",
+        ParamKind::Integer => "whole number",
+        ParamKind::Switch => "boolean",
+    }
+}

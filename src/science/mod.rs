@@ -1,0 +1,15 @@
+//! The science on top of the model: hypotheses tested with paired experiments, the
+//! shipped proposition battery, ablations of the mechanisms, and validation against the
+//! case studies.
+//!
+//! - [`hypothesis`]: `[[hypothesis]]` blocks, run with common random numbers, judged.
+//! - [`battery`]: the shipped proposition files.
+//! - [`propositions`]: running sets of hypotheses (the battery), their tables and files.
+//! - [`ablation`]: each mechanism switched off in turn, on outcomes and on verdicts.
+//! - [`validation`]: `[[pattern]]` blocks of the case packs, measured and judged.
+
+pub mod ablation;
+pub mod battery;
+pub mod hypothesis;
+pub mod propositions;
+pub mod validation;
