@@ -19,7 +19,7 @@ use thiserror::Error;
 
 use crate::model::{run_seed, simulate_with};
 use crate::output::files::{RUNS, run_row, runs_header, write_aggregate_files};
-use crate::output::manifest::{Manifest, RunFacts};
+use crate::output::manifest::{MANIFEST, Manifest, RunFacts};
 use crate::output::{self, AtomicFile, OutputError, io_err};
 use crate::scenario::Scenario;
 use crate::stats::{ChunkSums, PointAgg};
@@ -86,8 +86,6 @@ pub struct RunReport {
     pub wall_seconds: f64,
     /// Whether it continued from a checkpoint.
     pub resumed: bool,
-    /// Files written.
-    pub files: Vec<PathBuf>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -222,7 +220,7 @@ pub fn run(
         })
         .sum();
 
-    let manifest_path = dir.join("manifest.json");
+    let manifest_path = dir.join(MANIFEST);
     let ckpt_path = dir.join("checkpoint.json");
     let runs_partial = dir.join("runs.csv.partial");
 
@@ -375,7 +373,6 @@ pub fn run(
         resumed,
     };
     Manifest::new(s, &facts, &files).write(dir)?;
-    files.push(manifest_path);
     if ckpt_path.exists() {
         std::fs::remove_file(&ckpt_path).map_err(io_err(&ckpt_path))?;
     }
@@ -383,7 +380,6 @@ pub fn run(
         runs: runs_done,
         wall_seconds: wall,
         resumed,
-        files,
     })
 }
 
@@ -459,7 +455,7 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<RunReport, ExperimentError>
         ));
     }
     std::fs::create_dir_all(out).map_err(io_err(out))?;
-    let manifest_path = out.join("manifest.json");
+    let manifest_path = out.join(MANIFEST);
     if manifest_path.exists() {
         std::fs::remove_file(&manifest_path).map_err(io_err(&manifest_path))?;
     }
@@ -514,11 +510,9 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<RunReport, ExperimentError>
         resumed: false,
     };
     Manifest::new(&s, &facts, &files).write(out)?;
-    files.push(manifest_path);
     Ok(RunReport {
         runs,
         wall_seconds: wall,
         resumed: false,
-        files,
     })
 }

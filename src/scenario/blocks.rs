@@ -20,6 +20,15 @@ pub(crate) fn did_you_mean<'a>(
         .unwrap_or_else(|| otherwise.to_string())
 }
 
+/// `; did you mean `x`?` for the key nearest to `key`, else the list of valid keys.
+pub(crate) fn key_hint(key: &str, keys: &[&str]) -> String {
+    did_you_mean(
+        key,
+        keys.iter().copied(),
+        &format!("; valid keys: {}", keys.join(", ")),
+    )
+}
+
 /// How a `[[…]]` block is named in errors: its `id`, or its position.
 pub(crate) fn block_name(t: &toml::Table, index: usize) -> String {
     t.get("id")
@@ -29,14 +38,9 @@ pub(crate) fn block_name(t: &toml::Table, index: usize) -> String {
 
 /// An error message for the first key of the block `t` not in `keys`.
 pub(crate) fn unknown_block_key(t: &toml::Table, keys: &[&str]) -> Option<String> {
-    t.keys().find(|k| !keys.contains(&k.as_str())).map(|k| {
-        let hint = did_you_mean(
-            k,
-            keys.iter().copied(),
-            &format!("; valid keys: {}", keys.join(", ")),
-        );
-        format!("unknown key `{k}`{hint}")
-    })
+    t.keys()
+        .find(|k| !keys.contains(&k.as_str()))
+        .map(|k| format!("unknown key `{k}`{}", key_hint(k, keys)))
 }
 
 /// A TOML integer or float as `f64`.
@@ -94,11 +98,7 @@ pub(crate) fn unknown_key(
     candidates: &[&str],
 ) -> ScenarioError {
     let k = key.get_ref();
-    let hint = did_you_mean(
-        k,
-        candidates.iter().copied(),
-        &format!("; valid keys: {}", candidates.join(", ")),
-    );
+    let hint = key_hint(k, candidates);
     loc.at(
         key.span().start,
         format!("unknown key `{k}` in [{table}]{hint}"),

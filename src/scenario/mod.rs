@@ -13,7 +13,7 @@ use toml::Spanned;
 mod blocks;
 mod design;
 
-use blocks::{Locator, set_nested, sweep_candidates, unknown_key};
+use blocks::{Locator, key_hint, set_nested, sweep_candidates, unknown_key};
 pub(crate) use blocks::{block_name, did_you_mean, toml_number, unknown_block_key, value_as_f64};
 use design::{collect_factors, expand};
 
@@ -287,11 +287,10 @@ pub fn parse(text: &str, file: &str, ov: Overrides) -> Result<(Scenario, Extras)
                     ));
                 }
             },
-            section => {
+            _ => {
                 let toml::Value::Table(t) = value.get_ref() else {
                     return Err(unknown_key(&loc, key, "sweep", &sweep_candidates()));
                 };
-                let _ = section;
                 collect_factors(&loc, text, key, t, &mut factors)?;
             }
         }
@@ -436,11 +435,7 @@ fn toml_error(loc: &Locator, e: &toml::de::Error) -> ScenarioError {
                 })
                 .unwrap_or_default();
             let pool = if expected.is_empty() { all } else { expected };
-            let hint = did_you_mean(
-                field,
-                pool.iter().copied(),
-                &format!("; valid keys: {}", pool.join(", ")),
-            );
+            let hint = key_hint(field, &pool);
             return loc.at(offset, format!("unknown key `{field}`{hint}"));
         }
     }

@@ -1,0 +1,119 @@
+//! Snapshots of every output file's columns and of the manifest's keys: a change to a file
+//! format shows up here as a reviewed diff (`tests/snapshots/`), never by accident.
+
+use std::path::Path;
+
+use assert_cmd::Command;
+use serde_json::Value;
+use tempfile::TempDir;
+
+const SCENARIO: &str = r#"
+[scenario]
+name = "formats"
+seed = 5
+replications = 20
+months = 12
+
+[output]
+plots = false
+
+[sweep]
+design = "grid"
+
+[sweep.buyer]
+engagement = { values = [0.2, 0.8] }
+
+[[hypothesis]]
+id = "H1"
+statement = "More engagement, more value"
+factor = "buyer.engagement"
+levels = [0.2, 0.8]
+metric = "value_created"
+expect = "increase"
+smallest_effect = 1.0
+"#;
+
+fn dyadsim() -> Command {
+    Command::cargo_bin("dyadsim").unwrap()
+}
+
+/// The header line of a CSV file.
+fn header(path: &Path) -> String {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    text.lines().next().unwrap_or_default().replace(',', "\n")
+}
+
+/// Every key path of a JSON value, arrays collapsed to `[]`, sorted and deduplicated.
+fn key_paths(v: &Value, prefix: &str, out: &mut Vec<String>) {
+    match v {
+        Value::Object(m) => {
+            for (k, x) in m {
+                let p = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
+                out.push(p.clone());
+                key_paths(x, &p, out);
+            }
+        }
+        Value::Array(a) => {
+            for x in a {
+                key_paths(x, &format!("{prefix}[]"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[test]
+fn run_outputs_have_their_documented_columns() {
+    let tmp = TempDir::new().unwrap();
+    let scn = tmp.path().join("formats.toml");
+    std::fs::write(&scn, SCENARIO).unwrap();
+    dyadsim()
+        .arg("run")
+        .arg(&scn)
+        .arg("--out")
+        .arg(tmp.path())
+        .arg("--quiet")
+        .assert()
+        .success();
+    let dir = tmp.path().join("formats");
+    for f in [
+        "runs.csv",
+        "points.csv",
+        "timeseries.csv",
+        "summary.csv",
+        "propositions.csv",
+    ] {
+        insta::assert_snapshot!(f, header(&dir.join(f)));
+    }
+    let manifest: Value =
+        serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).unwrap()).unwrap();
+    let mut keys = Vec::new();
+    key_paths(&manifest, "", &mut keys);
+    keys.sort();
+    keys.dedup();
+    insta::assert_snapshot!("manifest_keys", keys.join("\n"));
+}
+
+#[test]
+fn trace_and_validation_have_their_documented_columns() {
+    let out = dyadsim()
+        .args(["trace", "--seed", "1", "--csv"])
+        .assert()
+        .success();
+    let text = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    insta::assert_snapshot!(
+        "trace.csv",
+        text.lines().next().unwrap_or_default().replace(',', "\n")
+    );
+    let tmp = TempDir::new().unwrap();
+    dyadsim()
+        .args(["validate", "success_case", "--reps", "10", "--quiet", "--out"])
+        .arg(tmp.path())
+        .assert()
+        .success();
+    insta::assert_snapshot!("validation.csv", header(&tmp.path().join("validation.csv")));
+}
