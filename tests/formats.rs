@@ -111,7 +111,14 @@ fn trace_and_validation_have_their_documented_columns() {
     );
     let tmp = TempDir::new().unwrap();
     dyadsim()
-        .args(["validate", "success_case", "--reps", "10", "--quiet", "--out"])
+        .args([
+            "validate",
+            "success_case",
+            "--reps",
+            "10",
+            "--quiet",
+            "--out",
+        ])
         .arg(tmp.path())
         .assert()
         .success();

@@ -3,6 +3,7 @@
 //! parameters from `[params]`-like tables. Written once here and used by the scenario
 //! parser, hypotheses and patterns.
 
+use thiserror::Error;
 use toml::Spanned;
 
 use super::ScenarioError;
@@ -29,18 +30,66 @@ pub(crate) fn key_hint(key: &str, keys: &[&str]) -> String {
     )
 }
 
-/// How a `[[…]]` block is named in errors: its `id`, or its position.
-pub(crate) fn block_name(t: &toml::Table, index: usize) -> String {
-    t.get("id")
-        .and_then(|v| v.as_str())
-        .map_or_else(|| format!("#{}", index + 1), |s| format!("`{s}`"))
+/// A bad `[[hypothesis]]` or `[[pattern]]` block of a scenario file.
+#[derive(Debug, Error)]
+#[error("{file}:{line}: [[{kind}]] {block}: {message}")]
+pub struct BlockError {
+    /// The kind of block, e.g. `hypothesis`.
+    pub kind: &'static str,
+    /// Scenario file.
+    pub file: String,
+    /// Line where the block starts.
+    pub line: usize,
+    /// The block's id, or its position when it has none.
+    pub block: String,
+    /// What is wrong, naming the key.
+    pub message: String,
 }
 
-/// An error message for the first key of the block `t` not in `keys`.
-pub(crate) fn unknown_block_key(t: &toml::Table, keys: &[&str]) -> Option<String> {
-    t.keys()
-        .find(|k| !keys.contains(&k.as_str()))
-        .map(|k| format!("unknown key `{k}`{}", key_hint(k, keys)))
+/// A `[[kind]]` block being validated: it names itself in every error.
+pub(crate) struct Block<'a> {
+    kind: &'static str,
+    file: &'a str,
+    line: usize,
+    name: String,
+}
+
+impl<'a> Block<'a> {
+    /// The `index`-th `[[kind]]` block of `file`, starting at `line`; its keys must be
+    /// among `keys`.
+    pub(crate) fn open(
+        kind: &'static str,
+        file: &'a str,
+        line: usize,
+        index: usize,
+        t: &toml::Table,
+        keys: &[&str],
+    ) -> Result<Self, BlockError> {
+        let name = t
+            .get("id")
+            .and_then(|v| v.as_str())
+            .map_or_else(|| format!("#{}", index + 1), |s| format!("`{s}`"));
+        let b = Block {
+            kind,
+            file,
+            line,
+            name,
+        };
+        match t.keys().find(|k| !keys.contains(&k.as_str())) {
+            Some(k) => Err(b.err(format!("unknown key `{k}`{}", key_hint(k, keys)))),
+            None => Ok(b),
+        }
+    }
+    /// An error of this block.
+    pub(crate) fn err(&self, message: String) -> BlockError {
+        BlockError {
+            kind: self.kind,
+            file: self.file.to_string(),
+            line: self.line,
+            block: self.name.clone(),
+            message,
+        }
+    }
 }
 
 /// A TOML integer or float as `f64`.

@@ -13,8 +13,9 @@ use toml::Spanned;
 mod blocks;
 mod design;
 
+pub use blocks::BlockError;
+pub(crate) use blocks::{Block, did_you_mean, toml_number, value_as_f64};
 use blocks::{Locator, key_hint, set_nested, sweep_candidates, unknown_key};
-pub(crate) use blocks::{block_name, did_you_mean, toml_number, unknown_block_key, value_as_f64};
 use design::{collect_factors, expand};
 
 use crate::model::Params;

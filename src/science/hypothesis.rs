@@ -7,27 +7,15 @@
 //! moving the factor from its first to its last level, and the smallest effect of interest.
 
 use rayon::prelude::*;
-use thiserror::Error;
 
 use crate::model::params::{PARAM_SPECS, ParamKind, ParamSpec, check_value, spec};
 use crate::model::{Params, run_seed};
 use crate::probe::{At, Metric, RunTrace};
-use crate::scenario::{block_name, did_you_mean, toml_number, unknown_block_key, value_as_f64};
+use crate::scenario::{Block, BlockError, did_you_mean, toml_number, value_as_f64};
 use crate::stats::{ExactAcc, Expect, PairedAccumulator, PairedTest, Verdict, verdict};
 
 /// A bad `[[hypothesis]]` block.
-#[derive(Debug, Error)]
-#[error("{file}:{line}: [[hypothesis]] {block}: {message}")]
-pub struct HypothesisError {
-    /// Scenario file.
-    pub file: String,
-    /// Line where the block starts.
-    pub line: usize,
-    /// The block's id, or its position when it has none.
-    pub block: String,
-    /// What is wrong, naming the key.
-    pub message: String,
-}
+pub type HypothesisError = BlockError;
 
 /// A validated hypothesis.
 #[derive(Clone, Debug)]
@@ -83,16 +71,8 @@ fn parse_one(
     index: usize,
     t: &toml::Table,
 ) -> Result<Hypothesis, HypothesisError> {
-    let block = block_name(t, index);
-    let err = |message: String| HypothesisError {
-        file: file.to_string(),
-        line,
-        block: block.clone(),
-        message,
-    };
-    if let Some(m) = unknown_block_key(t, &KEYS) {
-        return Err(err(m));
-    }
+    let block = Block::open("hypothesis", file, line, index, t, &KEYS)?;
+    let err = |message: String| block.err(message);
     let string = |k: &str| -> Result<String, HypothesisError> {
         match t.get(k) {
             Some(toml::Value::String(s)) => Ok(s.clone()),

@@ -21,8 +21,7 @@ use crate::model::run_seed;
 use crate::output::{AtomicFile, OutputError, num, sig};
 use crate::probe::{At, Metric, RunTrace};
 use crate::scenario::{
-    self, Overrides, Scenario, ScenarioError, block_name, did_you_mean, toml_number,
-    unknown_block_key,
+    self, Block, BlockError, Overrides, Scenario, ScenarioError, did_you_mean, toml_number,
 };
 use crate::stats::{ExactAcc, share_stats};
 
@@ -49,17 +48,8 @@ pub enum ValidationError {
     #[error(transparent)]
     Scenario(#[from] ScenarioError),
     /// A `[[pattern]]` block is invalid.
-    #[error("{file}:{line}: [[pattern]] {block}: {message}")]
-    Pattern {
-        /// File.
-        file: String,
-        /// Line of the block.
-        line: usize,
-        /// Block id or position.
-        block: String,
-        /// What is wrong.
-        message: String,
-    },
+    #[error(transparent)]
+    Pattern(#[from] BlockError),
     /// Writing results failed.
     #[error(transparent)]
     Output(#[from] OutputError),
@@ -195,16 +185,8 @@ fn parse_pattern(
     index: usize,
     t: &toml::Table,
 ) -> Result<Pattern, ValidationError> {
-    let block = block_name(t, index);
-    let err = |message: String| ValidationError::Pattern {
-        file: file.to_string(),
-        line,
-        block: block.clone(),
-        message,
-    };
-    if let Some(m) = unknown_block_key(t, &KEYS) {
-        return Err(err(m));
-    }
+    let block = Block::open("pattern", file, line, index, t, &KEYS)?;
+    let err = |message: String| ValidationError::Pattern(block.err(message));
     let string = |k: &str| -> Result<String, ValidationError> {
         t.get(k)
             .and_then(|v| v.as_str())
