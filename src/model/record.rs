@@ -1,0 +1,468 @@
+//! What a run observes: phases, month records, the run outcome and their metric tables.
+
+use serde::Serialize;
+
+use super::PowerParams;
+
+/// Phase of the relationship.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub enum Phase {
+    /// Co-creation preparation: alignment, mostly costs.
+    Preparation = 0,
+    /// Co-creation execution: benefits materialise and are bargained over.
+    Execution = 1,
+    /// Co-creation integration: institutionalisation, a rigid split.
+    Integration = 2,
+    /// The relationship has ended (terminal).
+    Dissolved = 3,
+}
+
+impl Phase {
+    /// The three active phases, in order.
+    pub const ACTIVE: [Phase; 3] = [Phase::Preparation, Phase::Execution, Phase::Integration];
+    /// Lower-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Phase::Preparation => "preparation",
+            Phase::Execution => "execution",
+            Phase::Integration => "integration",
+            Phase::Dissolved => "dissolved",
+        }
+    }
+    /// One-letter code used in phase paths (P, E, I, D).
+    pub fn letter(self) -> char {
+        match self {
+            Phase::Preparation => 'P',
+            Phase::Execution => 'E',
+            Phase::Integration => 'I',
+            Phase::Dissolved => 'D',
+        }
+    }
+    /// Whether `self -> next` is a transition the phase machine may make.
+    pub fn can_move_to(self, next: Phase) -> bool {
+        use Phase::*;
+        matches!(
+            (self, next),
+            (Preparation, Execution)
+                | (Preparation, Integration)
+                | (Execution, Integration)
+                | (Integration, Execution)
+                | (Preparation, Dissolved)
+                | (Execution, Dissolved)
+                | (Integration, Dissolved)
+        )
+    }
+}
+
+/// Why a run ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub enum EndReason {
+    /// The horizon was reached with the relationship alive.
+    Horizon,
+    /// The supplier left.
+    SupplierExit,
+    /// The buyer left.
+    BuyerExit,
+    /// The supplier ran out of cash.
+    SupplierInsolvency,
+}
+
+impl EndReason {
+    /// Snake-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EndReason::Horizon => "horizon",
+            EndReason::SupplierExit => "supplier_exit",
+            EndReason::BuyerExit => "buyer_exit",
+            EndReason::SupplierInsolvency => "supplier_insolvency",
+        }
+    }
+}
+
+/// Power-asymmetry level as coded in the 18-dyad study.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub enum Level {
+    /// Low asymmetry.
+    Low,
+    /// Medium asymmetry.
+    Medium,
+    /// High asymmetry.
+    High,
+}
+
+impl Level {
+    /// Code the continuous asymmetry with the thresholds of `p.power`.
+    pub fn of(asymmetry: f64, p: &PowerParams) -> Level {
+        if asymmetry < p.level_low {
+            Level::Low
+        } else if asymmetry < p.level_high {
+            Level::Medium
+        } else {
+            Level::High
+        }
+    }
+    /// One-letter code (L, M, H).
+    pub fn letter(self) -> char {
+        match self {
+            Level::Low => 'L',
+            Level::Medium => 'M',
+            Level::High => 'H',
+        }
+    }
+}
+
+/// Bit flags of what happened in a month (see the associated constants).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Events(pub u32);
+
+impl Events {
+    /// The phase changed at the end of this month.
+    pub const PHASE_CHANGE: u32 = 1;
+    /// The supplier made a customer-specific investment.
+    pub const INVESTMENT: u32 = 1 << 1;
+    /// The investment was escalated because of a crisis.
+    pub const ESCALATION: u32 = 1 << 2;
+    /// The champion vouched for the supplier during a crisis.
+    pub const CHAMPION: u32 = 1 << 3;
+    /// A favourable external event.
+    pub const EXTERNAL_FAVOURABLE: u32 = 1 << 4;
+    /// An adverse external event.
+    pub const EXTERNAL_ADVERSE: u32 = 1 << 5;
+    /// The supplier launched a novel project.
+    pub const NOVEL_PROJECT: u32 = 1 << 6;
+    /// A performance crisis started.
+    pub const CRISIS_START: u32 = 1 << 7;
+    /// A performance crisis ended.
+    pub const CRISIS_END: u32 = 1 << 8;
+    /// An exogenous performance shock.
+    pub const SHOCK: u32 = 1 << 9;
+    /// The split was renegotiated after an external event.
+    pub const RENEGOTIATION: u32 = 1 << 10;
+    /// The supplier would rather leave but stays to recover sunk costs.
+    pub const LOCKED_IN: u32 = 1 << 11;
+    /// The supplier would rather leave.
+    pub const SUPPLIER_EXIT_INTENT: u32 = 1 << 12;
+    /// The buyer would rather leave.
+    pub const BUYER_EXIT_INTENT: u32 = 1 << 13;
+    /// The dyad skipped execution.
+    pub const SKIP: u32 = 1 << 14;
+    /// Whether `flag` is set.
+    pub fn has(self, flag: u32) -> bool {
+        self.0 & flag != 0
+    }
+}
+
+/// The state of the dyad at the end of one month: what trajectories and traces observe.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct MonthRecord {
+    /// Month number, starting at 1.
+    pub month: u32,
+    /// Phase at the end of the month.
+    pub phase: Phase,
+    /// Power asymmetry: supplier dependence minus buyer dependence, -1..1.
+    pub asymmetry: f64,
+    /// Supplier's dependence on the buyer, 0..1.
+    pub supplier_dependence: f64,
+    /// Buyer's dependence on the supplier, 0..1.
+    pub buyer_dependence: f64,
+    /// Supplier's trust in the buyer, 0..1.
+    pub supplier_trust: f64,
+    /// Buyer's trust in the supplier, 0..1.
+    pub buyer_trust: f64,
+    /// Supplier's share of the rival value, 0..1.
+    pub supplier_share: f64,
+    /// Buyer's power use, 0..1.
+    pub buyer_power_use: f64,
+    /// Supplier capability, 0..1.
+    pub capability: f64,
+    /// Buyer's perception of supplier capability, 0..1.
+    pub perceived_capability: f64,
+    /// Joint new knowledge, units.
+    pub knowledge: f64,
+    /// Institutionalisation, 0..1.
+    pub institutionalization: f64,
+    /// Buyer engagement, 0..1.
+    pub engagement: f64,
+    /// Lock-in index, 0..1.
+    pub lock_in: f64,
+    /// Smoothed performance against expectation, 1 = as expected.
+    pub performance: f64,
+    /// Supplier specific investment this month, kEUR.
+    pub investment: f64,
+    /// Cumulative supplier specific investment, kEUR.
+    pub investment_cum: f64,
+    /// Cumulative buyer-specific sunk costs of the supplier, kEUR.
+    pub sunk_costs: f64,
+    /// Supplier's cash, kEUR.
+    pub supplier_cash: f64,
+    /// Supplier's net cash flow this month, kEUR.
+    pub supplier_margin: f64,
+    /// Cumulative value created, kEUR.
+    pub value_created: f64,
+    /// Cumulative value appropriated by the supplier, kEUR.
+    pub value_supplier: f64,
+    /// Cumulative value appropriated by the buyer, kEUR.
+    pub value_buyer: f64,
+    /// What happened this month.
+    pub events: Events,
+}
+
+/// Names of the trajectory metrics of [`MonthRecord::metrics`], in order.
+pub const TRAJECTORY_METRICS: [&str; 15] = [
+    "asymmetry",
+    "supplier_dependence",
+    "buyer_dependence",
+    "supplier_trust",
+    "buyer_trust",
+    "supplier_share",
+    "buyer_power_use",
+    "knowledge",
+    "supplier_cash",
+    "supplier_margin",
+    "investment_cum",
+    "sunk_costs",
+    "value_created",
+    "value_supplier",
+    "value_buyer",
+];
+
+impl MonthRecord {
+    /// The trajectory metrics named by [`TRAJECTORY_METRICS`].
+    pub fn metrics(&self) -> [f64; 15] {
+        [
+            self.asymmetry,
+            self.supplier_dependence,
+            self.buyer_dependence,
+            self.supplier_trust,
+            self.buyer_trust,
+            self.supplier_share,
+            self.buyer_power_use,
+            self.knowledge,
+            self.supplier_cash,
+            self.supplier_margin,
+            self.investment_cum,
+            self.sunk_costs,
+            self.value_created,
+            self.value_supplier,
+            self.value_buyer,
+        ]
+    }
+}
+
+/// The order of phases a run visited (compact, no allocation).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct PhasePath {
+    items: [Phase; 32],
+    len: u8,
+    truncated: bool,
+}
+
+impl PhasePath {
+    pub(super) fn new(first: Phase) -> Self {
+        let mut items = [Phase::Dissolved; 32];
+        items[0] = first;
+        PhasePath {
+            items,
+            len: 1,
+            truncated: false,
+        }
+    }
+    pub(super) fn push(&mut self, p: Phase) {
+        if usize::from(self.len) < self.items.len() {
+            self.items[usize::from(self.len)] = p;
+            self.len += 1;
+        } else {
+            self.truncated = true;
+        }
+    }
+    /// The phases visited, in order (the first 32).
+    pub fn phases(&self) -> &[Phase] {
+        &self.items[..usize::from(self.len)]
+    }
+    /// Whether more than 32 phases were visited.
+    pub fn truncated(&self) -> bool {
+        self.truncated
+    }
+    /// The path as letters, e.g. `PEI` or `PEIEI…` when truncated.
+    pub fn code(&self) -> String {
+        let mut s: String = self.phases().iter().map(|p| p.letter()).collect();
+        if self.truncated {
+            s.push('…');
+        }
+        s
+    }
+}
+
+/// Asymmetry at the entry to and exit from the first spell of each active phase
+/// (NaN where the phase was never entered or never left).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Boundaries {
+    /// Indexed by phase (preparation, execution, integration).
+    pub entry: [f64; 3],
+    /// Indexed by phase (preparation, execution, integration).
+    pub exit: [f64; 3],
+}
+
+/// The outcome of one run.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct RunOutcome {
+    /// Last active phase (or `Dissolved`).
+    pub final_phase: Phase,
+    /// Last active phase before dissolution (equals `final_phase` if not dissolved).
+    pub last_active_phase: Phase,
+    /// Why the run ended.
+    pub end_reason: EndReason,
+    /// Months simulated.
+    pub months: u32,
+    /// Months spent in preparation, execution and integration.
+    pub months_in: [u32; 3],
+    /// Phases visited, in order.
+    pub path: PhasePath,
+    /// Asymmetry at phase boundaries.
+    pub boundaries: Boundaries,
+    /// Whether execution was skipped (preparation straight to integration).
+    pub skipped_execution: bool,
+    /// Cumulative value created, kEUR.
+    pub value_created: f64,
+    /// Value appropriated by the supplier, kEUR.
+    pub value_supplier: f64,
+    /// Value appropriated by the buyer, kEUR.
+    pub value_buyer: f64,
+    /// Dual-appropriation index: total appropriated / created (1 = zero-sum, 2 = both keep
+    /// all); NaN when nothing was created.
+    pub dual_index: f64,
+    /// Cumulative supplier specific investment, kEUR.
+    pub investment: f64,
+    /// Supplier's total buyer-specific sunk costs (investment plus preparation costs), kEUR.
+    pub sunk_costs: f64,
+    /// Months the supplier stayed only because of sunk costs.
+    pub months_locked_in: u32,
+    /// Months the supplier preferred to leave (locked in or not).
+    pub supplier_exit_intent_months: u32,
+    /// Months the buyer preferred to leave.
+    pub buyer_exit_intent_months: u32,
+    /// Final supplier trust.
+    pub supplier_trust: f64,
+    /// Final buyer trust.
+    pub buyer_trust: f64,
+    /// Joint new knowledge created, units.
+    pub knowledge: f64,
+    /// Part of the new knowledge the supplier can use with other customers, units.
+    pub knowledge_portable: f64,
+    /// Supplier capability gained over the run.
+    pub capability_gain: f64,
+    /// Whether the supplier is solvent at the end.
+    pub supplier_survived: bool,
+    /// Final supplier cash, kEUR.
+    pub supplier_cash: f64,
+    /// Final power asymmetry.
+    pub asymmetry: f64,
+    /// Mean buyer power use over the months lived.
+    pub mean_buyer_power_use: f64,
+    /// Number of performance crises.
+    pub crises: u32,
+    /// Number of novel projects.
+    pub novel_projects: u32,
+    /// Number of external events.
+    pub external_events: u32,
+    /// Final buyer engagement.
+    pub engagement: f64,
+    /// Final supplier share of the rival value.
+    pub supplier_share: f64,
+    /// Mean absolute monthly change of the supplier's share while in integration (NaN if
+    /// integration was never reached): how flexible the split is there.
+    pub share_change_integration: f64,
+}
+
+/// Names of the numeric outcomes of [`RunOutcome::metrics`], in order.
+pub const OUTCOME_METRICS: [&str; 38] = [
+    "dissolved",
+    "supplier_exit",
+    "buyer_exit",
+    "supplier_insolvency",
+    "months_preparation",
+    "months_execution",
+    "months_integration",
+    "reached_execution",
+    "reached_integration",
+    "skipped_execution",
+    "value_created",
+    "value_supplier",
+    "value_buyer",
+    "dual_index",
+    "investment",
+    "sunk_costs",
+    "months_locked_in",
+    "supplier_exit_intent_months",
+    "buyer_exit_intent_months",
+    "supplier_trust",
+    "buyer_trust",
+    "knowledge",
+    "knowledge_portable",
+    "capability_gain",
+    "supplier_survived",
+    "supplier_cash",
+    "asymmetry",
+    "mean_buyer_power_use",
+    "crises",
+    "novel_projects",
+    "external_events",
+    "asymmetry_preparation_entry",
+    "asymmetry_preparation_exit",
+    "asymmetry_execution_entry",
+    "asymmetry_execution_exit",
+    "asymmetry_integration_entry",
+    "asymmetry_integration_exit",
+    "share_change_integration",
+];
+
+fn flag(b: bool) -> f64 {
+    if b { 1.0 } else { 0.0 }
+}
+
+impl RunOutcome {
+    /// Numeric outcomes named by [`OUTCOME_METRICS`] (flags as 0/1; NaN = undefined).
+    pub fn metrics(&self) -> [f64; 38] {
+        let visited = |ph: Phase| self.path.phases().contains(&ph);
+        [
+            flag(self.final_phase == Phase::Dissolved),
+            flag(self.end_reason == EndReason::SupplierExit),
+            flag(self.end_reason == EndReason::BuyerExit),
+            flag(self.end_reason == EndReason::SupplierInsolvency),
+            f64::from(self.months_in[0]),
+            f64::from(self.months_in[1]),
+            f64::from(self.months_in[2]),
+            flag(visited(Phase::Execution)),
+            flag(visited(Phase::Integration)),
+            flag(self.skipped_execution),
+            self.value_created,
+            self.value_supplier,
+            self.value_buyer,
+            self.dual_index,
+            self.investment,
+            self.sunk_costs,
+            f64::from(self.months_locked_in),
+            f64::from(self.supplier_exit_intent_months),
+            f64::from(self.buyer_exit_intent_months),
+            self.supplier_trust,
+            self.buyer_trust,
+            self.knowledge,
+            self.knowledge_portable,
+            self.capability_gain,
+            flag(self.supplier_survived),
+            self.supplier_cash,
+            self.asymmetry,
+            self.mean_buyer_power_use,
+            f64::from(self.crises),
+            f64::from(self.novel_projects),
+            f64::from(self.external_events),
+            self.boundaries.entry[0],
+            self.boundaries.exit[0],
+            self.boundaries.entry[1],
+            self.boundaries.exit[1],
+            self.boundaries.entry[2],
+            self.boundaries.exit[2],
+            self.share_change_integration,
+        ]
+    }
+}
