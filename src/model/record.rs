@@ -4,6 +4,33 @@ use serde::Serialize;
 
 use super::PowerParams;
 
+/// A metric table declared once: each column's name with the expression that computes it
+/// from a record. Generates the public names constant (an array, so its length is a
+/// constant) and the method returning the values in the same order.
+macro_rules! metric_table {
+    (
+        $(#[$names_doc:meta])*
+        pub const $names:ident;
+        impl $ty:ident {
+            $(#[$fn_doc:meta])*
+            pub fn $func:ident(&self as $r:ident) {
+                $( $name:literal => $value:expr, )*
+            }
+        }
+    ) => {
+        $(#[$names_doc])*
+        pub const $names: [&str; [$($name),*].len()] = [$($name),*];
+
+        impl $ty {
+            $(#[$fn_doc])*
+            pub fn $func(&self) -> [f64; $names.len()] {
+                let $r = self;
+                [$($value),*]
+            }
+        }
+    };
+}
+
 /// Phase of the relationship.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub enum Phase {
@@ -207,45 +234,28 @@ pub struct MonthRecord {
     pub events: Events,
 }
 
-/// Names of the trajectory metrics of [`MonthRecord::metrics`], in order.
-pub const TRAJECTORY_METRICS: [&str; 15] = [
-    "asymmetry",
-    "supplier_dependence",
-    "buyer_dependence",
-    "supplier_trust",
-    "buyer_trust",
-    "supplier_share",
-    "buyer_power_use",
-    "knowledge",
-    "supplier_cash",
-    "supplier_margin",
-    "investment_cum",
-    "sunk_costs",
-    "value_created",
-    "value_supplier",
-    "value_buyer",
-];
-
-impl MonthRecord {
-    /// The trajectory metrics named by [`TRAJECTORY_METRICS`].
-    pub fn metrics(&self) -> [f64; 15] {
-        [
-            self.asymmetry,
-            self.supplier_dependence,
-            self.buyer_dependence,
-            self.supplier_trust,
-            self.buyer_trust,
-            self.supplier_share,
-            self.buyer_power_use,
-            self.knowledge,
-            self.supplier_cash,
-            self.supplier_margin,
-            self.investment_cum,
-            self.sunk_costs,
-            self.value_created,
-            self.value_supplier,
-            self.value_buyer,
-        ]
+metric_table! {
+    /// Names of the trajectory metrics of [`MonthRecord::metrics`], in order.
+    pub const TRAJECTORY_METRICS;
+    impl MonthRecord {
+        /// The trajectory metrics named by [`TRAJECTORY_METRICS`].
+        pub fn metrics(&self as r) {
+            "asymmetry" => r.asymmetry,
+            "supplier_dependence" => r.supplier_dependence,
+            "buyer_dependence" => r.buyer_dependence,
+            "supplier_trust" => r.supplier_trust,
+            "buyer_trust" => r.buyer_trust,
+            "supplier_share" => r.supplier_share,
+            "buyer_power_use" => r.buyer_power_use,
+            "knowledge" => r.knowledge,
+            "supplier_cash" => r.supplier_cash,
+            "supplier_margin" => r.supplier_margin,
+            "investment_cum" => r.investment_cum,
+            "sunk_costs" => r.sunk_costs,
+            "value_created" => r.value_created,
+            "value_supplier" => r.value_supplier,
+            "value_buyer" => r.value_buyer,
+        }
     }
 }
 
@@ -374,95 +384,61 @@ pub struct RunOutcome {
     pub share_change_integration: f64,
 }
 
-/// Names of the numeric outcomes of [`RunOutcome::metrics`], in order.
-pub const OUTCOME_METRICS: [&str; 38] = [
-    "dissolved",
-    "supplier_exit",
-    "buyer_exit",
-    "supplier_insolvency",
-    "months_preparation",
-    "months_execution",
-    "months_integration",
-    "reached_execution",
-    "reached_integration",
-    "skipped_execution",
-    "value_created",
-    "value_supplier",
-    "value_buyer",
-    "dual_index",
-    "investment",
-    "sunk_costs",
-    "months_locked_in",
-    "supplier_exit_intent_months",
-    "buyer_exit_intent_months",
-    "supplier_trust",
-    "buyer_trust",
-    "knowledge",
-    "knowledge_portable",
-    "capability_gain",
-    "supplier_survived",
-    "supplier_cash",
-    "asymmetry",
-    "mean_buyer_power_use",
-    "crises",
-    "novel_projects",
-    "external_events",
-    "asymmetry_preparation_entry",
-    "asymmetry_preparation_exit",
-    "asymmetry_execution_entry",
-    "asymmetry_execution_exit",
-    "asymmetry_integration_entry",
-    "asymmetry_integration_exit",
-    "share_change_integration",
-];
-
 fn flag(b: bool) -> f64 {
     if b { 1.0 } else { 0.0 }
 }
 
 impl RunOutcome {
-    /// Numeric outcomes named by [`OUTCOME_METRICS`] (flags as 0/1; NaN = undefined).
-    pub fn metrics(&self) -> [f64; 38] {
-        let visited = |ph: Phase| self.path.phases().contains(&ph);
-        [
-            flag(self.final_phase == Phase::Dissolved),
-            flag(self.end_reason == EndReason::SupplierExit),
-            flag(self.end_reason == EndReason::BuyerExit),
-            flag(self.end_reason == EndReason::SupplierInsolvency),
-            f64::from(self.months_in[0]),
-            f64::from(self.months_in[1]),
-            f64::from(self.months_in[2]),
-            flag(visited(Phase::Execution)),
-            flag(visited(Phase::Integration)),
-            flag(self.skipped_execution),
-            self.value_created,
-            self.value_supplier,
-            self.value_buyer,
-            self.dual_index,
-            self.investment,
-            self.sunk_costs,
-            f64::from(self.months_locked_in),
-            f64::from(self.supplier_exit_intent_months),
-            f64::from(self.buyer_exit_intent_months),
-            self.supplier_trust,
-            self.buyer_trust,
-            self.knowledge,
-            self.knowledge_portable,
-            self.capability_gain,
-            flag(self.supplier_survived),
-            self.supplier_cash,
-            self.asymmetry,
-            self.mean_buyer_power_use,
-            f64::from(self.crises),
-            f64::from(self.novel_projects),
-            f64::from(self.external_events),
-            self.boundaries.entry[0],
-            self.boundaries.exit[0],
-            self.boundaries.entry[1],
-            self.boundaries.exit[1],
-            self.boundaries.entry[2],
-            self.boundaries.exit[2],
-            self.share_change_integration,
-        ]
+    /// Whether the run visited phase `ph`.
+    fn visited(&self, ph: Phase) -> bool {
+        self.path.phases().contains(&ph)
+    }
+}
+
+metric_table! {
+    /// Names of the numeric outcomes of [`RunOutcome::metrics`], in order.
+    pub const OUTCOME_METRICS;
+    impl RunOutcome {
+        /// Numeric outcomes named by [`OUTCOME_METRICS`] (flags as 0/1; NaN = undefined).
+        pub fn metrics(&self as o) {
+            "dissolved" => flag(o.final_phase == Phase::Dissolved),
+            "supplier_exit" => flag(o.end_reason == EndReason::SupplierExit),
+            "buyer_exit" => flag(o.end_reason == EndReason::BuyerExit),
+            "supplier_insolvency" => flag(o.end_reason == EndReason::SupplierInsolvency),
+            "months_preparation" => f64::from(o.months_in[0]),
+            "months_execution" => f64::from(o.months_in[1]),
+            "months_integration" => f64::from(o.months_in[2]),
+            "reached_execution" => flag(o.visited(Phase::Execution)),
+            "reached_integration" => flag(o.visited(Phase::Integration)),
+            "skipped_execution" => flag(o.skipped_execution),
+            "value_created" => o.value_created,
+            "value_supplier" => o.value_supplier,
+            "value_buyer" => o.value_buyer,
+            "dual_index" => o.dual_index,
+            "investment" => o.investment,
+            "sunk_costs" => o.sunk_costs,
+            "months_locked_in" => f64::from(o.months_locked_in),
+            "supplier_exit_intent_months" => f64::from(o.supplier_exit_intent_months),
+            "buyer_exit_intent_months" => f64::from(o.buyer_exit_intent_months),
+            "supplier_trust" => o.supplier_trust,
+            "buyer_trust" => o.buyer_trust,
+            "knowledge" => o.knowledge,
+            "knowledge_portable" => o.knowledge_portable,
+            "capability_gain" => o.capability_gain,
+            "supplier_survived" => flag(o.supplier_survived),
+            "supplier_cash" => o.supplier_cash,
+            "asymmetry" => o.asymmetry,
+            "mean_buyer_power_use" => o.mean_buyer_power_use,
+            "crises" => f64::from(o.crises),
+            "novel_projects" => f64::from(o.novel_projects),
+            "external_events" => f64::from(o.external_events),
+            "asymmetry_preparation_entry" => o.boundaries.entry[0],
+            "asymmetry_preparation_exit" => o.boundaries.exit[0],
+            "asymmetry_execution_entry" => o.boundaries.entry[1],
+            "asymmetry_execution_exit" => o.boundaries.exit[1],
+            "asymmetry_integration_entry" => o.boundaries.entry[2],
+            "asymmetry_integration_exit" => o.boundaries.exit[2],
+            "share_change_integration" => o.share_change_integration,
+        }
     }
 }
