@@ -52,7 +52,6 @@ pub struct Dyad<'p> {
     theta: f64,
     month: u32,
     phase: Phase,
-    last_active: Phase,
     end: Option<EndReason>,
     // Supplier.
     capability: f64,
@@ -129,7 +128,6 @@ impl<'p> Dyad<'p> {
             theta,
             month: 0,
             phase: Phase::Preparation,
-            last_active: Phase::Preparation,
             end: None,
             capability,
             cash: p.supplier.cash,
@@ -223,11 +221,6 @@ impl<'p> Dyad<'p> {
         &self.record
     }
 
-    /// Current phase.
-    pub fn phase(&self) -> Phase {
-        self.phase
-    }
-
     fn lock_index(&self) -> f64 {
         if self.p.mechanisms.lock_in {
             self.sunk / (self.sunk + self.p.dynamics.lockin_half)
@@ -276,9 +269,6 @@ impl<'p> Dyad<'p> {
         let cur = self.phase as usize;
         if cur < 3 && self.boundaries.exit[cur].is_nan() {
             self.boundaries.exit[cur] = asym;
-        }
-        if (next as usize) < 3 {
-            self.last_active = next;
         }
         self.phase = next;
         self.path.push(next);
@@ -687,7 +677,6 @@ impl<'p> Dyad<'p> {
         let months_lived = self.month.max(1);
         RunOutcome {
             final_phase: self.phase,
-            last_active_phase: self.last_active,
             end_reason: self.end.unwrap_or(EndReason::Horizon),
             months: self.month,
             months_in: self.months_in,

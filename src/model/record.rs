@@ -45,8 +45,6 @@ pub enum Phase {
 }
 
 impl Phase {
-    /// The three active phases, in order.
-    pub const ACTIVE: [Phase; 3] = [Phase::Preparation, Phase::Execution, Phase::Integration];
     /// Lower-case name.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -289,10 +287,6 @@ impl PhasePath {
     pub fn phases(&self) -> &[Phase] {
         &self.items[..usize::from(self.len)]
     }
-    /// Whether more than 32 phases were visited.
-    pub fn truncated(&self) -> bool {
-        self.truncated
-    }
     /// The path as letters, e.g. `PEI` or `PEIEI…` when truncated.
     pub fn code(&self) -> String {
         let mut s: String = self.phases().iter().map(|p| p.letter()).collect();
@@ -318,8 +312,6 @@ pub struct Boundaries {
 pub struct RunOutcome {
     /// Last active phase (or `Dissolved`).
     pub final_phase: Phase,
-    /// Last active phase before dissolution (equals `final_phase` if not dissolved).
-    pub last_active_phase: Phase,
     /// Why the run ended.
     pub end_reason: EndReason,
     /// Months simulated.
