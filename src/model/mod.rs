@@ -4,10 +4,21 @@
 //! `(Params, seed) -> RunOutcome`; [`Dyad`] lets a caller observe every month. The rules
 //! and their sources are documented in `docs/MODEL.md`; each numbered step in
 //! [`Dyad::step`] matches a submodel there.
+//!
+//! Layout: this file holds the dyad's state, its creation, the monthly schedule and the run
+//! outcome; `steps.rs` one method per numbered step; `record.rs` what a run observes (phases,
+//! events, [`MonthRecord`], [`RunOutcome`] and their metric tables); `params.rs` the
+//! parameters; `seed.rs` the seeds.
 
 pub mod params;
+mod record;
 mod seed;
+mod steps;
 
+pub use record::{
+    Boundaries, EndReason, Events, Level, MonthRecord, OUTCOME_METRICS, Phase, PhasePath,
+    RunOutcome, TRAJECTORY_METRICS,
+};
 pub use seed::{mix_seed, run_seed};
 
 pub use params::{
@@ -15,473 +26,8 @@ pub use params::{
     ParamSpec, Params, PowerParams, RelationshipParams, SupplierParams,
 };
 
+use rand::SeedableRng;
 use rand::rngs::Xoshiro256PlusPlus;
-use rand::{RngExt, SeedableRng};
-use rand_distr::StandardNormal;
-use serde::Serialize;
-
-/// Phase of the relationship.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-pub enum Phase {
-    /// Co-creation preparation: alignment, mostly costs.
-    Preparation = 0,
-    /// Co-creation execution: benefits materialise and are bargained over.
-    Execution = 1,
-    /// Co-creation integration: institutionalisation, a rigid split.
-    Integration = 2,
-    /// The relationship has ended (terminal).
-    Dissolved = 3,
-}
-
-impl Phase {
-    /// The three active phases, in order.
-    pub const ACTIVE: [Phase; 3] = [Phase::Preparation, Phase::Execution, Phase::Integration];
-    /// Lower-case name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Phase::Preparation => "preparation",
-            Phase::Execution => "execution",
-            Phase::Integration => "integration",
-            Phase::Dissolved => "dissolved",
-        }
-    }
-    /// One-letter code used in phase paths (P, E, I, D).
-    pub fn letter(self) -> char {
-        match self {
-            Phase::Preparation => 'P',
-            Phase::Execution => 'E',
-            Phase::Integration => 'I',
-            Phase::Dissolved => 'D',
-        }
-    }
-    /// Whether `self -> next` is a transition the phase machine may make.
-    pub fn can_move_to(self, next: Phase) -> bool {
-        use Phase::*;
-        matches!(
-            (self, next),
-            (Preparation, Execution)
-                | (Preparation, Integration)
-                | (Execution, Integration)
-                | (Integration, Execution)
-                | (Preparation, Dissolved)
-                | (Execution, Dissolved)
-                | (Integration, Dissolved)
-        )
-    }
-}
-
-/// Why a run ended.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-pub enum EndReason {
-    /// The horizon was reached with the relationship alive.
-    Horizon,
-    /// The supplier left.
-    SupplierExit,
-    /// The buyer left.
-    BuyerExit,
-    /// The supplier ran out of cash.
-    SupplierInsolvency,
-}
-
-impl EndReason {
-    /// Snake-case name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            EndReason::Horizon => "horizon",
-            EndReason::SupplierExit => "supplier_exit",
-            EndReason::BuyerExit => "buyer_exit",
-            EndReason::SupplierInsolvency => "supplier_insolvency",
-        }
-    }
-}
-
-/// Power-asymmetry level as coded in the 18-dyad study.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-pub enum Level {
-    /// Low asymmetry.
-    Low,
-    /// Medium asymmetry.
-    Medium,
-    /// High asymmetry.
-    High,
-}
-
-impl Level {
-    /// Code the continuous asymmetry with the thresholds of `p.power`.
-    pub fn of(asymmetry: f64, p: &PowerParams) -> Level {
-        if asymmetry < p.level_low {
-            Level::Low
-        } else if asymmetry < p.level_high {
-            Level::Medium
-        } else {
-            Level::High
-        }
-    }
-    /// One-letter code (L, M, H).
-    pub fn letter(self) -> char {
-        match self {
-            Level::Low => 'L',
-            Level::Medium => 'M',
-            Level::High => 'H',
-        }
-    }
-}
-
-/// Bit flags of what happened in a month (see the associated constants).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
-pub struct Events(pub u32);
-
-impl Events {
-    /// The phase changed at the end of this month.
-    pub const PHASE_CHANGE: u32 = 1;
-    /// The supplier made a customer-specific investment.
-    pub const INVESTMENT: u32 = 1 << 1;
-    /// The investment was escalated because of a crisis.
-    pub const ESCALATION: u32 = 1 << 2;
-    /// The champion vouched for the supplier during a crisis.
-    pub const CHAMPION: u32 = 1 << 3;
-    /// A favourable external event.
-    pub const EXTERNAL_FAVOURABLE: u32 = 1 << 4;
-    /// An adverse external event.
-    pub const EXTERNAL_ADVERSE: u32 = 1 << 5;
-    /// The supplier launched a novel project.
-    pub const NOVEL_PROJECT: u32 = 1 << 6;
-    /// A performance crisis started.
-    pub const CRISIS_START: u32 = 1 << 7;
-    /// A performance crisis ended.
-    pub const CRISIS_END: u32 = 1 << 8;
-    /// An exogenous performance shock.
-    pub const SHOCK: u32 = 1 << 9;
-    /// The split was renegotiated after an external event.
-    pub const RENEGOTIATION: u32 = 1 << 10;
-    /// The supplier would rather leave but stays to recover sunk costs.
-    pub const LOCKED_IN: u32 = 1 << 11;
-    /// The supplier would rather leave.
-    pub const SUPPLIER_EXIT_INTENT: u32 = 1 << 12;
-    /// The buyer would rather leave.
-    pub const BUYER_EXIT_INTENT: u32 = 1 << 13;
-    /// The dyad skipped execution.
-    pub const SKIP: u32 = 1 << 14;
-    /// Whether `flag` is set.
-    pub fn has(self, flag: u32) -> bool {
-        self.0 & flag != 0
-    }
-}
-
-/// The state of the dyad at the end of one month: what trajectories and traces observe.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
-pub struct MonthRecord {
-    /// Month number, starting at 1.
-    pub month: u32,
-    /// Phase at the end of the month.
-    pub phase: Phase,
-    /// Power asymmetry: supplier dependence minus buyer dependence, -1..1.
-    pub asymmetry: f64,
-    /// Supplier's dependence on the buyer, 0..1.
-    pub supplier_dependence: f64,
-    /// Buyer's dependence on the supplier, 0..1.
-    pub buyer_dependence: f64,
-    /// Supplier's trust in the buyer, 0..1.
-    pub supplier_trust: f64,
-    /// Buyer's trust in the supplier, 0..1.
-    pub buyer_trust: f64,
-    /// Supplier's share of the rival value, 0..1.
-    pub supplier_share: f64,
-    /// Buyer's power use, 0..1.
-    pub buyer_power_use: f64,
-    /// Supplier capability, 0..1.
-    pub capability: f64,
-    /// Buyer's perception of supplier capability, 0..1.
-    pub perceived_capability: f64,
-    /// Joint new knowledge, units.
-    pub knowledge: f64,
-    /// Institutionalisation, 0..1.
-    pub institutionalization: f64,
-    /// Buyer engagement, 0..1.
-    pub engagement: f64,
-    /// Lock-in index, 0..1.
-    pub lock_in: f64,
-    /// Smoothed performance against expectation, 1 = as expected.
-    pub performance: f64,
-    /// Supplier specific investment this month, kEUR.
-    pub investment: f64,
-    /// Cumulative supplier specific investment, kEUR.
-    pub investment_cum: f64,
-    /// Cumulative buyer-specific sunk costs of the supplier, kEUR.
-    pub sunk_costs: f64,
-    /// Supplier's cash, kEUR.
-    pub supplier_cash: f64,
-    /// Supplier's net cash flow this month, kEUR.
-    pub supplier_margin: f64,
-    /// Cumulative value created, kEUR.
-    pub value_created: f64,
-    /// Cumulative value appropriated by the supplier, kEUR.
-    pub value_supplier: f64,
-    /// Cumulative value appropriated by the buyer, kEUR.
-    pub value_buyer: f64,
-    /// What happened this month.
-    pub events: Events,
-}
-
-/// Names of the trajectory metrics of [`MonthRecord::metrics`], in order.
-pub const TRAJECTORY_METRICS: [&str; 15] = [
-    "asymmetry",
-    "supplier_dependence",
-    "buyer_dependence",
-    "supplier_trust",
-    "buyer_trust",
-    "supplier_share",
-    "buyer_power_use",
-    "knowledge",
-    "supplier_cash",
-    "supplier_margin",
-    "investment_cum",
-    "sunk_costs",
-    "value_created",
-    "value_supplier",
-    "value_buyer",
-];
-
-impl MonthRecord {
-    /// The trajectory metrics named by [`TRAJECTORY_METRICS`].
-    pub fn metrics(&self) -> [f64; 15] {
-        [
-            self.asymmetry,
-            self.supplier_dependence,
-            self.buyer_dependence,
-            self.supplier_trust,
-            self.buyer_trust,
-            self.supplier_share,
-            self.buyer_power_use,
-            self.knowledge,
-            self.supplier_cash,
-            self.supplier_margin,
-            self.investment_cum,
-            self.sunk_costs,
-            self.value_created,
-            self.value_supplier,
-            self.value_buyer,
-        ]
-    }
-}
-
-/// The order of phases a run visited (compact, no allocation).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-pub struct PhasePath {
-    items: [Phase; 32],
-    len: u8,
-    truncated: bool,
-}
-
-impl PhasePath {
-    fn new(first: Phase) -> Self {
-        let mut items = [Phase::Dissolved; 32];
-        items[0] = first;
-        PhasePath {
-            items,
-            len: 1,
-            truncated: false,
-        }
-    }
-    fn push(&mut self, p: Phase) {
-        if usize::from(self.len) < self.items.len() {
-            self.items[usize::from(self.len)] = p;
-            self.len += 1;
-        } else {
-            self.truncated = true;
-        }
-    }
-    /// The phases visited, in order (the first 32).
-    pub fn phases(&self) -> &[Phase] {
-        &self.items[..usize::from(self.len)]
-    }
-    /// Whether more than 32 phases were visited.
-    pub fn truncated(&self) -> bool {
-        self.truncated
-    }
-    /// The path as letters, e.g. `PEI` or `PEIEI…` when truncated.
-    pub fn code(&self) -> String {
-        let mut s: String = self.phases().iter().map(|p| p.letter()).collect();
-        if self.truncated {
-            s.push('…');
-        }
-        s
-    }
-}
-
-/// Asymmetry at the entry to and exit from the first spell of each active phase
-/// (NaN where the phase was never entered or never left).
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
-pub struct Boundaries {
-    /// Indexed by phase (preparation, execution, integration).
-    pub entry: [f64; 3],
-    /// Indexed by phase (preparation, execution, integration).
-    pub exit: [f64; 3],
-}
-
-/// The outcome of one run.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
-pub struct RunOutcome {
-    /// Last active phase (or `Dissolved`).
-    pub final_phase: Phase,
-    /// Last active phase before dissolution (equals `final_phase` if not dissolved).
-    pub last_active_phase: Phase,
-    /// Why the run ended.
-    pub end_reason: EndReason,
-    /// Months simulated.
-    pub months: u32,
-    /// Months spent in preparation, execution and integration.
-    pub months_in: [u32; 3],
-    /// Phases visited, in order.
-    pub path: PhasePath,
-    /// Asymmetry at phase boundaries.
-    pub boundaries: Boundaries,
-    /// Whether execution was skipped (preparation straight to integration).
-    pub skipped_execution: bool,
-    /// Cumulative value created, kEUR.
-    pub value_created: f64,
-    /// Value appropriated by the supplier, kEUR.
-    pub value_supplier: f64,
-    /// Value appropriated by the buyer, kEUR.
-    pub value_buyer: f64,
-    /// Dual-appropriation index: total appropriated / created (1 = zero-sum, 2 = both keep
-    /// all); NaN when nothing was created.
-    pub dual_index: f64,
-    /// Cumulative supplier specific investment, kEUR.
-    pub investment: f64,
-    /// Supplier's total buyer-specific sunk costs (investment plus preparation costs), kEUR.
-    pub sunk_costs: f64,
-    /// Months the supplier stayed only because of sunk costs.
-    pub months_locked_in: u32,
-    /// Months the supplier preferred to leave (locked in or not).
-    pub supplier_exit_intent_months: u32,
-    /// Months the buyer preferred to leave.
-    pub buyer_exit_intent_months: u32,
-    /// Final supplier trust.
-    pub supplier_trust: f64,
-    /// Final buyer trust.
-    pub buyer_trust: f64,
-    /// Joint new knowledge created, units.
-    pub knowledge: f64,
-    /// Part of the new knowledge the supplier can use with other customers, units.
-    pub knowledge_portable: f64,
-    /// Supplier capability gained over the run.
-    pub capability_gain: f64,
-    /// Whether the supplier is solvent at the end.
-    pub supplier_survived: bool,
-    /// Final supplier cash, kEUR.
-    pub supplier_cash: f64,
-    /// Final power asymmetry.
-    pub asymmetry: f64,
-    /// Mean buyer power use over the months lived.
-    pub mean_buyer_power_use: f64,
-    /// Number of performance crises.
-    pub crises: u32,
-    /// Number of novel projects.
-    pub novel_projects: u32,
-    /// Number of external events.
-    pub external_events: u32,
-    /// Final buyer engagement.
-    pub engagement: f64,
-    /// Final supplier share of the rival value.
-    pub supplier_share: f64,
-    /// Mean absolute monthly change of the supplier's share while in integration (NaN if
-    /// integration was never reached): how flexible the split is there.
-    pub share_change_integration: f64,
-}
-
-/// Names of the numeric outcomes of [`RunOutcome::metrics`], in order.
-pub const OUTCOME_METRICS: [&str; 38] = [
-    "dissolved",
-    "supplier_exit",
-    "buyer_exit",
-    "supplier_insolvency",
-    "months_preparation",
-    "months_execution",
-    "months_integration",
-    "reached_execution",
-    "reached_integration",
-    "skipped_execution",
-    "value_created",
-    "value_supplier",
-    "value_buyer",
-    "dual_index",
-    "investment",
-    "sunk_costs",
-    "months_locked_in",
-    "supplier_exit_intent_months",
-    "buyer_exit_intent_months",
-    "supplier_trust",
-    "buyer_trust",
-    "knowledge",
-    "knowledge_portable",
-    "capability_gain",
-    "supplier_survived",
-    "supplier_cash",
-    "asymmetry",
-    "mean_buyer_power_use",
-    "crises",
-    "novel_projects",
-    "external_events",
-    "asymmetry_preparation_entry",
-    "asymmetry_preparation_exit",
-    "asymmetry_execution_entry",
-    "asymmetry_execution_exit",
-    "asymmetry_integration_entry",
-    "asymmetry_integration_exit",
-    "share_change_integration",
-];
-
-fn flag(b: bool) -> f64 {
-    if b { 1.0 } else { 0.0 }
-}
-
-impl RunOutcome {
-    /// Numeric outcomes named by [`OUTCOME_METRICS`] (flags as 0/1; NaN = undefined).
-    pub fn metrics(&self) -> [f64; 38] {
-        let visited = |ph: Phase| self.path.phases().contains(&ph);
-        [
-            flag(self.final_phase == Phase::Dissolved),
-            flag(self.end_reason == EndReason::SupplierExit),
-            flag(self.end_reason == EndReason::BuyerExit),
-            flag(self.end_reason == EndReason::SupplierInsolvency),
-            f64::from(self.months_in[0]),
-            f64::from(self.months_in[1]),
-            f64::from(self.months_in[2]),
-            flag(visited(Phase::Execution)),
-            flag(visited(Phase::Integration)),
-            flag(self.skipped_execution),
-            self.value_created,
-            self.value_supplier,
-            self.value_buyer,
-            self.dual_index,
-            self.investment,
-            self.sunk_costs,
-            f64::from(self.months_locked_in),
-            f64::from(self.supplier_exit_intent_months),
-            f64::from(self.buyer_exit_intent_months),
-            self.supplier_trust,
-            self.buyer_trust,
-            self.knowledge,
-            self.knowledge_portable,
-            self.capability_gain,
-            flag(self.supplier_survived),
-            self.supplier_cash,
-            self.asymmetry,
-            self.mean_buyer_power_use,
-            f64::from(self.crises),
-            f64::from(self.novel_projects),
-            f64::from(self.external_events),
-            self.boundaries.entry[0],
-            self.boundaries.exit[0],
-            self.boundaries.entry[1],
-            self.boundaries.exit[1],
-            self.boundaries.entry[2],
-            self.boundaries.exit[2],
-            self.share_change_integration,
-        ]
-    }
-}
 
 /// Dependence each way (0..1) and each side's alternatives (0..1).
 struct DependenceParts {
@@ -511,7 +57,6 @@ pub struct Dyad<'p> {
     theta: f64,
     month: u32,
     phase: Phase,
-    last_active: Phase,
     end: Option<EndReason>,
     // Supplier.
     capability: f64,
@@ -588,7 +133,6 @@ impl<'p> Dyad<'p> {
             theta,
             month: 0,
             phase: Phase::Preparation,
-            last_active: Phase::Preparation,
             end: None,
             capability,
             cash: p.supplier.cash,
@@ -682,11 +226,6 @@ impl<'p> Dyad<'p> {
         &self.record
     }
 
-    /// Current phase.
-    pub fn phase(&self) -> Phase {
-        self.phase
-    }
-
     fn lock_index(&self) -> f64 {
         if self.p.mechanisms.lock_in {
             self.sunk / (self.sunk + self.p.dynamics.lockin_half)
@@ -730,404 +269,44 @@ impl<'p> Dyad<'p> {
             * (0.5 + 0.5 * self.engagement)
     }
 
-    fn enter(&mut self, next: Phase, asym: f64) {
-        debug_assert!(self.phase.can_move_to(next));
-        let cur = self.phase as usize;
-        if cur < 3 && self.boundaries.exit[cur].is_nan() {
-            self.boundaries.exit[cur] = asym;
-        }
-        if (next as usize) < 3 {
-            self.last_active = next;
-        }
-        self.phase = next;
-        self.path.push(next);
-        self.record.events.0 |= Events::PHASE_CHANGE;
-    }
-
-    fn enter_execution(&mut self, asym_before: f64) {
-        // New expert tasks: the buyer's perception of supplier capability is redefined.
-        if self.p.mechanisms.perception {
-            self.perceived *= 1.0 - self.p.dynamics.reset_fraction;
-        }
-        self.enter(Phase::Execution, asym_before);
-        let (_, _, asym) = self.dependence();
-        if self.boundaries.entry[1].is_nan() {
-            self.boundaries.entry[1] = asym;
-        }
-        self.perf_ema = 1.0;
-        if self.in_crisis {
-            self.in_crisis = false;
-            self.record.events.0 |= Events::CRISIS_END;
-        }
-    }
-
     /// Simulate one month. Does nothing once [`Dyad::finished`] is true.
+    ///
+    /// The schedule of `docs/MODEL.md` §3: steps 0–13 once a month in fixed order, each a
+    /// submodel of §7. A later step sees this month's values from earlier steps.
     pub fn step(&mut self) -> &MonthRecord {
         if self.end.is_some() {
             return &self.record;
         }
-        let p = self.p;
-        let m = &p.mechanisms;
-        let dy = &p.dynamics;
-        let rel = &p.relationship;
-        self.month += 1;
-        self.record.events = Events(0);
-        let mut ev = 0u32;
-
-        // 0. Random draws: a fixed number per month, so that runs with the same seed share
-        // common random numbers whatever the parameters.
-        let u_ext: f64 = self.events_rng.random();
-        let u_kind: f64 = self.events_rng.random();
-        let u_kind2: f64 = self.events_rng.random();
-        let u_novel: f64 = self.events_rng.random();
-        let u_shock: f64 = self.events_rng.random();
-        let u_exit_s: f64 = self.events_rng.random();
-        let u_exit_b: f64 = self.events_rng.random();
-        let z: f64 = self.noise_rng.sample(StandardNormal);
-
-        let champ = if m.champion { p.buyer.champion } else { 0.0 };
-        let phase = self.phase;
-        let active = phase != Phase::Dissolved;
-        debug_assert!(active);
-        self.months_in[phase as usize] += 1;
-
-        // 1. External events.
-        let mut renegotiate = false;
-        if m.external_events && u_ext < self.ext_prob {
-            let size = p.events.external_size;
-            self.external += 1;
-            renegotiate = true;
-            if u_kind < p.events.favourable_share {
-                ev |= Events::EXTERNAL_FAVOURABLE;
-                if u_kind2 < 0.5 {
-                    self.capability += size * (1.0 - self.capability);
-                } else {
-                    self.alt_b *= 1.0 - size;
-                }
-            } else {
-                ev |= Events::EXTERNAL_ADVERSE;
-                if u_kind2 < 0.5 {
-                    self.alt_b += size * (1.0 - self.alt_b);
-                } else {
-                    self.other_mult *= 1.0 - size;
-                }
-            }
-        }
-
-        // 2. Communication.
-        let comm = clamp01(0.15 + 0.35 * rel.goal_alignment + 0.2 * self.engagement + 0.3 * champ);
-
-        // 3. Learning (cognitive: understanding the partner; behavioural: working together).
-        let (mut d_cog, mut d_beh) = (0.0, 0.0);
-        if m.learning {
-            d_cog = dy.learning_rate * comm * (0.4 + 0.6 * rel.shared_values) * (1.0 - self.l_cog);
-            let effort_s = clamp01(0.4 + 0.6 * self.signal_ema);
-            let joint = (self.engagement * effort_s).sqrt();
-            let trust_mean = 0.5 * (self.trust_s + self.trust_b);
-            d_beh = dy.learning_rate * joint * trust_mean * (1.0 - self.l_beh);
-            self.l_cog += d_cog;
-            self.l_beh += d_beh;
-        }
-
-        // 4. Phase activity: costs in preparation, benefits in execution and integration.
-        let mut supplier_costs = 0.0;
-        let mut focal_income = 0.0;
-        let (mut app_s, mut app_b) = (0.0, 0.0);
-        match phase {
-            Phase::Preparation => {
-                let balance = 1.0 - 2.0 * (p.buyer.work_share - 0.5).abs();
-                let speed = dy.prep_rate
-                    * (0.5 + 0.5 * balance)
-                    * (1.0 + p.supplier.experience)
-                    * (0.5 + 0.5 * comm);
-                self.prep_progress += speed;
-                // Power use lets the buyer cover a smaller share of the costs.
-                let buyer_cost_share = self.engagement * (1.0 - self.power_use_b);
-                let s_cost = rel.prep_cost * (1.0 - buyer_cost_share);
-                supplier_costs += s_cost;
-                self.sunk += s_cost;
-            }
-            Phase::Execution | Phase::Integration => {
-                let k = self.k_port + self.k_spec;
-                let fit = (0.55 + 0.45 * self.l_beh + 0.4 * saturate(k)).min(1.2);
-                let mut shock = 1.0;
-                if m.crises && u_shock < self.shock_prob {
-                    shock = 1.0 - p.events.shock_size;
-                    ev |= Events::SHOCK;
-                }
-                let perf = (fit * (1.0 + dy.noise_sd * z) * shock).max(0.0);
-                self.perf_ema = 0.7 * self.perf_ema + 0.3 * perf;
-                let coercion = 1.0 - p.power.coercion_cost * self.power_use_b;
-                let v_ex = self.base_value() * perf * coercion;
-                let v_k = rel.knowledge_value * k;
-                let th = self.theta;
-                self.created += v_ex + v_k;
-                app_s = self.share * v_ex + (1.0 - th) * v_k + th * self.share * v_k;
-                app_b =
-                    (1.0 - self.share) * v_ex + (1.0 - th) * v_k + th * (1.0 - self.share) * v_k;
-                self.app_s += app_s;
-                self.app_b += app_b;
-                focal_income = self.share * v_ex;
-                if phase == Phase::Execution {
-                    self.exec_progress += dy.exec_rate * perf.min(1.2);
-                }
-                if m.crises {
-                    if !self.in_crisis && self.perf_ema < dy.crisis_threshold {
-                        self.in_crisis = true;
-                        self.crises += 1;
-                        ev |= Events::CRISIS_START;
-                    } else if self.in_crisis && self.perf_ema >= dy.crisis_threshold {
-                        self.in_crisis = false;
-                        ev |= Events::CRISIS_END;
-                    }
-                }
-                if phase == Phase::Integration && m.institutionalization {
-                    self.inst += dy.institutionalization_rate * (1.0 - self.inst);
-                }
-            }
-            Phase::Dissolved => {}
-        }
-
-        // 5. Customer-specific investment: gated by trust, triggered by understanding of the
-        // buyer, escalated by dissatisfaction, scaled by the expected own return.
-        let mut csi = 0.0;
-        if m.specific_investment && self.trust_s >= dy.invest_trust_threshold {
-            let expected_return = (1.0 - self.theta) + self.theta * self.share;
-            let mut intent = p.supplier.invest_propensity
-                * (0.5 + 0.5 * p.supplier.exploration)
-                * (0.3 + 0.7 * self.l_cog)
-                * expected_return;
-            if self.in_crisis {
-                intent *= 1.0 + dy.escalation;
-            }
-            csi = (rel.csi_max * intent.min(1.0)).min(0.2 * self.cash.max(0.0));
-            if csi > 0.0 {
-                ev |= Events::INVESTMENT;
-                if self.in_crisis {
-                    ev |= Events::ESCALATION;
-                }
-            }
-            self.csi_cum += csi;
-            self.sunk += csi;
-            supplier_costs += csi;
-        }
-        let signal = if rel.csi_max > 0.0 {
-            csi / rel.csi_max
-        } else {
-            0.0
-        };
-        self.signal_ema = 0.8 * self.signal_ema + 0.2 * signal;
-
-        // 6. Buyer engagement: reciprocity to the signal; the champion mobilises resources.
-        if m.reciprocity {
-            self.engagement +=
-                0.15 * p.buyer.reciprocity * p.buyer.exploration * signal * (1.0 - self.engagement);
-        }
-        self.engagement += 0.03 * champ * p.buyer.exploration * (1.0 - self.engagement);
-
-        // 7. New knowledge needs learning and specific investment; capability grows.
-        let mut dk = 0.0;
-        if m.learning {
-            let csi_f = self.csi_cum / (self.csi_cum + dy.csi_half);
-            dk = dy.knowledge_rate * rel.complementarity * (self.l_cog * self.l_beh).sqrt() * csi_f;
-            self.k_port += p.supplier.portability * dk;
-            self.k_spec += (1.0 - p.supplier.portability) * dk;
-        }
-        self.capability = clamp01(
-            self.capability + (0.3 * (d_cog + d_beh) + dk).min(1.0) * (1.0 - self.capability),
-        );
-
-        // 8. The buyer's perception follows demonstrated capability.
-        if m.perception {
-            self.perceived += dy.perception_rate * comm * (self.capability - self.perceived);
-        } else {
-            self.perceived = self.capability;
-        }
-
-        // 9. Supplier finances and sales concentration.
-        let other_rev = p.supplier.other_revenue * self.other_mult * (1.0 + saturate(self.k_port));
-        if focal_income > 0.0 {
-            let target = focal_income / (focal_income + other_rev);
-            self.sigma += 0.1 * (target - self.sigma);
-        }
-        let margin = focal_income + other_rev - p.supplier.fixed_costs - supplier_costs;
-        self.cash += margin;
-        self.focal_income_cum += focal_income;
-
-        // 10. Dependence, power use, the bargained split.
-        let DependenceParts { d_s, d_b, a_s, a_b } = self.dependence_parts();
-        let asym = d_s - d_b;
-        if m.power_use {
-            self.power_use_b = p.buyer.power_willingness * asym.max(0.0) * (1.0 - a_s);
-            self.power_use_s = p.supplier.power_willingness * (-asym).max(0.0) * (1.0 - a_b);
-        }
-        self.power_sum += self.power_use_b;
-        let target = (rel.initial_share
-            - p.power.bargaining_weight * asym
-            - p.power.squeeze * (self.power_use_b - self.power_use_s))
-            .clamp(0.02, 0.98);
-        if phase != Phase::Preparation {
-            let flex = if phase == Phase::Integration && m.institutionalization {
-                1.0 - self.inst
-            } else {
-                1.0
-            };
-            let rate = if renegotiate {
-                ev |= Events::RENEGOTIATION;
-                1.0
-            } else {
-                dy.bargaining_rate * flex
-            };
-            let moved = rate * (target - self.share);
-            self.share += moved;
-            if phase == Phase::Integration {
-                self.share_moves_integration += moved.abs();
-            }
-        }
-
-        // 11. Trust follows experience; power use damages it; the champion vouches in a crisis.
-        if m.trust {
-            let stab = 1.0 - 0.5 * self.inst;
-            let e_s = clamp01(0.2 + 0.35 * self.engagement + 0.45 * comm);
-            self.trust_s += dy.trust_rate * stab * (e_s - self.trust_s);
-            self.trust_s -= p.power.trust_damage * self.power_use_b * self.trust_s;
-            let results = if phase == Phase::Preparation {
-                0.7
-            } else {
-                self.perf_ema.min(1.0)
-            };
-            let mut e_b = 0.4 * results + 0.3 * comm + 0.3 * (2.0 * self.signal_ema).min(1.0);
-            if self.in_crisis && champ > 0.0 {
-                e_b += 0.3 * champ;
-                ev |= Events::CHAMPION;
-            }
-            self.trust_b += dy.trust_rate * stab * (clamp01(e_b) - self.trust_b);
-            self.trust_b -= p.power.trust_damage * self.power_use_s * self.trust_b;
-            self.trust_s = clamp01(self.trust_s);
-            self.trust_b = clamp01(self.trust_b);
-        }
-
-        // 12. Continuation against outside options; lock-in; exit; insolvency.
-        let k = self.k_port + self.k_spec;
-        let th = self.theta;
-        if phase == Phase::Preparation {
-            let base = self.base_value();
-            self.cv_s =
-                self.share * base + ((1.0 - th) + th * self.share) * rel.knowledge_value * k;
-            self.cv_b = (1.0 - self.share) * base
-                + ((1.0 - th) + th * (1.0 - self.share)) * rel.knowledge_value * k;
-        } else {
-            self.cv_s = 0.8 * self.cv_s + 0.2 * app_s;
-            self.cv_b = 0.8 * self.cv_b + 0.2 * app_b;
-        }
-        let stay_s = self.cv_s * (0.5 + 0.5 * self.trust_s);
-        let out_s = rel.supplier_outside_value * a_s;
-        let pull = if m.lock_in {
-            dy.sunk_weight * (self.sunk - self.focal_income_cum).max(0.0) / 12.0
-        } else {
-            0.0
-        };
-        let mut end = None;
-        if stay_s < out_s {
-            self.intent_s += 1;
-            ev |= Events::SUPPLIER_EXIT_INTENT;
-            if stay_s + pull >= out_s {
-                self.locked += 1;
-                ev |= Events::LOCKED_IN;
-            } else if m.exit && u_exit_s < dy.exit_hazard {
-                end = Some(EndReason::SupplierExit);
-            }
-        }
-        let stay_b = self.cv_b * (0.5 + 0.5 * self.trust_b);
-        let out_b = rel.buyer_outside_value * a_b;
-        if stay_b < out_b {
-            self.intent_b += 1;
-            ev |= Events::BUYER_EXIT_INTENT;
-            if end.is_none() && m.exit && u_exit_b < dy.exit_hazard {
-                end = Some(EndReason::BuyerExit);
-            }
-        }
-        if self.cash < 0.0 {
-            end = Some(EndReason::SupplierInsolvency);
-        }
-
-        // 13. Phase transitions.
-        let lock = self.lock_index();
-        if let Some(reason) = end {
-            self.enter(Phase::Dissolved, asym);
-            self.end = Some(reason);
-        } else {
-            match phase {
-                Phase::Preparation if self.prep_progress >= 1.0 => {
-                    if self.perceived >= dy.skip_threshold {
-                        self.skipped = true;
-                        ev |= Events::SKIP;
-                        self.enter(Phase::Integration, asym);
-                        self.boundaries.entry[2] = asym;
-                    } else {
-                        self.enter_execution(asym);
-                    }
-                }
-                Phase::Execution if self.exec_progress >= 1.0 && !self.in_crisis => {
-                    self.enter(Phase::Integration, asym);
-                    if self.boundaries.entry[2].is_nan() {
-                        self.boundaries.entry[2] = asym;
-                    }
-                }
-                Phase::Integration if m.novel_projects => {
-                    let rate = p.events.novel_rate
-                        * p.supplier.exploration
-                        * self.capability
-                        * self.trust_s;
-                    if u_novel < rate {
-                        self.novel += 1;
-                        ev |= Events::NOVEL_PROJECT;
-                        self.inst *= 0.5;
-                        self.scope += p.events.novel_scope;
-                        self.exec_progress = 0.5;
-                        self.enter_execution(asym);
-                    }
-                }
-                _ => {}
-            }
-            if self.month >= p.months {
-                self.end = Some(EndReason::Horizon);
-            }
-        }
-
-        let (d_s2, d_b2, asym2) = if self.record.events.has(Events::PHASE_CHANGE) {
-            self.dependence()
-        } else {
-            (d_s, d_b, asym)
-        };
-        self.record = MonthRecord {
-            month: self.month,
-            phase: self.phase,
-            asymmetry: asym2,
-            supplier_dependence: d_s2,
-            buyer_dependence: d_b2,
-            supplier_trust: self.trust_s,
-            buyer_trust: self.trust_b,
-            supplier_share: self.share,
-            buyer_power_use: self.power_use_b,
-            capability: self.capability,
-            perceived_capability: self.perceived,
-            knowledge: self.k_port + self.k_spec,
-            institutionalization: self.inst,
-            engagement: self.engagement,
-            lock_in: lock,
-            performance: self.perf_ema,
-            investment: csi,
-            investment_cum: self.csi_cum,
-            sunk_costs: self.sunk,
-            supplier_cash: self.cash,
-            supplier_margin: margin,
-            value_created: self.created,
-            value_supplier: self.app_s,
-            value_buyer: self.app_b,
-            events: Events(self.record.events.0 | ev),
-        };
-        &self.record
+        // 0. Random draws, a fixed number per month (§7.0).
+        let mut m = self.s00_random_draws();
+        // 1. External events (§7.1).
+        self.s01_external_events(&mut m);
+        // 2. Communication (§7.2).
+        self.s02_communication(&mut m);
+        // 3. Learning, cognitive and behavioural (§7.3).
+        self.s03_learning(&mut m);
+        // 4. Phase activity: costs in preparation, benefits after (§7.4).
+        self.s04_phase_activity(&mut m);
+        // 5. Customer-specific investment (§7.5).
+        self.s05_specific_investment(&mut m);
+        // 6. Buyer engagement: reciprocity and the champion (§7.6).
+        self.s06_engagement(&mut m);
+        // 7. New knowledge and capability (§7.7).
+        self.s07_knowledge(&mut m);
+        // 8. The buyer's perception of capability (§7.8).
+        self.s08_perception(&mut m);
+        // 9. Supplier finances and sales concentration (§7.9).
+        self.s09_finances(&mut m);
+        // 10. Dependence, power use, the bargained split (§7.10).
+        self.s10_dependence_power_split(&mut m);
+        // 11. Trust (§7.11).
+        self.s11_trust(&mut m);
+        // 12. Continuation, lock-in, exit, insolvency (§7.12).
+        self.s12_continuation(&mut m);
+        // 13. Phase transitions (§7.13).
+        self.s13_phase_transitions(&mut m);
+        // The month's record is written last.
+        self.write_record(&m)
     }
 
     /// The outcome so far (final once [`Dyad::finished`]).
@@ -1146,7 +325,6 @@ impl<'p> Dyad<'p> {
         let months_lived = self.month.max(1);
         RunOutcome {
             final_phase: self.phase,
-            last_active_phase: self.last_active,
             end_reason: self.end.unwrap_or(EndReason::Horizon),
             months: self.month,
             months_in: self.months_in,

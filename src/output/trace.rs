@@ -145,36 +145,59 @@ pub fn narrate(params: &Params, seed: u64, w: &mut dyn Write) -> std::io::Result
     Ok(outcome)
 }
 
-/// Header of the per-month trace CSV.
-pub const TRACE_COLUMNS: [&str; 27] = [
-    "month",
-    "phase",
-    "asymmetry",
-    "level",
-    "supplier_dependence",
-    "buyer_dependence",
-    "supplier_trust",
-    "buyer_trust",
-    "supplier_share",
-    "buyer_power_use",
-    "capability",
-    "perceived_capability",
-    "knowledge",
-    "institutionalization",
-    "engagement",
-    "lock_in",
-    "performance",
-    "investment",
-    "investment_cum",
-    "sunk_costs",
-    "supplier_cash",
-    "supplier_margin",
-    "value_created",
-    "value_supplier",
-    "value_buyer",
-    "events",
-    "crisis",
-];
+/// The per-month trace CSV declared once: each column's name with the expression that
+/// formats its value. Generates the header constant (an array, so its length is a constant)
+/// and the function building a row in the same order.
+macro_rules! trace_columns {
+    (
+        $(#[$doc:meta])*
+        pub const $names:ident;
+        fn $row:ident($($arg:ident: $arg_ty:ty),*) {
+            $( $name:literal => $value:expr, )*
+        }
+    ) => {
+        $(#[$doc])*
+        pub const $names: [&str; [$($name),*].len()] = [$($name),*];
+
+        fn $row($($arg: $arg_ty),*) -> [String; $names.len()] {
+            [$($value),*]
+        }
+    };
+}
+
+trace_columns! {
+    /// Header of the per-month trace CSV.
+    pub const TRACE_COLUMNS;
+    fn trace_row(r: &MonthRecord, params: &Params, in_crisis: bool) {
+        "month" => r.month.to_string(),
+        "phase" => r.phase.as_str().to_string(),
+        "asymmetry" => num(r.asymmetry),
+        "level" => Level::of(r.asymmetry, &params.power).letter().to_string(),
+        "supplier_dependence" => num(r.supplier_dependence),
+        "buyer_dependence" => num(r.buyer_dependence),
+        "supplier_trust" => num(r.supplier_trust),
+        "buyer_trust" => num(r.buyer_trust),
+        "supplier_share" => num(r.supplier_share),
+        "buyer_power_use" => num(r.buyer_power_use),
+        "capability" => num(r.capability),
+        "perceived_capability" => num(r.perceived_capability),
+        "knowledge" => num(r.knowledge),
+        "institutionalization" => num(r.institutionalization),
+        "engagement" => num(r.engagement),
+        "lock_in" => num(r.lock_in),
+        "performance" => num(r.performance),
+        "investment" => num(r.investment),
+        "investment_cum" => num(r.investment_cum),
+        "sunk_costs" => num(r.sunk_costs),
+        "supplier_cash" => num(r.supplier_cash),
+        "supplier_margin" => num(r.supplier_margin),
+        "value_created" => num(r.value_created),
+        "value_supplier" => num(r.value_supplier),
+        "value_buyer" => num(r.value_buyer),
+        "events" => r.events.0.to_string(),
+        "crisis" => u8::from(in_crisis).to_string(),
+    }
+}
 
 /// Write the full per-month trajectory of one run as CSV.
 pub fn csv(params: &Params, seed: u64, w: &mut dyn Write) -> std::io::Result<RunOutcome> {
@@ -188,35 +211,7 @@ pub fn csv(params: &Params, seed: u64, w: &mut dyn Write) -> std::io::Result<Run
         if r.events.has(Events::CRISIS_END) {
             in_crisis = false;
         }
-        let row = [
-            r.month.to_string(),
-            r.phase.as_str().to_string(),
-            num(r.asymmetry),
-            Level::of(r.asymmetry, &params.power).letter().to_string(),
-            num(r.supplier_dependence),
-            num(r.buyer_dependence),
-            num(r.supplier_trust),
-            num(r.buyer_trust),
-            num(r.supplier_share),
-            num(r.buyer_power_use),
-            num(r.capability),
-            num(r.perceived_capability),
-            num(r.knowledge),
-            num(r.institutionalization),
-            num(r.engagement),
-            num(r.lock_in),
-            num(r.performance),
-            num(r.investment),
-            num(r.investment_cum),
-            num(r.sunk_costs),
-            num(r.supplier_cash),
-            num(r.supplier_margin),
-            num(r.value_created),
-            num(r.value_supplier),
-            num(r.value_buyer),
-            r.events.0.to_string(),
-            u8::from(in_crisis).to_string(),
-        ];
+        let row = trace_row(r, params, in_crisis);
         let _ = out.write_record(&row);
     });
     w.write_all(&out.into_inner().unwrap_or_default())?;

@@ -1,0 +1,583 @@
+//! The numbered steps of one month, one method each, in the order of `docs/MODEL.md` §3
+//! (the submodels are described in §7). [`Dyad::step`] calls them in that order.
+//!
+//! Updates are sequential and immediate: a later step sees this month's values from earlier
+//! steps, either in the dyad's state or, for values that live one month only, in [`Month`].
+
+use rand::RngExt;
+use rand_distr::StandardNormal;
+
+use super::{DependenceParts, Dyad, EndReason, Events, MonthRecord, Phase, clamp01, saturate};
+
+/// What the steps of one month hand to each other: the draws of step 0, the month's fixed
+/// inputs, its event bits and the intermediate values a later step reads. Lives on the
+/// stack for one call of [`Dyad::step`].
+pub(super) struct Month {
+    // Step 0: the random draws (events stream, then noise stream).
+    u_ext: f64,
+    u_kind: f64,
+    u_kind2: f64,
+    u_novel: f64,
+    u_shock: f64,
+    u_exit_s: f64,
+    u_exit_b: f64,
+    z: f64,
+    /// Champion strength χ (0 when the mechanism is off).
+    champ: f64,
+    /// Phase at the start of the month.
+    phase: Phase,
+    /// Event bits of this month (phase changes are set on the record directly).
+    ev: u32,
+    // Step 1.
+    renegotiate: bool,
+    // Step 2.
+    comm: f64,
+    // Step 3.
+    d_cog: f64,
+    d_beh: f64,
+    // Step 4.
+    supplier_costs: f64,
+    focal_income: f64,
+    app_s: f64,
+    app_b: f64,
+    // Step 5.
+    csi: f64,
+    signal: f64,
+    // Step 9.
+    margin: f64,
+    // Step 10.
+    d_s: f64,
+    d_b: f64,
+    a_s: f64,
+    a_b: f64,
+    asym: f64,
+    // Step 12.
+    end: Option<EndReason>,
+    // Step 13 (for the record).
+    lock: f64,
+}
+
+impl Month {
+    /// A month starting in `phase`: every draw and value at zero, no events (step 0 fills
+    /// in the draws).
+    fn open(phase: Phase) -> Self {
+        Month {
+            u_ext: 0.0,
+            u_kind: 0.0,
+            u_kind2: 0.0,
+            u_novel: 0.0,
+            u_shock: 0.0,
+            u_exit_s: 0.0,
+            u_exit_b: 0.0,
+            z: 0.0,
+            champ: 0.0,
+            phase,
+            ev: 0,
+            renegotiate: false,
+            comm: 0.0,
+            d_cog: 0.0,
+            d_beh: 0.0,
+            supplier_costs: 0.0,
+            focal_income: 0.0,
+            app_s: 0.0,
+            app_b: 0.0,
+            csi: 0.0,
+            signal: 0.0,
+            margin: 0.0,
+            d_s: 0.0,
+            d_b: 0.0,
+            a_s: 0.0,
+            a_b: 0.0,
+            asym: 0.0,
+            end: None,
+            lock: 0.0,
+        }
+    }
+}
+
+impl Dyad<'_> {
+    /// Step 0. Random draws: a fixed number per month, so that runs with the same seed
+    /// share common random numbers whatever the parameters (§7.0). Opens the month: counts
+    /// it and its phase, and clears last month's event bits.
+    pub(super) fn s00_random_draws(&mut self) -> Month {
+        let p = self.p;
+        self.month += 1;
+        self.record.events = Events(0);
+        let u_ext: f64 = self.events_rng.random();
+        let u_kind: f64 = self.events_rng.random();
+        let u_kind2: f64 = self.events_rng.random();
+        let u_novel: f64 = self.events_rng.random();
+        let u_shock: f64 = self.events_rng.random();
+        let u_exit_s: f64 = self.events_rng.random();
+        let u_exit_b: f64 = self.events_rng.random();
+        let z: f64 = self.noise_rng.sample(StandardNormal);
+
+        let champ = if p.mechanisms.champion {
+            p.buyer.champion
+        } else {
+            0.0
+        };
+        let phase = self.phase;
+        debug_assert!(phase != Phase::Dissolved);
+        // Counted before the month is built: measured, this order compiles to fewer
+        // instructions per month.
+        self.months_in[phase as usize] += 1;
+        Month {
+            u_ext,
+            u_kind,
+            u_kind2,
+            u_novel,
+            u_shock,
+            u_exit_s,
+            u_exit_b,
+            z,
+            champ,
+            ..Month::open(phase)
+        }
+    }
+
+    /// Step 1. External events (§7.1).
+    pub(super) fn s01_external_events(&mut self, m: &mut Month) {
+        let p = self.p;
+        if p.mechanisms.external_events && m.u_ext < self.ext_prob {
+            let size = p.events.external_size;
+            self.external += 1;
+            m.renegotiate = true;
+            if m.u_kind < p.events.favourable_share {
+                m.ev |= Events::EXTERNAL_FAVOURABLE;
+                if m.u_kind2 < 0.5 {
+                    self.capability += size * (1.0 - self.capability);
+                } else {
+                    self.alt_b *= 1.0 - size;
+                }
+            } else {
+                m.ev |= Events::EXTERNAL_ADVERSE;
+                if m.u_kind2 < 0.5 {
+                    self.alt_b += size * (1.0 - self.alt_b);
+                } else {
+                    self.other_mult *= 1.0 - size;
+                }
+            }
+        }
+    }
+
+    /// Step 2. Communication (§7.2).
+    pub(super) fn s02_communication(&mut self, m: &mut Month) {
+        let rel = &self.p.relationship;
+        m.comm = clamp01(0.15 + 0.35 * rel.goal_alignment + 0.2 * self.engagement + 0.3 * m.champ);
+    }
+
+    /// Step 3. Learning (cognitive: understanding the partner; behavioural: working
+    /// together) (§7.3).
+    pub(super) fn s03_learning(&mut self, m: &mut Month) {
+        let p = self.p;
+        let dy = &p.dynamics;
+        if p.mechanisms.learning {
+            m.d_cog = dy.learning_rate
+                * m.comm
+                * (0.4 + 0.6 * p.relationship.shared_values)
+                * (1.0 - self.l_cog);
+            let effort_s = clamp01(0.4 + 0.6 * self.signal_ema);
+            let joint = (self.engagement * effort_s).sqrt();
+            let trust_mean = 0.5 * (self.trust_s + self.trust_b);
+            m.d_beh = dy.learning_rate * joint * trust_mean * (1.0 - self.l_beh);
+            self.l_cog += m.d_cog;
+            self.l_beh += m.d_beh;
+        }
+    }
+
+    /// Step 4. Phase activity: costs in preparation, benefits in execution and integration
+    /// (§7.4).
+    pub(super) fn s04_phase_activity(&mut self, m: &mut Month) {
+        match m.phase {
+            Phase::Preparation => self.s04_prepare(m),
+            Phase::Execution | Phase::Integration => self.s04_deliver(m),
+            Phase::Dissolved => {}
+        }
+    }
+
+    /// Step 4 in preparation: progress and the supplier's share of the costs.
+    fn s04_prepare(&mut self, m: &mut Month) {
+        let p = self.p;
+        let balance = 1.0 - 2.0 * (p.buyer.work_share - 0.5).abs();
+        let speed = p.dynamics.prep_rate
+            * (0.5 + 0.5 * balance)
+            * (1.0 + p.supplier.experience)
+            * (0.5 + 0.5 * m.comm);
+        self.prep_progress += speed;
+        // Power use lets the buyer cover a smaller share of the costs.
+        let buyer_cost_share = self.engagement * (1.0 - self.power_use_b);
+        let s_cost = p.relationship.prep_cost * (1.0 - buyer_cost_share);
+        m.supplier_costs += s_cost;
+        self.sunk += s_cost;
+    }
+
+    /// Step 4 in execution and integration: performance, value created and appropriated,
+    /// progress, crises and institutionalisation.
+    fn s04_deliver(&mut self, m: &mut Month) {
+        let p = self.p;
+        let (on, dy) = (&p.mechanisms, &p.dynamics);
+        let k = self.k_port + self.k_spec;
+        let fit = (0.55 + 0.45 * self.l_beh + 0.4 * saturate(k)).min(1.2);
+        let mut shock = 1.0;
+        if on.crises && m.u_shock < self.shock_prob {
+            shock = 1.0 - p.events.shock_size;
+            m.ev |= Events::SHOCK;
+        }
+        let perf = (fit * (1.0 + dy.noise_sd * m.z) * shock).max(0.0);
+        self.perf_ema = 0.7 * self.perf_ema + 0.3 * perf;
+        let coercion = 1.0 - p.power.coercion_cost * self.power_use_b;
+        let v_ex = self.base_value() * perf * coercion;
+        let v_k = p.relationship.knowledge_value * k;
+        let th = self.theta;
+        self.created += v_ex + v_k;
+        m.app_s = self.share * v_ex + (1.0 - th) * v_k + th * self.share * v_k;
+        m.app_b = (1.0 - self.share) * v_ex + (1.0 - th) * v_k + th * (1.0 - self.share) * v_k;
+        self.app_s += m.app_s;
+        self.app_b += m.app_b;
+        m.focal_income = self.share * v_ex;
+        if m.phase == Phase::Execution {
+            self.exec_progress += dy.exec_rate * perf.min(1.2);
+        }
+        if on.crises {
+            self.s04_crisis(m);
+        }
+        if m.phase == Phase::Integration && on.institutionalization {
+            self.inst += dy.institutionalization_rate * (1.0 - self.inst);
+        }
+    }
+
+    /// Step 4: a performance crisis starts or ends against the smoothed performance.
+    fn s04_crisis(&mut self, m: &mut Month) {
+        let threshold = self.p.dynamics.crisis_threshold;
+        if !self.in_crisis && self.perf_ema < threshold {
+            self.in_crisis = true;
+            self.crises += 1;
+            m.ev |= Events::CRISIS_START;
+        } else if self.in_crisis && self.perf_ema >= threshold {
+            self.in_crisis = false;
+            m.ev |= Events::CRISIS_END;
+        }
+    }
+
+    /// Step 5. Customer-specific investment: gated by trust, triggered by understanding of
+    /// the buyer, escalated by dissatisfaction, scaled by the expected own return (§7.5).
+    pub(super) fn s05_specific_investment(&mut self, m: &mut Month) {
+        let p = self.p;
+        let (dy, rel) = (&p.dynamics, &p.relationship);
+        if p.mechanisms.specific_investment && self.trust_s >= dy.invest_trust_threshold {
+            let expected_return = (1.0 - self.theta) + self.theta * self.share;
+            let mut intent = p.supplier.invest_propensity
+                * (0.5 + 0.5 * p.supplier.exploration)
+                * (0.3 + 0.7 * self.l_cog)
+                * expected_return;
+            if self.in_crisis {
+                intent *= 1.0 + dy.escalation;
+            }
+            let csi = (rel.csi_max * intent.min(1.0)).min(0.2 * self.cash.max(0.0));
+            m.csi = csi;
+            if csi > 0.0 {
+                m.ev |= Events::INVESTMENT;
+                if self.in_crisis {
+                    m.ev |= Events::ESCALATION;
+                }
+            }
+            self.csi_cum += csi;
+            self.sunk += csi;
+            m.supplier_costs += csi;
+        }
+        m.signal = if rel.csi_max > 0.0 {
+            m.csi / rel.csi_max
+        } else {
+            0.0
+        };
+        self.signal_ema = 0.8 * self.signal_ema + 0.2 * m.signal;
+    }
+
+    /// Step 6. Buyer engagement: reciprocity to the signal; the champion mobilises
+    /// resources (§7.6).
+    pub(super) fn s06_engagement(&mut self, m: &mut Month) {
+        let b = &self.p.buyer;
+        if self.p.mechanisms.reciprocity {
+            self.engagement +=
+                0.15 * b.reciprocity * b.exploration * m.signal * (1.0 - self.engagement);
+        }
+        self.engagement += 0.03 * m.champ * b.exploration * (1.0 - self.engagement);
+    }
+
+    /// Step 7. New knowledge needs learning and specific investment; capability grows (§7.7).
+    pub(super) fn s07_knowledge(&mut self, m: &mut Month) {
+        let p = self.p;
+        let dy = &p.dynamics;
+        let mut dk = 0.0;
+        if p.mechanisms.learning {
+            let csi_f = self.csi_cum / (self.csi_cum + dy.csi_half);
+            dk = dy.knowledge_rate
+                * p.relationship.complementarity
+                * (self.l_cog * self.l_beh).sqrt()
+                * csi_f;
+            self.k_port += p.supplier.portability * dk;
+            self.k_spec += (1.0 - p.supplier.portability) * dk;
+        }
+        self.capability = clamp01(
+            self.capability + (0.3 * (m.d_cog + m.d_beh) + dk).min(1.0) * (1.0 - self.capability),
+        );
+    }
+
+    /// Step 8. The buyer's perception follows demonstrated capability (§7.8).
+    pub(super) fn s08_perception(&mut self, m: &mut Month) {
+        if self.p.mechanisms.perception {
+            self.perceived +=
+                self.p.dynamics.perception_rate * m.comm * (self.capability - self.perceived);
+        } else {
+            self.perceived = self.capability;
+        }
+    }
+
+    /// Step 9. Supplier finances and sales concentration (§7.9).
+    pub(super) fn s09_finances(&mut self, m: &mut Month) {
+        let s = &self.p.supplier;
+        let other_rev = s.other_revenue * self.other_mult * (1.0 + saturate(self.k_port));
+        if m.focal_income > 0.0 {
+            let target = m.focal_income / (m.focal_income + other_rev);
+            self.sigma += 0.1 * (target - self.sigma);
+        }
+        m.margin = m.focal_income + other_rev - s.fixed_costs - m.supplier_costs;
+        self.cash += m.margin;
+        self.focal_income_cum += m.focal_income;
+    }
+
+    /// Step 10. Dependence, power use, the bargained split (§7.10).
+    pub(super) fn s10_dependence_power_split(&mut self, m: &mut Month) {
+        let p = self.p;
+        let on = &p.mechanisms;
+        let DependenceParts { d_s, d_b, a_s, a_b } = self.dependence_parts();
+        let asym = d_s - d_b;
+        (m.d_s, m.d_b, m.a_s, m.a_b, m.asym) = (d_s, d_b, a_s, a_b, asym);
+        if on.power_use {
+            self.power_use_b = p.buyer.power_willingness * asym.max(0.0) * (1.0 - a_s);
+            self.power_use_s = p.supplier.power_willingness * (-asym).max(0.0) * (1.0 - a_b);
+        }
+        self.power_sum += self.power_use_b;
+        let target = (p.relationship.initial_share
+            - p.power.bargaining_weight * asym
+            - p.power.squeeze * (self.power_use_b - self.power_use_s))
+            .clamp(0.02, 0.98);
+        if m.phase != Phase::Preparation {
+            let flex = if m.phase == Phase::Integration && on.institutionalization {
+                1.0 - self.inst
+            } else {
+                1.0
+            };
+            let rate = if m.renegotiate {
+                m.ev |= Events::RENEGOTIATION;
+                1.0
+            } else {
+                p.dynamics.bargaining_rate * flex
+            };
+            let moved = rate * (target - self.share);
+            self.share += moved;
+            if m.phase == Phase::Integration {
+                self.share_moves_integration += moved.abs();
+            }
+        }
+    }
+
+    /// Step 11. Trust follows experience; power use damages it; the champion vouches in a
+    /// crisis (§7.11).
+    pub(super) fn s11_trust(&mut self, m: &mut Month) {
+        let p = self.p;
+        if !p.mechanisms.trust {
+            return;
+        }
+        let (rate, damage) = (p.dynamics.trust_rate, p.power.trust_damage);
+        let stab = 1.0 - 0.5 * self.inst;
+        let e_s = clamp01(0.2 + 0.35 * self.engagement + 0.45 * m.comm);
+        self.trust_s += rate * stab * (e_s - self.trust_s);
+        self.trust_s -= damage * self.power_use_b * self.trust_s;
+        let results = if m.phase == Phase::Preparation {
+            0.7
+        } else {
+            self.perf_ema.min(1.0)
+        };
+        let mut e_b = 0.4 * results + 0.3 * m.comm + 0.3 * (2.0 * self.signal_ema).min(1.0);
+        if self.in_crisis && m.champ > 0.0 {
+            e_b += 0.3 * m.champ;
+            m.ev |= Events::CHAMPION;
+        }
+        self.trust_b += rate * stab * (clamp01(e_b) - self.trust_b);
+        self.trust_b -= damage * self.power_use_s * self.trust_b;
+        self.trust_s = clamp01(self.trust_s);
+        self.trust_b = clamp01(self.trust_b);
+    }
+
+    /// Step 12. Continuation against outside options; lock-in; exit; insolvency (§7.12).
+    pub(super) fn s12_continuation(&mut self, m: &mut Month) {
+        let p = self.p;
+        let (on, dy, rel) = (&p.mechanisms, &p.dynamics, &p.relationship);
+        self.s12_continuation_values(m);
+        let stay_s = self.cv_s * (0.5 + 0.5 * self.trust_s);
+        let out_s = rel.supplier_outside_value * m.a_s;
+        let pull = if on.lock_in {
+            dy.sunk_weight * (self.sunk - self.focal_income_cum).max(0.0) / 12.0
+        } else {
+            0.0
+        };
+        if stay_s < out_s {
+            self.intent_s += 1;
+            m.ev |= Events::SUPPLIER_EXIT_INTENT;
+            if stay_s + pull >= out_s {
+                self.locked += 1;
+                m.ev |= Events::LOCKED_IN;
+            } else if on.exit && m.u_exit_s < dy.exit_hazard {
+                m.end = Some(EndReason::SupplierExit);
+            }
+        }
+        let stay_b = self.cv_b * (0.5 + 0.5 * self.trust_b);
+        let out_b = rel.buyer_outside_value * m.a_b;
+        if stay_b < out_b {
+            self.intent_b += 1;
+            m.ev |= Events::BUYER_EXIT_INTENT;
+            if m.end.is_none() && on.exit && m.u_exit_b < dy.exit_hazard {
+                m.end = Some(EndReason::BuyerExit);
+            }
+        }
+        if self.cash < 0.0 {
+            m.end = Some(EndReason::SupplierInsolvency);
+        }
+    }
+
+    /// Step 12: each side's continuation value, expected in preparation, then smoothed from
+    /// what it appropriates.
+    fn s12_continuation_values(&mut self, m: &Month) {
+        let rel = &self.p.relationship;
+        let k = self.k_port + self.k_spec;
+        let th = self.theta;
+        if m.phase == Phase::Preparation {
+            let base = self.base_value();
+            self.cv_s =
+                self.share * base + ((1.0 - th) + th * self.share) * rel.knowledge_value * k;
+            self.cv_b = (1.0 - self.share) * base
+                + ((1.0 - th) + th * (1.0 - self.share)) * rel.knowledge_value * k;
+        } else {
+            self.cv_s = 0.8 * self.cv_s + 0.2 * m.app_s;
+            self.cv_b = 0.8 * self.cv_b + 0.2 * m.app_b;
+        }
+    }
+
+    /// Step 13. Phase transitions (§7.13).
+    pub(super) fn s13_phase_transitions(&mut self, m: &mut Month) {
+        let p = self.p;
+        let asym = m.asym;
+        m.lock = self.lock_index();
+        if let Some(reason) = m.end {
+            self.enter(Phase::Dissolved, asym);
+            self.end = Some(reason);
+        } else {
+            match m.phase {
+                Phase::Preparation if self.prep_progress >= 1.0 => {
+                    if self.perceived >= p.dynamics.skip_threshold {
+                        self.skipped = true;
+                        m.ev |= Events::SKIP;
+                        self.enter(Phase::Integration, asym);
+                        self.boundaries.entry[2] = asym;
+                    } else {
+                        self.enter_execution(asym);
+                    }
+                }
+                Phase::Execution if self.exec_progress >= 1.0 && !self.in_crisis => {
+                    self.enter(Phase::Integration, asym);
+                    if self.boundaries.entry[2].is_nan() {
+                        self.boundaries.entry[2] = asym;
+                    }
+                }
+                Phase::Integration if p.mechanisms.novel_projects => self.s13_novel_project(m),
+                _ => {}
+            }
+            if self.month >= p.months {
+                self.end = Some(EndReason::Horizon);
+            }
+        }
+    }
+
+    /// Step 13 in integration: a novel project may reopen execution.
+    fn s13_novel_project(&mut self, m: &mut Month) {
+        let p = self.p;
+        let rate = p.events.novel_rate * p.supplier.exploration * self.capability * self.trust_s;
+        if m.u_novel < rate {
+            self.novel += 1;
+            m.ev |= Events::NOVEL_PROJECT;
+            self.inst *= 0.5;
+            self.scope += p.events.novel_scope;
+            self.exec_progress = 0.5;
+            self.enter_execution(m.asym);
+        }
+    }
+
+    /// Move to phase `next`: close the spell of the current phase at asymmetry `asym`.
+    fn enter(&mut self, next: Phase, asym: f64) {
+        debug_assert!(self.phase.can_move_to(next));
+        let cur = self.phase as usize;
+        if cur < 3 && self.boundaries.exit[cur].is_nan() {
+            self.boundaries.exit[cur] = asym;
+        }
+        self.phase = next;
+        self.path.push(next);
+        self.record.events.0 |= Events::PHASE_CHANGE;
+    }
+
+    /// Move to execution (from preparation, or from integration with a novel project).
+    fn enter_execution(&mut self, asym_before: f64) {
+        // New expert tasks: the buyer's perception of supplier capability is redefined.
+        if self.p.mechanisms.perception {
+            self.perceived *= 1.0 - self.p.dynamics.reset_fraction;
+        }
+        self.enter(Phase::Execution, asym_before);
+        let (_, _, asym) = self.dependence();
+        if self.boundaries.entry[1].is_nan() {
+            self.boundaries.entry[1] = asym;
+        }
+        self.perf_ema = 1.0;
+        if self.in_crisis {
+            self.in_crisis = false;
+            self.record.events.0 |= Events::CRISIS_END;
+        }
+    }
+
+    /// The month's record, written last (§3): dependence is read again after a phase change.
+    pub(super) fn write_record(&mut self, m: &Month) -> &MonthRecord {
+        let (d_s2, d_b2, asym2) = if self.record.events.has(Events::PHASE_CHANGE) {
+            self.dependence()
+        } else {
+            (m.d_s, m.d_b, m.asym)
+        };
+        self.record = MonthRecord {
+            month: self.month,
+            phase: self.phase,
+            asymmetry: asym2,
+            supplier_dependence: d_s2,
+            buyer_dependence: d_b2,
+            supplier_trust: self.trust_s,
+            buyer_trust: self.trust_b,
+            supplier_share: self.share,
+            buyer_power_use: self.power_use_b,
+            capability: self.capability,
+            perceived_capability: self.perceived,
+            knowledge: self.k_port + self.k_spec,
+            institutionalization: self.inst,
+            engagement: self.engagement,
+            lock_in: m.lock,
+            performance: self.perf_ema,
+            investment: m.csi,
+            investment_cum: self.csi_cum,
+            sunk_costs: self.sunk,
+            supplier_cash: self.cash,
+            supplier_margin: m.margin,
+            value_created: self.created,
+            value_supplier: self.app_s,
+            value_buyer: self.app_b,
+            events: Events(self.record.events.0 | m.ev),
+        };
+        &self.record
+    }
+}
