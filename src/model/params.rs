@@ -255,6 +255,13 @@ pub struct ParamSpec {
     set: fn(&mut Params, f64),
 }
 
+/// Paths are unique, so a spec is its path.
+impl PartialEq for ParamSpec {
+    fn eq(&self, other: &Self) -> bool {
+        self.path == other.path
+    }
+}
+
 impl ParamSpec {
     /// Read this parameter from `p` (switches as 0/1).
     pub fn get(&self, p: &Params) -> f64 {

@@ -56,6 +56,7 @@ pub(crate) fn collect_factors(
                 }
                 Factor {
                     path: path.clone(),
+                    spec: s,
                     values,
                     range: None,
                 }
@@ -87,6 +88,7 @@ pub(crate) fn collect_factors(
                 };
                 Factor {
                     path: path.clone(),
+                    spec: s,
                     values,
                     range: Some((from, to)),
                 }
@@ -113,7 +115,7 @@ pub(crate) fn expand(s: &Scenario, samples: Option<u64>) -> Result<Vec<DesignPoi
     let make = |values: Vec<f64>| -> Result<DesignPoint, String> {
         let mut p = s.base.clone();
         for (f, &v) in s.factors.iter().zip(&values) {
-            let sp = spec(&f.path).expect("factor paths were validated");
+            let sp = f.spec;
             let v = match sp.kind {
                 ParamKind::Real => v,
                 _ => v.round(),
@@ -132,11 +134,7 @@ pub(crate) fn expand(s: &Scenario, samples: Option<u64>) -> Result<Vec<DesignPoi
         })?;
         Ok(DesignPoint { values, params: p })
     };
-    let base_values: Vec<f64> = s
-        .factors
-        .iter()
-        .map(|f| s.base.get(&f.path).expect("validated path"))
-        .collect();
+    let base_values: Vec<f64> = s.factors.iter().map(|f| f.spec.get(&s.base)).collect();
     let mut out = Vec::new();
     match s.design {
         Design::Grid => {

@@ -19,7 +19,7 @@ use blocks::{Locator, key_hint, set_nested, sweep_candidates, unknown_key};
 use design::{collect_factors, expand};
 
 use crate::model::Params;
-use crate::model::params::{check_value, spec};
+use crate::model::params::{ParamSpec, check_value, spec};
 
 /// Most design points a scenario may expand to.
 pub const MAX_POINTS: u64 = 1_000_000;
@@ -63,6 +63,9 @@ pub enum Design {
 pub struct Factor {
     /// Parameter path.
     pub path: String,
+    /// The parameter.
+    #[serde(skip)]
+    pub spec: &'static ParamSpec,
     /// The levels (for LHS: the range ends are `from` and `to`).
     pub values: Vec<f64>,
     /// `(from, to)` when given as a range.
