@@ -3,6 +3,9 @@
 //! `params`. The binary parses, calls [`execute`], and turns errors into an exit status;
 //! whether a run may be stopped is its decision, passed in as a [`Control`].
 
+// Doc comments of the argument structs are the help text, which names values as <OUT>.
+#![allow(rustdoc::invalid_html_tags)]
+
 use std::fmt;
 use std::io::{IsTerminal, Write};
 use std::ops::ControlFlow;

@@ -4,7 +4,7 @@
 //! Determinism: every run's seed is derived from (master seed, point, replication); work is
 //! cut into fixed chunks of [`CHUNK`] replications of one design point; per-run rows are
 //! written in run order; within a chunk, trajectory cells are summed in replication order,
-//! and chunk results are added as exact fixed-point sums ([`ExactAcc`]) whose total does
+//! and chunk results are added as exact fixed-point sums ([`ExactAcc`](crate::stats::ExactAcc)) whose total does
 //! not depend on the order in which chunks finish.
 //! So the thread count, the shard split and the resume point cannot change a byte of
 //! `runs.csv`, `timeseries.csv` or `summary.csv`.

@@ -2,7 +2,7 @@
 //! read back by the figures and the report, so the two cannot drift apart.
 //!
 //! The struct is generic over the scenario it describes: the runner writes the full
-//! resolved [`Scenario`](crate::scenario::Scenario); readers take the few facts they need
+//! resolved [`Scenario`]; readers take the few facts they need
 //! ([`ScenarioFacts`]). Every field may be missing when reading (hand-made or older
 //! directories), so readers decide what they require.
 
