@@ -17,7 +17,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::experiment::{self, Progress, RunOptions};
 use crate::model::params::{PARAM_SPECS, ParamKind};
-use crate::output::{self, trace};
+use crate::output::{self, manifest, trace};
 use crate::scenario::{self, Overrides, Scenario};
 use crate::science::hypothesis::{self, Hypothesis};
 use crate::science::{ablation, propositions, validation};
@@ -266,14 +266,18 @@ pub fn progress_bar(total: u64, quiet: bool) -> ProgressBar {
     b
 }
 
-/// Draw the figures and the report of an output directory; returns the number of figure
-/// files written.
+/// Draw the figures and the report of an output directory and record them in its
+/// manifest; returns the number of figure files written.
 pub fn draw(dir: &Path) -> Result<usize> {
-    let figures =
+    let mut files =
         plot::render(dir).with_context(|| format!("drawing the figures in {}", dir.display()))?;
-    report::write_report(dir)
-        .with_context(|| format!("writing the report in {}", dir.display()))?;
-    Ok(figures.len())
+    let figures = files.len();
+    files.push(
+        report::write_report(dir)
+            .with_context(|| format!("writing the report in {}", dir.display()))?,
+    );
+    manifest::add_files(dir, &files)?;
+    Ok(figures)
 }
 
 /// `dyadsim run`: a scenario end to end. Its runs, then (unsharded only) its
@@ -320,7 +324,7 @@ pub fn run(a: &RunArgs, out: &mut dyn Write, control: Control<'_>) -> Result<()>
             hypotheses: hyps,
         };
         let results = propositions::run_sets(std::slice::from_ref(&set), None)?;
-        propositions::write_results(
+        let files = propositions::write_results(
             &dir,
             &results,
             &format!("Hypotheses of `{}`", s.name),
@@ -329,6 +333,7 @@ pub fn run(a: &RunArgs, out: &mut dyn Write, control: Control<'_>) -> Result<()>
                 s.replications, s.seed
             ),
         )?;
+        manifest::add_files(&dir, &files)?;
         if !a.quiet {
             write!(out, "{}", propositions::table(&results))?;
         }
@@ -492,11 +497,19 @@ fn propositions_cmd(a: &PropositionsArgs, out: &mut dyn Write) -> Result<()> {
     };
     let sets = propositions::battery(ov)?;
     let started = std::time::Instant::now();
+    let started_at = output::now_utc();
     if a.ablate.as_deref() == Some("all") {
         let (mechs, rows) = ablation::ablation_matrix(&sets)?;
         let md = ablation::ablation_markdown(&mechs, &rows);
         let path = a.out.join("propositions_ablation.md");
         output::write_text_atomic(&path, &md)?;
+        manifest::write_batch(
+            &a.out,
+            started_at,
+            started.elapsed().as_secs_f64(),
+            sets.iter().map(|s| s.file.clone()).collect(),
+            std::slice::from_ref(&path),
+        )?;
         if !a.quiet {
             write!(out, "{md}")?;
         }
@@ -529,6 +542,13 @@ fn propositions_cmd(a: &PropositionsArgs, out: &mut dyn Write) -> Result<()> {
             env!("CARGO_PKG_VERSION")
         ),
     )?;
+    manifest::write_batch(
+        &a.out,
+        started_at,
+        started.elapsed().as_secs_f64(),
+        sets.iter().map(|s| s.file.clone()).collect(),
+        &files,
+    )?;
     draw(&a.out)?;
     if !a.quiet {
         write!(out, "{}", propositions::table(&results))?;
@@ -548,6 +568,7 @@ fn validate(a: &ValidateArgs, out: &mut dyn Write) -> Result<()> {
         replications: a.reps,
     };
     let started = std::time::Instant::now();
+    let started_at = output::now_utc();
     let packs = validation::load_packs(&a.packs, ov)?;
     let mut results = Vec::new();
     for p in &packs {
@@ -570,6 +591,17 @@ fn validate(a: &ValidateArgs, out: &mut dyn Write) -> Result<()> {
     );
     let md = validation::markdown(&packs, &results, &note);
     output::write_text_atomic(&md_path, &md)?;
+    let mut files = vec![csv.clone()];
+    if md_path.parent() == Some(a.out.as_path()) {
+        files.push(md_path.clone());
+    }
+    manifest::write_batch(
+        &a.out,
+        started_at,
+        started.elapsed().as_secs_f64(),
+        packs.iter().map(|p| p.file.clone()).collect(),
+        &files,
+    )?;
     if !a.quiet {
         write!(out, "{}", validation::table(&results))?;
     }

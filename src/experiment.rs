@@ -372,7 +372,7 @@ pub fn run(
         wall_seconds: wall,
         resumed,
     };
-    Manifest::new(s, &facts, &files).write(dir)?;
+    Manifest::new(s, &facts, dir, &files)?.write(dir)?;
     if ckpt_path.exists() {
         std::fs::remove_file(&ckpt_path).map_err(io_err(&ckpt_path))?;
     }
@@ -509,7 +509,7 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<RunReport, ExperimentError>
         wall_seconds: wall,
         resumed: false,
     };
-    Manifest::new(&s, &facts, &files).write(out)?;
+    Manifest::new(&s, &facts, out, &files)?.write(out)?;
     Ok(RunReport {
         runs,
         wall_seconds: wall,

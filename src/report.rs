@@ -8,7 +8,7 @@
 //! SVG when clicked), so the directory can be moved or archived as a whole. It refers only
 //! to files that exist when it is written.
 //!
-//! A directory with `propositions.csv` but no `manifest.json` (what `dyadsim propositions`
+//! A directory with `propositions.csv` but no `points.csv` (what `dyadsim propositions`
 //! writes) gets a report of the proposition tests alone: the `forest` figure and the table.
 
 use std::fmt::Write as _;

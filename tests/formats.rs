@@ -124,3 +124,117 @@ fn trace_and_validation_have_their_documented_columns() {
         .success();
     insta::assert_snapshot!("validation.csv", header(&tmp.path().join("validation.csv")));
 }
+
+fn sha256_hex(path: &Path) -> String {
+    use sha2::{Digest, Sha256};
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    Sha256::digest(&bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Every file the manifest lists (but itself) exists and has the recorded SHA-256; every
+/// file in the directory is listed; provenance names the command line.
+fn check_manifest(dir: &Path, command: &str) {
+    let m: Value =
+        serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).unwrap()).unwrap();
+    let files: Vec<&str> = m["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert_eq!(files.last(), Some(&"manifest.json"), "{files:?}");
+    let sums = m["sha256"].as_object().unwrap();
+    assert_eq!(sums.len(), files.len() - 1, "{files:?}");
+    for f in &files[..files.len() - 1] {
+        assert_eq!(sums[*f].as_str().unwrap(), sha256_hex(&dir.join(f)), "{f}");
+    }
+    let mut on_disk = Vec::new();
+    for e in walk(dir) {
+        on_disk.push(e);
+    }
+    on_disk.sort();
+    let mut listed: Vec<String> = files.iter().map(|s| s.to_string()).collect();
+    listed.sort();
+    assert_eq!(
+        on_disk,
+        listed,
+        "every file of {} is in its manifest",
+        dir.display()
+    );
+    let p = &m["provenance"];
+    assert!(p["git_commit"].as_str().is_some_and(|c| !c.is_empty()));
+    assert!(p["rustc"].as_str().unwrap().starts_with("rustc "));
+    assert!(!p["target"].as_str().unwrap().is_empty());
+    assert_eq!(p["os"].as_str().unwrap(), std::env::consts::OS);
+    let args: Vec<&str> = p["command_line"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert_eq!(args.get(1), Some(&command), "{args:?}");
+}
+
+/// Relative paths of the files below `dir`.
+fn walk(dir: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                let rel = p
+                    .strip_prefix(dir)
+                    .unwrap()
+                    .to_string_lossy()
+                    .replace('\\', "/");
+                out.push(rel);
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn manifests_hash_every_file_and_record_provenance() {
+    let tmp = TempDir::new().unwrap();
+    let scn = tmp.path().join("formats.toml");
+    std::fs::write(&scn, SCENARIO.replace("plots = false", "plots = true")).unwrap();
+    dyadsim()
+        .arg("run")
+        .arg(&scn)
+        .arg("--out")
+        .arg(tmp.path())
+        .arg("--quiet")
+        .assert()
+        .success();
+    check_manifest(&tmp.path().join("formats"), "run");
+
+    let val = tmp.path().join("val");
+    dyadsim()
+        .args([
+            "validate",
+            "success_case",
+            "--reps",
+            "10",
+            "--quiet",
+            "--out",
+        ])
+        .arg(&val)
+        .assert()
+        .success();
+    check_manifest(&val, "validate");
+
+    let prop = tmp.path().join("prop");
+    dyadsim()
+        .args(["propositions", "--reps", "8", "--quiet", "--out"])
+        .arg(&prop)
+        .assert()
+        .success();
+    check_manifest(&prop, "propositions");
+}

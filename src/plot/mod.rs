@@ -16,7 +16,7 @@
 //! | `heatmap_<outcome>` | two factors on a grid | the outcome's mean over the two factors' levels, with a colour scale |
 //! | `forest` | `propositions.csv` | each proposition's effect and 95% CI, coloured by verdict, with a zero line; in the metric's units when all propositions share one metric, else divided by each one's `smallest_effect` (reference lines at ±1), else by its largest absolute CI bound; the unscaled numbers are written on the rows when there is room |
 //!
-//! A directory with `propositions.csv` but no `manifest.json` (the output of
+//! A directory with `propositions.csv` but no `points.csv` (the output of
 //! `dyadsim propositions`) gets the `forest` figure only.
 //!
 //! Which asymmetry lines are drawn when there are many design points: the point with the
@@ -126,7 +126,7 @@ fn ensure_font() -> Result<(), PlotError> {
 ///
 /// Returns the files written. Requires `manifest.json`, `points.csv` and `summary.csv`;
 /// `timeseries.csv`, `runs.csv` and `propositions.csv` are used when present. A directory
-/// with `propositions.csv` but no `manifest.json` (the output of `dyadsim propositions`)
+/// with `propositions.csv` but no `points.csv` (the output of `dyadsim propositions`)
 /// gets the `forest` figure only. See the [module documentation](self) for the figures.
 pub fn render(dir: &Path) -> Result<Vec<PathBuf>, PlotError> {
     ensure_font()?;
@@ -285,9 +285,9 @@ pub(crate) fn caption(stem: &str) -> Option<(usize, String)> {
 }
 
 /// Whether `dir` holds proposition tests but no run (as `dyadsim propositions` writes
-/// them): `propositions.csv` without `manifest.json`.
+/// them): `propositions.csv` without the `points.csv` every run writes.
 pub(crate) fn propositions_only(dir: &Path) -> bool {
-    dir.join(data::PROPOSITIONS).is_file() && !dir.join(data::MANIFEST).exists()
+    dir.join(data::PROPOSITIONS).is_file() && !dir.join(data::POINTS).exists()
 }
 
 /// Load the data and decide which figures to draw.
