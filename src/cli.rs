@@ -10,18 +10,21 @@ use std::fmt;
 use std::io::{IsTerminal, Write};
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::experiment::{self, Progress, RunOptions};
 use crate::model::params::{PARAM_SPECS, ParamKind};
+use crate::model::run_seed;
 use crate::output::{self, manifest, trace};
 use crate::scenario::{self, Overrides, Scenario};
 use crate::science::hypothesis::{self, Hypothesis};
 use crate::science::{ablation, propositions, validation};
-use crate::{plot, report};
+use crate::stats::Verdict;
+use crate::{plot, report, scaffold};
 
 /// Decides after every batch of chunks whether a run goes on.
 pub type Control<'a> = &'a mut dyn FnMut(&Progress) -> ControlFlow<()>;
@@ -54,6 +57,14 @@ pub enum Command {
     Plot(PlotArgs),
     /// Merge shard outputs into one output equal to an unsharded run.
     Merge(MergeArgs),
+    /// Write a commented template scenario NAME.toml to start from.
+    Init(InitArgs),
+    /// Print a JSON Schema of scenario files (for editors' completion and checking).
+    Schema,
+    /// Print a shell completion script (e.g. `dyadsim completions bash > dyadsim.bash`).
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff), e.g. `dyadsim man > dyadsim.1`.
+    Man,
 }
 
 /// Arguments of `dyadsim run`.
@@ -79,7 +90,11 @@ pub struct RunArgs {
     /// Continue an interrupted run from its checkpoint.
     #[arg(long)]
     pub resume: bool,
-    /// No progress bar.
+    /// Override a parameter or scenario key, e.g. `--set buyer.champion=0.8` or
+    /// `--set scenario.seed=7` (repeatable; validated like the file).
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub set: Vec<String>,
+    /// No progress bar or progress lines.
     #[arg(long)]
     pub quiet: bool,
 }
@@ -89,15 +104,23 @@ pub struct RunArgs {
 pub struct TraceArgs {
     /// Scenario TOML file (default: the embedded baseline).
     pub scenario: Option<PathBuf>,
-    /// Seed of the run.
-    #[arg(long, default_value_t = 1)]
-    pub seed: u64,
+    /// Seed of the run (default 1).
+    #[arg(long, conflicts_with = "rep")]
+    pub seed: Option<u64>,
+    /// Replay replication R of the design point, as `dyadsim run` ran it (its seed comes
+    /// from the scenario's master seed, the point and R: the `seed` column of runs.csv).
+    #[arg(long)]
+    pub rep: Option<u64>,
     /// Design point of a sweep (0-based).
     #[arg(long, default_value_t = 0)]
     pub point: usize,
     /// Print the full per-month trajectory as CSV instead.
     #[arg(long)]
     pub csv: bool,
+    /// Override a parameter or scenario key, e.g. `--set buyer.champion=0.8` or
+    /// `--set scenario.seed=7` (repeatable; validated like the file).
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub set: Vec<String>,
 }
 
 /// Arguments of `dyadsim check`.
@@ -105,6 +128,27 @@ pub struct TraceArgs {
 pub struct CheckArgs {
     /// Scenario TOML file.
     pub scenario: PathBuf,
+    /// Override a parameter or scenario key, e.g. `--set buyer.champion=0.8` or
+    /// `--set scenario.seed=7` (repeatable; validated like the file).
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub set: Vec<String>,
+}
+
+/// Arguments of `dyadsim init`.
+#[derive(Args, Clone, Debug)]
+pub struct InitArgs {
+    /// Scenario name: letters, digits, `_` and `-`; the file is NAME.toml.
+    pub name: String,
+    /// Folder to write the file to.
+    #[arg(long, default_value = ".")]
+    pub dir: PathBuf,
+}
+
+/// Arguments of `dyadsim completions`.
+#[derive(Args, Clone, Debug)]
+pub struct CompletionsArgs {
+    /// The shell.
+    pub shell: clap_complete::Shell,
 }
 
 /// Arguments of `dyadsim propositions`.
@@ -123,6 +167,9 @@ pub struct PropositionsArgs {
     /// verdict x ablated-mechanism table.
     #[arg(long)]
     pub ablate: Option<String>,
+    /// Exit with status 1 when a hypothesis is contradicted (for scripts).
+    #[arg(long)]
+    pub strict: bool,
     /// No table on the terminal.
     #[arg(long)]
     pub quiet: bool,
@@ -145,6 +192,9 @@ pub struct ValidateArgs {
     /// Where to write the markdown report (default: <OUT>/VALIDATION.md).
     #[arg(long)]
     pub markdown: Option<PathBuf>,
+    /// Exit with status 1 when a pattern fails (for scripts).
+    #[arg(long)]
+    pub strict: bool,
     /// No table on the terminal.
     #[arg(long)]
     pub quiet: bool,
@@ -196,6 +246,7 @@ impl Default for Command {
             reps: None,
             shard: None,
             resume: false,
+            set: Vec::new(),
             quiet: false,
         })
     }
@@ -222,6 +273,14 @@ pub fn execute(cmd: Command, out: &mut dyn Write, control: Control<'_>) -> Resul
             );
             Ok(())
         }
+        Command::Init(a) => init(&a),
+        Command::Schema => Ok(writeln!(out, "{:#}", scaffold::schema())?),
+        Command::Completions(a) => {
+            let mut cmd = Cli::command();
+            clap_complete::generate(a.shell, &mut cmd, "dyadsim", out);
+            Ok(())
+        }
+        Command::Man => Ok(clap_mangen::Man::new(Cli::command()).render(out)?),
         Command::Merge(a) => {
             let r = experiment::merge(&a.dirs, &a.out)?;
             draw(&a.out)?;
@@ -236,34 +295,135 @@ pub fn execute(cmd: Command, out: &mut dyn Write, control: Control<'_>) -> Resul
     }
 }
 
-/// A scenario file, or the embedded baseline without one.
-pub fn load(path: Option<&Path>, ov: Overrides) -> Result<(Scenario, scenario::Extras)> {
-    Ok(match path {
-        Some(p) => scenario::load(p, ov)?,
-        None => scenario::parse(scenario::BASELINE_TOML, "<embedded baseline>", ov)?,
-    })
+/// A scenario file, or the embedded baseline without one, with `--set` overrides.
+pub fn load(
+    path: Option<&Path>,
+    ov: Overrides,
+    sets: &[String],
+) -> Result<(Scenario, scenario::Extras)> {
+    Ok(scenario::load_with(path, ov, sets)?)
 }
 
-/// The progress bar of a run of `total` runs: hidden when quiet or when standard error is
-/// not a terminal.
-pub fn progress_bar(total: u64, quiet: bool) -> ProgressBar {
-    if quiet || !std::io::stderr().is_terminal() {
-        return ProgressBar::hidden();
+/// Progress of a run on standard error: a bar on a terminal, plain lines every
+/// `DYADSIM_PROGRESS_SECONDS` seconds (default 10) otherwise (batch logs), nothing when
+/// quiet.
+pub enum Reporter {
+    /// An interactive bar.
+    Bar(ProgressBar),
+    /// Plain lines for logs.
+    Lines {
+        /// When the run started.
+        started: Instant,
+        /// When the last line was written.
+        last: Instant,
+        /// Time between lines.
+        every: Duration,
+    },
+    /// Nothing.
+    Silent,
+}
+
+/// A count with thousands separators, e.g. `1,250,000`.
+fn thousands(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
     }
-    let b = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
-    let style =
-        ProgressStyle::with_template("{bar:40} {human_pos}/{human_len} runs  {rate}  ETA {eta}")
-            .map(|st| {
-                st.with_key(
-                    "rate",
-                    |state: &indicatif::ProgressState, w: &mut dyn fmt::Write| {
-                        let _ = write!(w, "{:.0} runs/s", state.per_sec());
-                    },
-                )
-            })
-            .unwrap_or_else(|_| ProgressStyle::default_bar());
-    b.set_style(style);
-    b
+    out
+}
+
+impl Reporter {
+    /// The reporter of a run of `total` runs.
+    pub fn new(total: u64, quiet: bool) -> Self {
+        if quiet {
+            return Reporter::Silent;
+        }
+        if !std::io::stderr().is_terminal() {
+            let every = std::env::var("DYADSIM_PROGRESS_SECONDS")
+                .ok()
+                .and_then(|v| v.parse::<f64>().ok())
+                .filter(|x| x.is_finite() && *x >= 0.0)
+                .map_or(Duration::from_secs(10), Duration::from_secs_f64);
+            let now = Instant::now();
+            return Reporter::Lines {
+                started: now,
+                last: now,
+                every,
+            };
+        }
+        let b = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+        let style = ProgressStyle::with_template(
+            "{bar:40} {human_pos}/{human_len} runs  {rate}  ETA {eta}",
+        )
+        .map(|st| {
+            st.with_key(
+                "rate",
+                |state: &indicatif::ProgressState, w: &mut dyn fmt::Write| {
+                    let _ = write!(w, "{:.0} runs/s", state.per_sec());
+                },
+            )
+        })
+        .unwrap_or_else(|_| ProgressStyle::default_bar());
+        b.set_style(style);
+        Reporter::Bar(b)
+    }
+
+    /// Report how far the run has come.
+    pub fn update(&mut self, p: &Progress) {
+        match self {
+            Reporter::Bar(b) => {
+                b.set_length(p.runs_total);
+                b.set_position(p.runs_done);
+            }
+            Reporter::Lines {
+                started,
+                last,
+                every,
+            } => {
+                let first = p.chunks_done == 0;
+                let done = p.chunks_done == p.chunks_total;
+                if !first && !done && last.elapsed() < *every {
+                    return;
+                }
+                *last = Instant::now();
+                let secs = started.elapsed().as_secs_f64();
+                let rate = if secs > 0.0 {
+                    p.runs_done as f64 / secs
+                } else {
+                    0.0
+                };
+                let left = p.runs_total.saturating_sub(p.runs_done);
+                let eta = if rate > 0.0 {
+                    format!("{:.0} s", left as f64 / rate)
+                } else {
+                    "unknown".into()
+                };
+                let pct = if p.runs_total > 0 {
+                    100.0 * p.runs_done as f64 / p.runs_total as f64
+                } else {
+                    100.0
+                };
+                eprintln!(
+                    "progress: {}/{} runs ({pct:.1}%), {} runs/s, ETA {eta}",
+                    thousands(p.runs_done),
+                    thousands(p.runs_total),
+                    thousands(rate as u64)
+                );
+            }
+            Reporter::Silent => {}
+        }
+    }
+
+    /// The run is over.
+    pub fn finish(self) {
+        if let Reporter::Bar(b) = self {
+            b.finish_and_clear();
+        }
+    }
 }
 
 /// Draw the figures and the report of an output directory and record them in its
@@ -287,7 +447,7 @@ pub fn run(a: &RunArgs, out: &mut dyn Write, control: Control<'_>) -> Result<()>
         seed: a.seed,
         replications: a.reps,
     };
-    let (s, extras) = load(a.scenario.as_deref(), ov)?;
+    let (s, extras) = load(a.scenario.as_deref(), ov, &a.set)?;
     // Validate hypothesis blocks before anything is written.
     let hyps = hypothesis::parse_all(&s.file, &extras.hypotheses)?;
     let threads = a
@@ -304,14 +464,13 @@ pub fn run(a: &RunArgs, out: &mut dyn Write, control: Control<'_>) -> Result<()>
         resume: a.resume,
     };
     let whole = opts.shard == (1, 1);
-    let bar = progress_bar(s.total_runs(), a.quiet);
+    let mut progress = Reporter::new(s.total_runs(), a.quiet);
     let report = experiment::run(&s, &opts, &mut |p| {
-        bar.set_length(p.runs_total);
-        bar.set_position(p.runs_done);
+        progress.update(&p);
         control(&p)
     })
     .with_context(|| format!("running scenario `{}`", s.name))?;
-    bar.finish_and_clear();
+    progress.finish();
     if !hyps.is_empty() && !whole {
         eprintln!(
             "note: the scenario's [[hypothesis]] blocks are not run in a shard; run them with `dyadsim run` on the whole scenario"
@@ -358,7 +517,7 @@ pub fn run(a: &RunArgs, out: &mut dyn Write, control: Control<'_>) -> Result<()>
 }
 
 fn trace_run(a: &TraceArgs, out: &mut dyn Write) -> Result<()> {
-    let (s, _) = load(a.scenario.as_deref(), Overrides::default())?;
+    let (s, _) = load(a.scenario.as_deref(), Overrides::default(), &a.set)?;
     let Some(dp) = s.points.get(a.point) else {
         bail!(
             "--point {} does not exist: `{}` has {} design points (0..={})",
@@ -368,10 +527,14 @@ fn trace_run(a: &TraceArgs, out: &mut dyn Write) -> Result<()> {
             s.points.len() - 1
         );
     };
+    let seed = match a.rep {
+        Some(rep) => run_seed(s.seed, a.point, rep),
+        None => a.seed.unwrap_or(1),
+    };
     if a.csv {
-        trace::csv(&dp.params, a.seed, out)?;
+        trace::csv(&dp.params, seed, out)?;
     } else {
-        trace::narrate(&dp.params, a.seed, out)?;
+        trace::narrate(&dp.params, seed, out)?;
     }
     out.flush()?;
     Ok(())
@@ -441,7 +604,7 @@ impl fmt::Display for CheckListing<'_> {
 }
 
 fn check(a: &CheckArgs, out: &mut dyn Write) -> Result<()> {
-    let (s, extras) = load(Some(&a.scenario), Overrides::default())?;
+    let (s, extras) = load(Some(&a.scenario), Overrides::default(), &a.set)?;
     // Validate every block before saying the file is valid.
     let hypotheses = hypothesis::parse_all(&s.file, &extras.hypotheses)?;
     let patterns = if extras.patterns.is_empty() {
@@ -559,6 +722,18 @@ fn propositions_cmd(a: &PropositionsArgs, out: &mut dyn Write) -> Result<()> {
         started.elapsed().as_secs_f64(),
         files[0].display()
     );
+    let contradicted: Vec<&str> = results
+        .iter()
+        .filter(|r| r.verdict == Verdict::Contradicted)
+        .map(|r| r.hypothesis.id.as_str())
+        .collect();
+    if a.strict && !contradicted.is_empty() {
+        bail!(
+            "--strict: {} hypothesis(es) contradicted: {}",
+            contradicted.len(),
+            contradicted.join(", ")
+        );
+    }
     Ok(())
 }
 
@@ -616,6 +791,36 @@ fn validate(a: &ValidateArgs, out: &mut dyn Write) -> Result<()> {
         started.elapsed().as_secs_f64(),
         csv.display(),
         md_path.display()
+    );
+    let failures: Vec<&str> = results
+        .iter()
+        .filter(|r| r.outcome == validation::Outcome::Fail)
+        .map(|r| r.pattern.id.as_str())
+        .collect();
+    if a.strict && !failures.is_empty() {
+        bail!(
+            "--strict: {} pattern(s) failed: {}",
+            failures.len(),
+            failures.join(", ")
+        );
+    }
+    Ok(())
+}
+
+/// `dyadsim init`: a commented template scenario that runs as it is.
+fn init(a: &InitArgs) -> Result<()> {
+    let text = scaffold::template(&a.name)?;
+    let path = a.dir.join(format!("{}.toml", a.name));
+    if path.exists() {
+        bail!(
+            "{} exists; choose another name or remove it first",
+            path.display()
+        );
+    }
+    output::write_text_atomic(&path, &text)?;
+    eprintln!(
+        "wrote {}; check it with `dyadsim check {0}` and run it with `dyadsim run {0}`",
+        path.display()
     );
     Ok(())
 }

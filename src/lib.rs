@@ -21,6 +21,8 @@
 //! - [`science`]: hypotheses, the proposition battery, ablations, validation patterns.
 //! - [`plot`] and [`report`]: figures (PNG and SVG, bundled font) and `report.html` of an
 //!   output directory.
+//! - [`scaffold`]: the commented template (`dyadsim init`) and the JSON Schema of scenario
+//!   files (`dyadsim schema`), generated from the parameter table.
 //! - [`cli`]: the commands of the `dyadsim` binary as library calls (a scenario run end to
 //!   end, propositions, validation, listings); the binary only parses and reports errors.
 //!
@@ -34,6 +36,7 @@ pub mod output;
 pub mod plot;
 pub mod probe;
 pub mod report;
+pub mod scaffold;
 pub mod scenario;
 pub mod science;
 pub mod stats;

@@ -12,6 +12,7 @@ use toml::Spanned;
 
 mod blocks;
 mod design;
+mod set;
 
 pub use blocks::BlockError;
 pub(crate) use blocks::{Block, did_you_mean, toml_number, value_as_f64};
@@ -29,9 +30,10 @@ pub const MAX_RUNS: u64 = 1_000_000_000_000;
 /// The baseline scenario compiled into the binary.
 pub const BASELINE_TOML: &str = include_str!("../../scenarios/baseline.toml");
 
-/// A scenario problem, located in its file.
+/// A scenario problem, located in its file (line 0: the whole file, or a command-line
+/// argument named in `file`).
 #[derive(Debug, Error)]
-#[error("{file}:{line}:{column}: {message}")]
+#[error("{}", located(file, *line, *column, message))]
 pub struct ScenarioError {
     /// File name (or `<embedded baseline>`).
     pub file: String,
@@ -41,6 +43,14 @@ pub struct ScenarioError {
     pub column: usize,
     /// What is wrong.
     pub message: String,
+}
+
+fn located(file: &str, line: usize, column: usize, message: &str) -> String {
+    if line == 0 {
+        format!("{file}: {message}")
+    } else {
+        format!("{file}:{line}:{column}: {message}")
+    }
 }
 
 /// Design of a sweep.
@@ -193,8 +203,10 @@ const TOP_KEYS: [&str; 6] = [
     "hypothesis",
     "pattern",
 ];
-const SCENARIO_KEYS: [&str; 5] = ["name", "description", "seed", "replications", "months"];
-const OUTPUT_KEYS: [&str; 3] = ["runs", "timeseries", "plots"];
+pub(crate) const SCENARIO_KEYS: [&str; 5] =
+    ["name", "description", "seed", "replications", "months"];
+/// Keys of the `[output]` table.
+pub const OUTPUT_KEYS: [&str; 3] = ["runs", "timeseries", "plots"];
 pub(crate) const SWEEP_KEYS: [&str; 2] = ["design", "samples"];
 
 /// Extra `[[hypothesis]]` and `[[pattern]]` tables, passed through with their locations
@@ -209,13 +221,30 @@ pub struct Extras {
 
 /// Load and validate a scenario file.
 pub fn load(path: &Path, ov: Overrides) -> Result<(Scenario, Extras), ScenarioError> {
-    let file = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| ScenarioError {
-        file: file.clone(),
-        line: 0,
-        column: 0,
-        message: format!("cannot read the scenario file: {e}"),
-    })?;
+    load_with(Some(path), ov, &[])
+}
+
+/// Load a scenario file (or the embedded baseline when `path` is `None`), apply the
+/// `--set path=value` overrides `sets`, and validate it.
+pub fn load_with(
+    path: Option<&Path>,
+    ov: Overrides,
+    sets: &[String],
+) -> Result<(Scenario, Extras), ScenarioError> {
+    let (file, text) = match path {
+        Some(p) => {
+            let file = p.display().to_string();
+            let text = std::fs::read_to_string(p).map_err(|e| ScenarioError {
+                file: file.clone(),
+                line: 0,
+                column: 0,
+                message: format!("cannot read the scenario file: {e}"),
+            })?;
+            (file, text)
+        }
+        None => ("<embedded baseline>".to_string(), BASELINE_TOML.to_string()),
+    };
+    let text = set::apply(&text, &file, sets)?;
     parse(&text, &file, ov)
 }
 

@@ -41,7 +41,7 @@ pub struct Hypothesis {
     pub smallest_effect: f64,
 }
 
-const KEYS: [&str; 9] = [
+pub(crate) const KEYS: [&str; 9] = [
     "id",
     "statement",
     "factor",

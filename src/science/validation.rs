@@ -154,7 +154,7 @@ pub struct PatternResult {
     pub outcome: Outcome,
 }
 
-const KEYS: [&str; 13] = [
+pub(crate) const KEYS: [&str; 13] = [
     "id",
     "note",
     "source",
@@ -169,7 +169,7 @@ const KEYS: [&str; 13] = [
     "mid",
     "to",
 ];
-const RULES: [&str; 7] = [
+pub(crate) const RULES: [&str; 7] = [
     "mean_above",
     "mean_below",
     "share_above",

@@ -1,0 +1,225 @@
+//! Scaffolding for people writing scenarios: the commented template of `dyadsim init` and
+//! the JSON Schema of `dyadsim schema`, both generated from the parameter table
+//! ([`PARAM_SPECS`]) and the block keys, so they cannot drift from what the parser accepts.
+
+use serde_json::{Map, Value, json};
+
+use crate::model::params::{PARAM_SPECS, ParamKind, ParamSpec};
+use crate::scenario::{self, ScenarioError};
+use crate::science::{hypothesis, validation};
+
+/// The sections of the parameter table, in table order (`""` for top-level parameters
+/// such as `months`).
+fn sections() -> Vec<&'static str> {
+    let mut v: Vec<&str> = Vec::new();
+    for s in PARAM_SPECS {
+        let sec = s.path.split_once('.').map_or("", |(a, _)| a);
+        if !v.contains(&sec) {
+            v.push(sec);
+        }
+    }
+    v
+}
+
+fn key(s: &ParamSpec) -> &'static str {
+    s.path.split_once('.').map_or(s.path, |(_, k)| k)
+}
+
+fn default_text(s: &ParamSpec) -> String {
+    match s.kind {
+        ParamKind::Switch => (s.default == 1.0).to_string(),
+        ParamKind::Integer => format!("{}", s.default as i64),
+        ParamKind::Real => format!("{:?}", s.default),
+    }
+}
+
+/// A commented scenario named `name` that runs as it is: every parameter is listed,
+/// commented out, with its default, range, unit and meaning.
+pub fn template(name: &str) -> Result<String, ScenarioError> {
+    let mut t = format!(
+        "# A dyadsim scenario. Check it with `dyadsim check {name}.toml`, run it with\n\
+         # `dyadsim run {name}.toml`; results go to output/{name}/. Every parameter is listed\n\
+         # below with its default; uncomment a line to change it. `dyadsim params` lists\n\
+         # them too, and docs/MODEL.md says where each comes from.\n\n\
+         [scenario]\n\
+         name = \"{name}\"\n\
+         description = \"\"\n\
+         seed = 1                # master seed: same seed, same bytes\n\
+         replications = 1000     # runs per design point\n\
+         months = 60             # horizon\n\n\
+         [output]\n\
+         runs = true             # runs.csv, one row per run\n\
+         timeseries = true       # timeseries.csv, monthly statistics\n\
+         plots = true            # figures and report.html\n"
+    );
+    for sec in sections() {
+        if sec.is_empty() {
+            continue;
+        }
+        t.push_str(&format!("\n[params.{sec}]\n"));
+        for s in PARAM_SPECS
+            .iter()
+            .filter(|s| s.path.starts_with(&format!("{sec}.")))
+        {
+            let range = match s.kind {
+                ParamKind::Switch => "true/false".to_string(),
+                _ => format!("{}..={}", s.min, s.max),
+            };
+            let unit = if s.unit.is_empty() || s.unit == "0..1" {
+                String::new()
+            } else {
+                format!(", {}", s.unit)
+            };
+            t.push_str(&format!(
+                "# {} = {}    # {range}{unit}: {}\n",
+                key(s),
+                default_text(s),
+                s.doc
+            ));
+        }
+    }
+    t.push_str(
+        "\n# A sweep: every combination of the listed values (design = \"grid\"), a Latin\n\
+         # hypercube (design = \"lhs\", samples = N), one factor at a time, or zip.\n\
+         # [sweep]\n\
+         # design = \"grid\"\n\
+         # [sweep.buyer]\n\
+         # champion = { values = [0.0, 0.5, 1.0] }\n\
+         # engagement = { range = { from = 0.1, to = 0.9, steps = 5 } }\n",
+    );
+    // The template must be a valid scenario (the name is checked here too).
+    scenario::parse(&t, &format!("{name}.toml"), Default::default())?;
+    Ok(t)
+}
+
+fn param_schema(s: &ParamSpec) -> Value {
+    let unit = if s.unit.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", s.unit)
+    };
+    let description = format!("{}{unit}", s.doc);
+    match s.kind {
+        ParamKind::Switch => json!({
+            "type": "boolean",
+            "default": s.default == 1.0,
+            "description": description,
+        }),
+        ParamKind::Integer => json!({
+            "type": "integer",
+            "minimum": s.min,
+            "maximum": s.max,
+            "default": s.default,
+            "description": description,
+        }),
+        ParamKind::Real => json!({
+            "type": "number",
+            "minimum": s.min,
+            "maximum": s.max,
+            "default": s.default,
+            "description": description,
+        }),
+    }
+}
+
+fn object(properties: Map<String, Value>) -> Value {
+    json!({ "type": "object", "additionalProperties": false, "properties": properties })
+}
+
+fn keys_object(keys: &[&str]) -> Value {
+    let props = keys.iter().map(|k| (k.to_string(), json!({}))).collect();
+    object(props)
+}
+
+/// The JSON Schema (draft 2020-12) of scenario files, as editors use it for TOML
+/// (completion, ranges, descriptions).
+pub fn schema() -> Value {
+    let mut params = Map::new();
+    let mut sweep = Map::new();
+    let factor = json!({
+        "type": "object",
+        "additionalProperties": false,
+        "properties": {
+            "values": { "type": "array", "minItems": 1, "items": { "type": ["number", "boolean"] } },
+            "range": {
+                "type": "object",
+                "additionalProperties": false,
+                "required": ["from", "to"],
+                "properties": {
+                    "from": { "type": "number" },
+                    "to": { "type": "number" },
+                    "steps": { "type": "integer", "minimum": 1 }
+                }
+            }
+        }
+    });
+    for sec in sections() {
+        let specs = PARAM_SPECS
+            .iter()
+            .filter(|s| s.path.split_once('.').map_or("", |(a, _)| a) == sec);
+        if sec.is_empty() {
+            for s in specs {
+                params.insert(s.path.to_string(), param_schema(s));
+            }
+            continue;
+        }
+        let mut p = Map::new();
+        let mut f = Map::new();
+        for s in specs {
+            p.insert(key(s).to_string(), param_schema(s));
+            f.insert(key(s).to_string(), factor.clone());
+        }
+        params.insert(sec.to_string(), object(p));
+        sweep.insert(sec.to_string(), object(f));
+    }
+    sweep.insert(
+        "design".into(),
+        json!({ "enum": ["grid", "lhs", "one-at-a-time", "zip"], "default": "grid" }),
+    );
+    sweep.insert("samples".into(), json!({ "type": "integer", "minimum": 1 }));
+    let months = PARAM_SPECS
+        .iter()
+        .find(|s| s.path == "months")
+        .map(param_schema)
+        .unwrap_or_else(|| json!({ "type": "integer" }));
+    json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "dyadsim scenario",
+        "description": format!("A dyadsim {} scenario file (TOML).", env!("CARGO_PKG_VERSION")),
+        "type": "object",
+        "additionalProperties": false,
+        "required": ["scenario"],
+        "properties": {
+            "scenario": {
+                "type": "object",
+                "additionalProperties": false,
+                "required": ["name"],
+                "properties": {
+                    "name": { "type": "string", "pattern": "^[A-Za-z0-9_-]+$", "description": "Names the output folder." },
+                    "description": { "type": "string" },
+                    "seed": { "type": "integer", "minimum": 0, "description": "Master seed: same seed, same bytes." },
+                    "replications": { "type": "integer", "minimum": 1, "description": "Runs per design point." },
+                    "months": months
+                }
+            },
+            "params": object(params),
+            "sweep": object(sweep),
+            "output": {
+                "type": "object",
+                "additionalProperties": false,
+                "properties": scenario::OUTPUT_KEYS
+                    .iter()
+                    .map(|k| (k.to_string(), json!({ "type": "boolean", "default": true })))
+                    .collect::<Map<String, Value>>()
+            },
+            "hypothesis": { "type": "array", "items": keys_object(&hypothesis::KEYS) },
+            "pattern": {
+                "type": "array",
+                "items": {
+                    "allOf": [keys_object(&validation::KEYS)],
+                    "properties": { "rule": { "enum": validation::RULES } }
+                }
+            }
+        }
+    })
+}
