@@ -1,0 +1,39 @@
+"""Validate scenario files against dyadsim's JSON Schema with the jsonschema package."""
+import pathlib
+import sys
+import tomllib
+
+import jsonschema
+
+schema = __import__("json").loads(pathlib.Path(sys.argv[1]).read_text())
+jsonschema.Draft202012Validator.check_schema(schema)
+validator = jsonschema.Draft202012Validator(schema)
+
+files = sorted(pathlib.Path(sys.argv[2]).rglob("*.toml")) + [pathlib.Path(sys.argv[3])]
+passed = failed = 0
+for f in files:
+    errors = list(validator.iter_errors(tomllib.loads(f.read_text())))
+    if errors:
+        failed += 1
+        print(f"FAIL {f}: {errors[0].message} at {list(errors[0].absolute_path)}")
+    else:
+        passed += 1
+
+# Files the parser rejects must be rejected by the schema too.
+bad = {
+    "unknown parameter": '[scenario]\nname = "x"\n[params.buyer]\nchampoin = 0.5\n',
+    "out of range": '[scenario]\nname = "x"\n[params.buyer]\nchampion = 1.5\n',
+    "wrong type": '[scenario]\nname = "x"\n[params.buyer]\nchampion = "high"\n',
+    "unknown table": '[scenario]\nname = "x"\n[parms]\n',
+    "bad name": '[scenario]\nname = "a b"\n',
+    "unknown design": '[scenario]\nname = "x"\n[sweep]\ndesign = "random"\n',
+}
+for what, text in bad.items():
+    if validator.is_valid(tomllib.loads(text)):
+        failed += 1
+        print(f"FAIL schema accepts a file with {what}")
+    else:
+        passed += 1
+
+print(f"schema: {passed} passed, {failed} failed")
+sys.exit(1 if failed else 0)
