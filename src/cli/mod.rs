@@ -6,25 +6,27 @@
 // Doc comments of the argument structs are the help text, which names values as <OUT>.
 #![allow(rustdoc::invalid_html_tags)]
 
-use std::fmt;
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, CommandFactory, Parser, Subcommand};
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::experiment::{self, Progress, RunOptions};
-use crate::model::params::{PARAM_SPECS, ParamKind};
+
+mod listing;
+mod progress;
+
 use crate::model::run_seed;
 use crate::output::{self, manifest, trace};
 use crate::scenario::{self, Overrides, Scenario};
-use crate::science::hypothesis::{self, Hypothesis};
+use crate::science::hypothesis::{self};
 use crate::science::{ablation, propositions, validation};
 use crate::stats::Verdict;
 use crate::{plot, report, scaffold};
+pub use listing::{CheckListing, ParamTable};
+pub use progress::Reporter;
 
 /// Decides after every batch of chunks whether a run goes on.
 pub type Control<'a> = &'a mut dyn FnMut(&Progress) -> ControlFlow<()>;
@@ -304,128 +306,6 @@ pub fn load(
     Ok(scenario::load_with(path, ov, sets)?)
 }
 
-/// Progress of a run on standard error: a bar on a terminal, plain lines every
-/// `DYADSIM_PROGRESS_SECONDS` seconds (default 10) otherwise (batch logs), nothing when
-/// quiet.
-pub enum Reporter {
-    /// An interactive bar.
-    Bar(ProgressBar),
-    /// Plain lines for logs.
-    Lines {
-        /// When the run started.
-        started: Instant,
-        /// When the last line was written.
-        last: Instant,
-        /// Time between lines.
-        every: Duration,
-    },
-    /// Nothing.
-    Silent,
-}
-
-/// A count with thousands separators, e.g. `1,250,000`.
-fn thousands(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
-impl Reporter {
-    /// The reporter of a run of `total` runs.
-    pub fn new(total: u64, quiet: bool) -> Self {
-        if quiet {
-            return Reporter::Silent;
-        }
-        if !std::io::stderr().is_terminal() {
-            let every = std::env::var("DYADSIM_PROGRESS_SECONDS")
-                .ok()
-                .and_then(|v| v.parse::<f64>().ok())
-                .filter(|x| x.is_finite() && *x >= 0.0)
-                .map_or(Duration::from_secs(10), Duration::from_secs_f64);
-            let now = Instant::now();
-            return Reporter::Lines {
-                started: now,
-                last: now,
-                every,
-            };
-        }
-        let b = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
-        let style = ProgressStyle::with_template(
-            "{bar:40} {human_pos}/{human_len} runs  {rate}  ETA {eta}",
-        )
-        .map(|st| {
-            st.with_key(
-                "rate",
-                |state: &indicatif::ProgressState, w: &mut dyn fmt::Write| {
-                    let _ = write!(w, "{:.0} runs/s", state.per_sec());
-                },
-            )
-        })
-        .unwrap_or_else(|_| ProgressStyle::default_bar());
-        b.set_style(style);
-        Reporter::Bar(b)
-    }
-
-    /// Report how far the run has come.
-    pub fn update(&mut self, p: &Progress) {
-        match self {
-            Reporter::Bar(b) => {
-                b.set_length(p.runs_total);
-                b.set_position(p.runs_done);
-            }
-            Reporter::Lines {
-                started,
-                last,
-                every,
-            } => {
-                let first = p.chunks_done == 0;
-                let done = p.chunks_done == p.chunks_total;
-                if !first && !done && last.elapsed() < *every {
-                    return;
-                }
-                *last = Instant::now();
-                let secs = started.elapsed().as_secs_f64();
-                let rate = if secs > 0.0 {
-                    p.runs_done as f64 / secs
-                } else {
-                    0.0
-                };
-                let left = p.runs_total.saturating_sub(p.runs_done);
-                let eta = if rate > 0.0 {
-                    format!("{:.0} s", left as f64 / rate)
-                } else {
-                    "unknown".into()
-                };
-                let pct = if p.runs_total > 0 {
-                    100.0 * p.runs_done as f64 / p.runs_total as f64
-                } else {
-                    100.0
-                };
-                eprintln!(
-                    "progress: {}/{} runs ({pct:.1}%), {} runs/s, ETA {eta}",
-                    thousands(p.runs_done),
-                    thousands(p.runs_total),
-                    thousands(rate as u64)
-                );
-            }
-            Reporter::Silent => {}
-        }
-    }
-
-    /// The run is over.
-    pub fn finish(self) {
-        if let Reporter::Bar(b) = self {
-            b.finish_and_clear();
-        }
-    }
-}
-
 /// Draw the figures and the report of an output directory and record them in its
 /// manifest; returns the number of figure files written.
 pub fn draw(dir: &Path) -> Result<usize> {
@@ -540,69 +420,6 @@ fn trace_run(a: &TraceArgs, out: &mut dyn Write) -> Result<()> {
     Ok(())
 }
 
-/// What `dyadsim check` prints: the scenario, its design, its hypotheses and patterns.
-pub struct CheckListing<'a> {
-    /// The file as named on the command line.
-    pub path: &'a Path,
-    /// The validated scenario.
-    pub scenario: &'a Scenario,
-    /// Its validated hypotheses.
-    pub hypotheses: &'a [Hypothesis],
-    /// Number of validated patterns.
-    pub patterns: usize,
-}
-
-/// Design points listed before the rest is summarised.
-const LISTED_POINTS: usize = 50;
-
-impl fmt::Display for CheckListing<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let s = self.scenario;
-        writeln!(
-            f,
-            "{}: scenario `{}` is valid: {} design point(s) x {} replications = {} runs, {} months, seed {}, design {:?}",
-            self.path.display(),
-            s.name,
-            s.points.len(),
-            s.replications,
-            s.total_runs(),
-            s.base.months,
-            s.seed,
-            s.design
-        )?;
-        for fac in &s.factors {
-            writeln!(f, "  factor {} = {:?}", fac.path, fac.values)?;
-        }
-        for (i, p) in s.points.iter().enumerate().take(LISTED_POINTS) {
-            let vals: Vec<String> = s
-                .factors
-                .iter()
-                .zip(&p.values)
-                .map(|(fac, v)| format!("{}={v}", fac.path))
-                .collect();
-            writeln!(f, "  point {i}: {}", vals.join(", "))?;
-        }
-        if s.points.len() > LISTED_POINTS {
-            writeln!(f, "  ... {} more points", s.points.len() - LISTED_POINTS)?;
-        }
-        for h in self.hypotheses {
-            writeln!(
-                f,
-                "  hypothesis {}: {} {:?} -> {} ({})",
-                h.id,
-                h.factor.path,
-                h.levels,
-                h.metric,
-                h.expect.as_str()
-            )?;
-        }
-        if self.patterns > 0 {
-            writeln!(f, "  {} validation pattern(s)", self.patterns)?;
-        }
-        Ok(())
-    }
-}
-
 fn check(a: &CheckArgs, out: &mut dyn Write) -> Result<()> {
     let (s, extras) = load(Some(&a.scenario), Overrides::default(), &a.set)?;
     // Validate every block before saying the file is valid.
@@ -622,35 +439,6 @@ fn check(a: &CheckArgs, out: &mut dyn Write) -> Result<()> {
     };
     write!(out, "{listing}")?;
     Ok(())
-}
-
-/// What `dyadsim params` prints: every parameter with its default, range, unit and
-/// meaning.
-pub struct ParamTable;
-
-impl fmt::Display for ParamTable {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(
-            f,
-            "{:<36} {:>9} {:>21}  {:<16} meaning",
-            "parameter", "default", "range", "unit"
-        )?;
-        for s in PARAM_SPECS {
-            let (default, range) = match s.kind {
-                ParamKind::Switch => (
-                    (if s.default == 1.0 { "true" } else { "false" }).to_string(),
-                    "true/false".to_string(),
-                ),
-                _ => (format!("{}", s.default), format!("{} ..= {}", s.min, s.max)),
-            };
-            writeln!(
-                f,
-                "{:<36} {:>9} {:>21}  {:<16} {}",
-                s.path, default, range, s.unit, s.doc
-            )?;
-        }
-        Ok(())
-    }
 }
 
 fn propositions_cmd(a: &PropositionsArgs, out: &mut dyn Write) -> Result<()> {
