@@ -23,6 +23,8 @@
 //!   output directory.
 //! - [`scaffold`]: the commented template (`dyadsim init`) and the JSON Schema of scenario
 //!   files (`dyadsim schema`), generated from the parameter table.
+//! - [`cluster`]: a scenario as SLURM batch scripts, an array job of shards and a merge
+//!   job after it.
 //! - [`cli`]: the commands of the `dyadsim` binary as library calls (a scenario run end to
 //!   end, propositions, validation, listings); the binary only parses and reports errors.
 //!
@@ -30,6 +32,7 @@
 #![deny(missing_docs)]
 
 pub mod cli;
+pub mod cluster;
 pub mod experiment;
 pub mod model;
 pub mod output;

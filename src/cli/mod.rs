@@ -24,7 +24,7 @@ use crate::scenario::{self, Overrides, Scenario};
 use crate::science::hypothesis::{self};
 use crate::science::{ablation, propositions, validation};
 use crate::stats::Verdict;
-use crate::{plot, report, scaffold};
+use crate::{cluster, plot, report, scaffold};
 pub use listing::{CheckListing, ParamTable};
 pub use progress::Reporter;
 
@@ -67,6 +67,8 @@ pub enum Command {
     Completions(CompletionsArgs),
     /// Print the manual page (roff), e.g. `dyadsim man > dyadsim.1`.
     Man,
+    /// Write SLURM batch scripts: an array job of shards and a merge job after it.
+    Slurm(SlurmArgs),
 }
 
 /// Arguments of `dyadsim run`.
@@ -294,6 +296,7 @@ pub fn execute(cmd: Command, out: &mut dyn Write, control: Control<'_>) -> Resul
             );
             Ok(())
         }
+        Command::Slurm(a) => slurm(&a, out),
     }
 }
 
@@ -610,5 +613,60 @@ fn init(a: &InitArgs) -> Result<()> {
         "wrote {}; check it with `dyadsim check {0}` and run it with `dyadsim run {0}`",
         path.display()
     );
+    Ok(())
+}
+
+/// Arguments of `dyadsim slurm`.
+#[derive(Args, Clone, Debug)]
+pub struct SlurmArgs {
+    /// Scenario TOML file.
+    pub scenario: PathBuf,
+    /// Array tasks: task K runs shard K of N.
+    #[arg(long)]
+    pub tasks: u64,
+    /// CPUs per task, used as its worker threads.
+    #[arg(long, default_value_t = 1)]
+    pub cpus_per_task: u64,
+    /// SLURM partition of both jobs.
+    #[arg(long)]
+    pub partition: Option<String>,
+    /// Time limit of each job, as SLURM takes it (e.g. 02:00:00).
+    #[arg(long)]
+    pub time: Option<String>,
+    /// Memory of each job, as SLURM takes it (e.g. 4G).
+    #[arg(long)]
+    pub mem: Option<String>,
+    /// Output root: the merged output goes to OUT/NAME/, scripts, logs and shards to
+    /// OUT/NAME-slurm/ (NAME: the scenario's name).
+    #[arg(long, default_value = "output")]
+    pub out: PathBuf,
+    /// The dyadsim executable the jobs run (default: this one).
+    #[arg(long)]
+    pub dyadsim: Option<PathBuf>,
+}
+
+/// `dyadsim slurm`: validate the scenario as `run` does, then write the batch scripts and
+/// print how to submit them.
+fn slurm(a: &SlurmArgs, out: &mut dyn Write) -> Result<()> {
+    let (s, extras) = load(Some(&a.scenario), Overrides::default(), &[])?;
+    let hyps = hypothesis::parse_all(&s.file, &extras.hypotheses)?;
+    let resources = cluster::SlurmResources {
+        tasks: a.tasks,
+        cpus_per_task: a.cpus_per_task,
+        partition: a.partition.clone(),
+        time: a.time.clone(),
+        mem: a.mem.clone(),
+    };
+    let job = cluster::SlurmJob::new(&s, &a.scenario, &a.out, a.dyadsim.as_deref(), resources)?;
+    for w in job.warnings() {
+        eprintln!("warning: {w}");
+    }
+    if !hyps.is_empty() {
+        eprintln!(
+            "note: the scenario's [[hypothesis]] blocks are not run in shards; run them with `dyadsim run` on the whole scenario"
+        );
+    }
+    cluster::write_scripts(&job)?;
+    write!(out, "{}", job.instructions())?;
     Ok(())
 }
