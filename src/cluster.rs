@@ -140,13 +140,10 @@ impl SlurmJob {
         directive_value("--time", &resources.time)?;
         directive_value("--mem", &resources.mem)?;
         let dyadsim = match dyadsim {
-            Some(p)
-                if p.to_str()
-                    .is_some_and(|s| !s.is_empty() && !s.contains('/')) =>
-            {
-                p.to_str().unwrap_or_default().to_string()
-            }
-            Some(p) => absolute_text(p, "--dyadsim")?,
+            Some(p) => match p.to_str() {
+                Some(bare) if !bare.is_empty() && !bare.contains('/') => bare.to_string(),
+                _ => absolute_text(p, "--dyadsim")?,
+            },
             None => {
                 let exe = std::env::current_exe().map_err(|e| {
                     ClusterError::Invalid(format!(
