@@ -70,6 +70,9 @@ pub struct SlurmJob {
     pub chunks: u64,
     /// What each task asks for.
     pub resources: SlurmResources,
+    /// `--set PATH=VALUE` overrides every task applies (validated before the scripts are
+    /// written).
+    pub sets: Vec<String>,
 }
 
 /// The two batch scripts of a [`SlurmJob`].
@@ -172,7 +175,14 @@ impl SlurmJob {
             chunks: (scenario.points.len() as u64)
                 .saturating_mul(scenario.replications.div_ceil(CHUNK)),
             resources,
+            sets: Vec::new(),
         })
+    }
+
+    /// The same job with `--set` overrides (already validated on the scenario).
+    pub fn with_sets(mut self, sets: &[String]) -> Self {
+        self.sets = sets.to_vec();
+        self
     }
 
     /// The folder of the scripts, logs and shards: `<out>/<name>-slurm`.
@@ -262,10 +272,11 @@ impl SlurmJob {
         let _ = writeln!(a, "exec {exe} run {} \\", sh_quote(&self.scenario));
         let _ = writeln!(a, "  --shard \"$SLURM_ARRAY_TASK_ID/{n}\" \\");
         let _ = writeln!(a, "  --out {shards}/\"$SLURM_ARRAY_TASK_ID\" \\");
-        let _ = writeln!(
-            a,
-            "  --threads \"${{SLURM_CPUS_PER_TASK:-1}}\" --resume --quiet"
-        );
+        for set in &self.sets {
+            let _ = writeln!(a, "  --set {} \\", sh_quote(set));
+        }
+        // No --quiet: plain progress lines reach the task's log every 10 s.
+        let _ = writeln!(a, "  --threads \"${{SLURM_CPUS_PER_TASK:-1}}\" --resume");
 
         let mut m = String::new();
         let _ = writeln!(m, "#!/bin/sh");

@@ -80,7 +80,7 @@ set -eu
 exec /opt/dyadsim/bin/dyadsim run 'DIR/t.toml' \
   --shard "$SLURM_ARRAY_TASK_ID/4" \
   --out 'DIR/out/t-slurm/shards'/"$SLURM_ARRAY_TASK_ID" \
-  --threads "${SLURM_CPUS_PER_TASK:-1}" --resume --quiet
+  --threads "${SLURM_CPUS_PER_TASK:-1}" --resume
 "#;
 
 const EXPECTED_MERGE: &str = r#"#!/bin/sh
@@ -347,4 +347,29 @@ fn scripts_run_by_sh_resume_and_merge_to_the_unsharded_output() {
         String::from_utf8_lossy(&o.stderr)
     );
     assert_same_outputs(&dir.join("whole/t"), &dir.join("output/t"));
+}
+
+#[test]
+fn set_overrides_reach_every_task_and_are_validated_first() {
+    let (_tmp, dir) = spaced();
+    write(&dir, "t.toml", SWEEP);
+    let args = [
+        "--tasks",
+        "2",
+        "--out",
+        "out",
+        "--set",
+        "buyer.champion=0.7",
+        "--set",
+        "scenario.description=a b's",
+    ];
+    slurm(&dir, Path::new("t.toml"), &args).success();
+    let array = read(&dir.join("out/t-slurm/array.sh"));
+    assert!(array.contains("  --set buyer.champion=0.7 \\\n"), "{array}");
+    assert!(array.contains(r"  --set 'scenario.description=a b'\''s' \"), "{array}");
+    let bad = ["--tasks", "2", "--out", "bad", "--set", "buyer.champion=7"];
+    let err = slurm(&dir, Path::new("t.toml"), &bad).failure().code(1);
+    let text = String::from_utf8_lossy(&err.get_output().stderr).to_string();
+    assert!(text.contains("out of range"), "{text}");
+    assert!(!dir.join("bad").exists());
 }

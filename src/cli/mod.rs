@@ -643,12 +643,15 @@ pub struct SlurmArgs {
     /// The dyadsim executable the jobs run (default: this one).
     #[arg(long)]
     pub dyadsim: Option<PathBuf>,
+    /// Override a parameter or scenario key in every task, as `dyadsim run --set`.
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub set: Vec<String>,
 }
 
 /// `dyadsim slurm`: validate the scenario as `run` does, then write the batch scripts and
 /// print how to submit them.
 fn slurm(a: &SlurmArgs, out: &mut dyn Write) -> Result<()> {
-    let (s, extras) = load(Some(&a.scenario), Overrides::default(), &[])?;
+    let (s, extras) = load(Some(&a.scenario), Overrides::default(), &a.set)?;
     let hyps = hypothesis::parse_all(&s.file, &extras.hypotheses)?;
     let resources = cluster::SlurmResources {
         tasks: a.tasks,
@@ -657,7 +660,8 @@ fn slurm(a: &SlurmArgs, out: &mut dyn Write) -> Result<()> {
         time: a.time.clone(),
         mem: a.mem.clone(),
     };
-    let job = cluster::SlurmJob::new(&s, &a.scenario, &a.out, a.dyadsim.as_deref(), resources)?;
+    let job = cluster::SlurmJob::new(&s, &a.scenario, &a.out, a.dyadsim.as_deref(), resources)?
+        .with_sets(&a.set);
     for w in job.warnings() {
         eprintln!("warning: {w}");
     }

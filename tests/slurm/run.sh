@@ -276,6 +276,8 @@ test_submit_and_merge() {
     [ "$(job_states "$jid")" = "4 COMPLETED" ] || return 1
     [ "$(job_states "$mid")" = "1 COMPLETED" ] || return 1
     [ -f "$job/logs/array-${jid}_1.out" ] || { echo "no log of task 1" >&2; return 1; }
+    grep -q '^progress: .*runs/s, ETA' "$job/logs/array-${jid}_1.out" \
+        || { echo "no progress lines in the log of task 1" >&2; return 1; }
     [ -f "$job/logs/merge-$mid.out" ] || { echo "no log of the merge" >&2; return 1; }
     same_outputs "$out/sweep"
 }
