@@ -22,8 +22,13 @@ pub use record::{
 pub use seed::{mix_seed, run_seed};
 
 pub use params::{
-    BuyerParams, DynamicsParams, EventParams, Mechanisms, PARAM_SPECS, ParamError, ParamKind,
-    ParamSpec, Params, PowerParams, RelationshipParams, SupplierParams,
+    BargainingCoefficients, BuyerParams, CapabilityCoefficients, CoefficientParams,
+    CommunicationCoefficients, ContinuationCoefficients, DependenceCoefficients, DynamicsParams,
+    EventCoefficients, EventParams, FinanceCoefficients, InvestmentCoefficients,
+    LearningCoefficients, LockInCoefficients, Mechanisms, NovelProjectCoefficients, PARAM_SPECS,
+    ParamError, ParamKind, ParamSpec, Params, PerformanceCoefficients, PowerParams,
+    PreparationCoefficients, ReciprocityCoefficients, RelationshipParams, SupplierParams,
+    TrustCoefficients, ValueCoefficients,
 };
 
 use rand::SeedableRng;
