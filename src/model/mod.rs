@@ -24,7 +24,7 @@ pub use seed::{mix_seed, run_seed};
 pub use params::{
     BargainingCoefficients, BuyerParams, CapabilityCoefficients, CoefficientParams,
     CommunicationCoefficients, ContinuationCoefficients, DependenceCoefficients, DynamicsParams,
-    EventCoefficients, EventParams, FinanceCoefficients, InvestmentCoefficients,
+    EventParams, ExternalEventCoefficients, FinanceCoefficients, InvestmentCoefficients,
     LearningCoefficients, LockInCoefficients, Mechanisms, NovelProjectCoefficients, PARAM_SPECS,
     ParamError, ParamKind, ParamSpec, Params, PerformanceCoefficients, PowerParams,
     PreparationCoefficients, ReciprocityCoefficients, RelationshipParams, SupplierParams,

@@ -202,7 +202,7 @@ pub struct Mechanisms {
 
 /// Coefficients of external events (§7.1).
 #[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct EventCoefficients {
+pub struct ExternalEventCoefficients {
     /// Share of favourable events that raise the supplier's capability; the rest weaken rival suppliers, share.
     pub capability_share: f64,
     /// Share of adverse events that strengthen rival suppliers; the rest shrink the other business, share.
@@ -400,7 +400,7 @@ pub struct NovelProjectCoefficients {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CoefficientParams {
     /// External events (§7.1).
-    pub events: EventCoefficients,
+    pub external_events: ExternalEventCoefficients,
     /// Communication (§7.2): `comm = clamp01(base + goal_alignment·g_a + engagement·e + champion·χ)`.
     pub communication: CommunicationCoefficients,
     /// Learning (§7.3).
@@ -637,8 +637,8 @@ specs! {
     "mechanisms.crises" => mechanisms.crises: Switch = 1.0, [0.0, 1.0], "on/off", "Performance crises and the responses to them.";
     "mechanisms.perception" => mechanisms.perception: Switch = 1.0, [0.0, 1.0], "on/off", "Buyer's misperception of supplier capability (off: perceived = actual).";
     "mechanisms.exit" => mechanisms.exit: Switch = 1.0, [0.0, 1.0], "on/off", "Voluntary exit by either side.";
-    "coefficients.events.capability_share" => coefficients.events.capability_share: Real = 0.5, [0.0, 1.0], "share", "Share of favourable external events that raise capability; the rest weaken rival suppliers (§7.1).";
-    "coefficients.events.rivals_share" => coefficients.events.rivals_share: Real = 0.5, [0.0, 1.0], "share", "Share of adverse external events that strengthen rival suppliers; the rest shrink the other business (§7.1).";
+    "coefficients.external_events.capability_share" => coefficients.external_events.capability_share: Real = 0.5, [0.0, 1.0], "share", "Share of favourable external events that raise capability; the rest weaken rival suppliers (§7.1).";
+    "coefficients.external_events.rivals_share" => coefficients.external_events.rivals_share: Real = 0.5, [0.0, 1.0], "share", "Share of adverse external events that strengthen rival suppliers; the rest shrink the other business (§7.1).";
     "coefficients.communication.base" => coefficients.communication.base: Real = 0.15, [0.0, 1.0], "0..1", "Communication with no goal alignment, engagement or champion (§7.2).";
     "coefficients.communication.goal_alignment" => coefficients.communication.goal_alignment: Real = 0.35, [0.0, 1.0], "weight", "Weight of goal alignment in communication (§7.2).";
     "coefficients.communication.engagement" => coefficients.communication.engagement: Real = 0.2, [0.0, 1.0], "weight", "Weight of buyer engagement in communication (§7.2).";
@@ -906,7 +906,7 @@ impl Default for Params {
                 exit: false,
             },
             coefficients: CoefficientParams {
-                events: EventCoefficients {
+                external_events: ExternalEventCoefficients {
                     capability_share: 0.0,
                     rivals_share: 0.0,
                 },

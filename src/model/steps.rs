@@ -141,7 +141,7 @@ impl Dyad<'_> {
         let p = self.p;
         if p.mechanisms.external_events && m.u_ext < self.ext_prob {
             let size = p.events.external_size;
-            let c = &p.coefficients.events;
+            let c = &p.coefficients.external_events;
             self.external += 1;
             m.renegotiate = true;
             if m.u_kind < p.events.favourable_share {
