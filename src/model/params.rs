@@ -251,17 +251,17 @@ pub struct PreparationCoefficients {
 /// Coefficients of fit, performance and its smoothing in execution and integration (§7.4).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PerformanceCoefficients {
-    /// Fit with no behavioural learning and no knowledge, fit.
+    /// Fit with no behavioural learning and no knowledge, relative.
     pub fit_base: f64,
     /// Weight of behavioural learning in fit.
     pub fit_learning: f64,
     /// Weight of saturated joint knowledge in fit.
     pub fit_knowledge: f64,
-    /// Largest fit, as a multiple of expected performance, fit.
+    /// Largest fit, as a multiple of expected performance, relative.
     pub fit_cap: f64,
     /// Weight of this month's performance in smoothed performance; the past keeps the complement.
     pub smoothing: f64,
-    /// Largest performance that counts towards execution progress, perf.
+    /// Largest performance that counts towards execution progress, relative.
     pub progress_cap: f64,
 }
 
@@ -651,12 +651,12 @@ specs! {
     "coefficients.preparation.balance_weight" => coefficients.preparation.balance_weight: Real = 0.5, [0.0, 1.0], "weight", "Weight of the balance of work in the preparation speed factor (§7.4).";
     "coefficients.preparation.communication_floor" => coefficients.preparation.communication_floor: Real = 0.5, [0.0, 1.0], "0..1", "Preparation speed factor with no communication: floor + weight·comm (§7.4).";
     "coefficients.preparation.communication_weight" => coefficients.preparation.communication_weight: Real = 0.5, [0.0, 1.0], "weight", "Weight of communication in the preparation speed factor (§7.4).";
-    "coefficients.performance.fit_base" => coefficients.performance.fit_base: Real = 0.55, [0.0, 1.0], "fit", "Fit with no behavioural learning and no knowledge (§7.4).";
+    "coefficients.performance.fit_base" => coefficients.performance.fit_base: Real = 0.55, [0.0, 1.0], "relative", "Fit with no behavioural learning and no knowledge (§7.4).";
     "coefficients.performance.fit_learning" => coefficients.performance.fit_learning: Real = 0.45, [0.0, 1.0], "weight", "Weight of behavioural learning L_b in fit (§7.4).";
     "coefficients.performance.fit_knowledge" => coefficients.performance.fit_knowledge: Real = 0.4, [0.0, 1.0], "weight", "Weight of saturated joint knowledge sat(K) in fit (§7.4).";
-    "coefficients.performance.fit_cap" => coefficients.performance.fit_cap: Real = 1.2, [1.0, 3.0], "fit", "Largest fit, as a multiple of expected performance (§7.4).";
-    "coefficients.performance.smoothing" => coefficients.performance.smoothing: Real = 0.3, [0.0, 1.0], "weight", "Weight of this month's performance in smoothed performance; the past keeps 1 − w (§7.4).";
-    "coefficients.performance.progress_cap" => coefficients.performance.progress_cap: Real = 1.2, [1.0, 3.0], "perf", "Largest performance that counts towards execution progress (§7.4).";
+    "coefficients.performance.fit_cap" => coefficients.performance.fit_cap: Real = 1.2, [1.0, 3.0], "relative", "Largest fit, as a multiple of expected performance (§7.4).";
+    "coefficients.performance.smoothing" => coefficients.performance.smoothing: Real = 0.3, [0.0, 1.0], "weight", "Weight w of this month's performance in smoothed performance; the past keeps 1 − w (§7.4).";
+    "coefficients.performance.progress_cap" => coefficients.performance.progress_cap: Real = 1.2, [1.0, 3.0], "relative", "Largest performance that counts towards execution progress (§7.4).";
     "coefficients.value.capability_floor" => coefficients.value.capability_floor: Real = 0.4, [0.0, 1.0], "0..1", "Exchange value factor of a supplier with no capability: floor + weight·c (§7.4).";
     "coefficients.value.capability_weight" => coefficients.value.capability_weight: Real = 0.6, [0.0, 1.0], "weight", "Weight of supplier capability in the exchange value factor (§7.4).";
     "coefficients.value.engagement_floor" => coefficients.value.engagement_floor: Real = 0.5, [0.0, 1.0], "0..1", "Exchange value factor of a buyer with no engagement: floor + weight·e (§7.4).";
