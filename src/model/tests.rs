@@ -462,6 +462,30 @@ fn every_coefficient_reaches_the_model() {
     }
 }
 
+/// The table of coefficients in `docs/MODEL.md` §6 lists every coefficient under its group
+/// with the default, range and unit of its spec.
+#[test]
+fn model_description_lists_every_coefficient() {
+    let doc = include_str!("../../docs/MODEL.md");
+    for s in PARAM_SPECS {
+        let Some(rest) = s.path.strip_prefix("coefficients.") else {
+            continue;
+        };
+        let (group, name) = rest.split_once('.').unwrap();
+        let header = format!("| **`coefficients.{group}.`** |");
+        let start = doc
+            .find(&header)
+            .unwrap_or_else(|| panic!("no group {group} in MODEL.md"));
+        let body = &doc[start + header.len()..];
+        let body = &body[..body.find("| **`coefficients.").unwrap_or(body.len())];
+        let row = format!(
+            "| `{name}` | {} | {}–{} | {} |",
+            s.default, s.min, s.max, s.unit
+        );
+        assert!(body.contains(&row), "MODEL.md lacks `{row}` for {}", s.path);
+    }
+}
+
 fn arb_params() -> impl Strategy<Value = Params> {
     let n = PARAM_SPECS.len();
     (
