@@ -22,8 +22,13 @@ pub use record::{
 pub use seed::{mix_seed, run_seed};
 
 pub use params::{
-    BuyerParams, DynamicsParams, EventParams, Mechanisms, PARAM_SPECS, ParamError, ParamKind,
-    ParamSpec, Params, PowerParams, RelationshipParams, SupplierParams,
+    BargainingCoefficients, BuyerParams, CapabilityCoefficients, CoefficientParams,
+    CommunicationCoefficients, ContinuationCoefficients, DependenceCoefficients, DynamicsParams,
+    EventParams, ExternalEventCoefficients, FinanceCoefficients, InvestmentCoefficients,
+    LearningCoefficients, LockInCoefficients, Mechanisms, NovelProjectCoefficients, PARAM_SPECS,
+    ParamError, ParamKind, ParamSpec, Params, PerformanceCoefficients, PowerParams,
+    PreparationCoefficients, ReciprocityCoefficients, RelationshipParams, SupplierParams,
+    TrustCoefficients, ValueCoefficients,
 };
 
 use rand::SeedableRng;
@@ -237,8 +242,11 @@ impl<'p> Dyad<'p> {
     /// Supplier's alternatives (outside options), 0..1.
     fn supplier_alternatives(&self) -> f64 {
         let s = &self.p.supplier;
-        let raw = s.outside_options + 0.25 * s.experience + 0.5 * saturate(self.k_port);
-        clamp01(raw * (1.0 - 0.5 * self.lock_index()) * self.other_mult)
+        let c = &self.p.coefficients;
+        let raw = s.outside_options
+            + c.dependence.experience * s.experience
+            + c.dependence.portable_knowledge * saturate(self.k_port);
+        clamp01(raw * (1.0 - c.lock_in.alternatives_discount * self.lock_index()) * self.other_mult)
     }
 
     /// (supplier dependence, buyer dependence, asymmetry).
@@ -253,7 +261,8 @@ impl<'p> Dyad<'p> {
         let uniq = saturate(self.k_spec);
         let a_s = self.supplier_alternatives();
         let d_s = clamp01(self.sigma * (1.0 - a_s));
-        let need_b = self.p.buyer.need * clamp01(self.perceived + 0.5 * uniq);
+        let w_uniq = self.p.coefficients.dependence.uniqueness;
+        let need_b = self.p.buyer.need * clamp01(self.perceived + w_uniq * uniq);
         let a_b = clamp01(self.alt_b * (1.0 - uniq));
         let d_b = clamp01(need_b * (1.0 - a_b));
         DependenceParts { d_s, d_b, a_s, a_b }
@@ -262,11 +271,12 @@ impl<'p> Dyad<'p> {
     /// Value created per month at the current fit-independent base (kEUR/month).
     fn base_value(&self) -> f64 {
         let r = &self.p.relationship;
+        let c = &self.p.coefficients.value;
         r.exchange_value
             * self.scope
-            * (0.4 + 0.6 * self.capability)
+            * (c.capability_floor + c.capability_weight * self.capability)
             * r.complementarity
-            * (0.5 + 0.5 * self.engagement)
+            * (c.engagement_floor + c.engagement_weight * self.engagement)
     }
 
     /// Simulate one month. Does nothing once [`Dyad::finished`] is true.

@@ -200,6 +200,239 @@ pub struct Mechanisms {
     pub exit: bool,
 }
 
+/// Coefficients of external events (§7.1).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ExternalEventCoefficients {
+    /// Share of favourable events that raise the supplier's capability; the rest weaken rival suppliers, share.
+    pub capability_share: f64,
+    /// Share of adverse events that strengthen rival suppliers; the rest shrink the other business, share.
+    pub rivals_share: f64,
+}
+
+/// Coefficients of communication (§7.2): `comm = clamp01(base + goal_alignment·g_a + engagement·e + champion·χ)`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CommunicationCoefficients {
+    /// Communication with no goal alignment, engagement or champion, 0..1.
+    pub base: f64,
+    /// Weight of goal alignment.
+    pub goal_alignment: f64,
+    /// Weight of buyer engagement.
+    pub engagement: f64,
+    /// Weight of the champion's strength.
+    pub champion: f64,
+}
+
+/// Coefficients of learning (§7.3).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct LearningCoefficients {
+    /// Factor of cognitive learning with no shared values, 0..1.
+    pub cognitive_floor: f64,
+    /// Weight of shared values in the cognitive learning factor.
+    pub cognitive_shared_values: f64,
+    /// Supplier's effort in joint work with no investment signal, 0..1.
+    pub effort_floor: f64,
+    /// Weight of the smoothed investment signal in the supplier's effort.
+    pub effort_signal: f64,
+}
+
+/// Coefficients of preparation speed (§7.4).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PreparationCoefficients {
+    /// Speed factor of a fully one-sided division of work, 0..1.
+    pub balance_floor: f64,
+    /// Weight of the balance of work in the speed factor.
+    pub balance_weight: f64,
+    /// Speed factor with no communication, 0..1.
+    pub communication_floor: f64,
+    /// Weight of communication in the speed factor.
+    pub communication_weight: f64,
+}
+
+/// Coefficients of fit, performance and its smoothing in execution and integration (§7.4).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PerformanceCoefficients {
+    /// Fit with no behavioural learning and no knowledge, relative.
+    pub fit_base: f64,
+    /// Weight of behavioural learning in fit.
+    pub fit_learning: f64,
+    /// Weight of saturated joint knowledge in fit.
+    pub fit_knowledge: f64,
+    /// Largest fit, as a multiple of expected performance, relative.
+    pub fit_cap: f64,
+    /// Weight of this month's performance in smoothed performance; the past keeps the complement.
+    pub smoothing: f64,
+    /// Largest performance that counts towards execution progress, relative.
+    pub progress_cap: f64,
+}
+
+/// Coefficients of exchange value created per month, `base_value` (§7.4).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ValueCoefficients {
+    /// Value factor of a supplier with no capability, 0..1.
+    pub capability_floor: f64,
+    /// Weight of capability in the value factor.
+    pub capability_weight: f64,
+    /// Value factor of a buyer with no engagement, 0..1.
+    pub engagement_floor: f64,
+    /// Weight of engagement in the value factor.
+    pub engagement_weight: f64,
+}
+
+/// Coefficients of customer-specific investment and its signal (§7.5).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct InvestmentCoefficients {
+    /// Intent factor of a supplier with no exploration motive, 0..1.
+    pub exploration_floor: f64,
+    /// Weight of the exploration motive in the intent factor.
+    pub exploration_weight: f64,
+    /// Intent factor with no cognitive learning, 0..1.
+    pub understanding_floor: f64,
+    /// Weight of cognitive learning in the intent factor.
+    pub understanding_weight: f64,
+    /// Largest share of cash invested in one month, share.
+    pub cash_cap: f64,
+    /// Weight of this month's signal in the smoothed signal; the past keeps the complement.
+    pub signal_smoothing: f64,
+}
+
+/// Coefficients of reciprocity and champion mobilisation of buyer engagement (§7.6).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ReciprocityCoefficients {
+    /// Rate at which engagement answers the investment signal, 1/month.
+    pub signal_rate: f64,
+    /// Rate at which the champion raises engagement, 1/month.
+    pub champion_rate: f64,
+}
+
+/// Coefficients of capability growth (§7.7).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CapabilityCoefficients {
+    /// Capability growth per unit of the month's learning, 1.
+    pub learning_gain: f64,
+}
+
+/// Coefficients of finances and sales concentration (§7.9).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct FinanceCoefficients {
+    /// Rate at which sales concentration follows the focal share of income, 1/month.
+    pub concentration_rate: f64,
+}
+
+/// Coefficients of alternatives and need behind dependence (§7.10).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct DependenceCoefficients {
+    /// Weight of prior experience in the supplier's alternatives.
+    pub experience: f64,
+    /// Weight of saturated portable knowledge in the supplier's alternatives.
+    pub portable_knowledge: f64,
+    /// Weight of saturated buyer-specific knowledge in the buyer's need.
+    pub uniqueness: f64,
+}
+
+/// Coefficients of lock-in from sunk costs (§7.10, §7.12).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct LockInCoefficients {
+    /// Fall of the supplier's alternatives at full lock-in, share.
+    pub alternatives_discount: f64,
+    /// Months over which unrecovered sunk costs are spread in the lock-in pull, months.
+    pub pull_months: f64,
+}
+
+/// Coefficients of the bargained split (§7.10).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct BargainingCoefficients {
+    /// Smallest bargained target share of the supplier, share.
+    pub share_min: f64,
+    /// Largest bargained target share of the supplier, share.
+    pub share_max: f64,
+    /// Share of the gap to the target closed in a month with an external event, 1/month.
+    pub renegotiation_rate: f64,
+}
+
+/// Coefficients of trust targets and their speed (§7.11).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct TrustCoefficients {
+    /// Fall of the speed of trust adjustment at full institutionalisation, share.
+    pub damping: f64,
+    /// Supplier's trust target with no engagement or communication, 0..1.
+    pub supplier_base: f64,
+    /// Weight of buyer engagement in the supplier's trust target.
+    pub supplier_engagement: f64,
+    /// Weight of communication in the supplier's trust target.
+    pub supplier_communication: f64,
+    /// Results the buyer credits in preparation, before any performance, 0..1.
+    pub preparation_results: f64,
+    /// Weight of results in the buyer's trust target.
+    pub buyer_results: f64,
+    /// Weight of communication in the buyer's trust target.
+    pub buyer_communication: f64,
+    /// Weight of the saturated investment signal in the buyer's trust target.
+    pub buyer_signal: f64,
+    /// Multiple of the smoothed signal in the buyer's investment term, which saturates at 1, multiple.
+    pub signal_saturation: f64,
+    /// Trust target added per unit of champion strength in a crisis.
+    pub champion_vouching: f64,
+}
+
+/// Coefficients of continuation values and the decision to stay (§7.12).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ContinuationCoefficients {
+    /// Weight of the continuation value to a side with no trust, 0..1.
+    pub trust_floor: f64,
+    /// Weight of trust in the weight of the continuation value.
+    pub trust_weight: f64,
+    /// Weight of this month's appropriation in the continuation value; the past keeps the complement.
+    pub smoothing: f64,
+}
+
+/// Coefficients of novel projects in integration (§7.13).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct NovelProjectCoefficients {
+    /// Share of institutionalisation kept when a novel project starts, share.
+    pub institutionalization_kept: f64,
+    /// Execution progress at which a novel project re-enters execution, 1.
+    pub execution_progress: f64,
+}
+
+/// The coefficients written into the model's rules: weights, floors, rates, caps and
+/// smoothing weights of `docs/MODEL.md` §7, grouped by submodel. Every one is a model
+/// assumption, not an estimate; `docs/MODEL.md` §6 gives each one's range and equation.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CoefficientParams {
+    /// External events (§7.1).
+    pub external_events: ExternalEventCoefficients,
+    /// Communication (§7.2): `comm = clamp01(base + goal_alignment·g_a + engagement·e + champion·χ)`.
+    pub communication: CommunicationCoefficients,
+    /// Learning (§7.3).
+    pub learning: LearningCoefficients,
+    /// Preparation speed (§7.4).
+    pub preparation: PreparationCoefficients,
+    /// Fit, performance and its smoothing in execution and integration (§7.4).
+    pub performance: PerformanceCoefficients,
+    /// Exchange value created per month, `base_value` (§7.4).
+    pub value: ValueCoefficients,
+    /// Customer-specific investment and its signal (§7.5).
+    pub investment: InvestmentCoefficients,
+    /// Reciprocity and champion mobilisation of buyer engagement (§7.6).
+    pub reciprocity: ReciprocityCoefficients,
+    /// Capability growth (§7.7).
+    pub capability: CapabilityCoefficients,
+    /// Finances and sales concentration (§7.9).
+    pub finances: FinanceCoefficients,
+    /// Alternatives and need behind dependence (§7.10).
+    pub dependence: DependenceCoefficients,
+    /// Lock-in from sunk costs (§7.10, §7.12).
+    pub lock_in: LockInCoefficients,
+    /// The bargained split (§7.10).
+    pub bargaining: BargainingCoefficients,
+    /// Trust targets and their speed (§7.11).
+    pub trust: TrustCoefficients,
+    /// Continuation values and the decision to stay (§7.12).
+    pub continuation: ContinuationCoefficients,
+    /// Novel projects in integration (§7.13).
+    pub novel: NovelProjectCoefficients,
+}
+
 /// All model parameters. Build with [`Params::default`], change fields or use
 /// [`Params::set`], then [`Params::validate`].
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -220,6 +453,8 @@ pub struct Params {
     pub power: PowerParams,
     /// Mechanism switches.
     pub mechanisms: Mechanisms,
+    /// Coefficients of the rules.
+    pub coefficients: CoefficientParams,
 }
 
 /// The value type of a parameter.
@@ -402,6 +637,63 @@ specs! {
     "mechanisms.crises" => mechanisms.crises: Switch = 1.0, [0.0, 1.0], "on/off", "Performance crises and the responses to them.";
     "mechanisms.perception" => mechanisms.perception: Switch = 1.0, [0.0, 1.0], "on/off", "Buyer's misperception of supplier capability (off: perceived = actual).";
     "mechanisms.exit" => mechanisms.exit: Switch = 1.0, [0.0, 1.0], "on/off", "Voluntary exit by either side.";
+    "coefficients.external_events.capability_share" => coefficients.external_events.capability_share: Real = 0.5, [0.0, 1.0], "share", "Share of favourable external events that raise capability; the rest weaken rival suppliers (§7.1).";
+    "coefficients.external_events.rivals_share" => coefficients.external_events.rivals_share: Real = 0.5, [0.0, 1.0], "share", "Share of adverse external events that strengthen rival suppliers; the rest shrink the other business (§7.1).";
+    "coefficients.communication.base" => coefficients.communication.base: Real = 0.15, [0.0, 1.0], "0..1", "Communication with no goal alignment, engagement or champion (§7.2).";
+    "coefficients.communication.goal_alignment" => coefficients.communication.goal_alignment: Real = 0.35, [0.0, 1.0], "weight", "Weight of goal alignment in communication (§7.2).";
+    "coefficients.communication.engagement" => coefficients.communication.engagement: Real = 0.2, [0.0, 1.0], "weight", "Weight of buyer engagement in communication (§7.2).";
+    "coefficients.communication.champion" => coefficients.communication.champion: Real = 0.3, [0.0, 1.0], "weight", "Weight of the champion's strength in communication (§7.2).";
+    "coefficients.learning.cognitive_floor" => coefficients.learning.cognitive_floor: Real = 0.4, [0.0, 1.0], "0..1", "Factor of cognitive learning with no shared values: floor + weight·shared_values (§7.3).";
+    "coefficients.learning.cognitive_shared_values" => coefficients.learning.cognitive_shared_values: Real = 0.6, [0.0, 1.0], "weight", "Weight of shared values in the cognitive learning factor (§7.3).";
+    "coefficients.learning.effort_floor" => coefficients.learning.effort_floor: Real = 0.4, [0.0, 1.0], "0..1", "Supplier's effort in joint work with no investment signal: clamp01(floor + weight·Φ) (§7.3).";
+    "coefficients.learning.effort_signal" => coefficients.learning.effort_signal: Real = 0.6, [0.0, 1.0], "weight", "Weight of the smoothed investment signal Φ in the supplier's effort (§7.3).";
+    "coefficients.preparation.balance_floor" => coefficients.preparation.balance_floor: Real = 0.5, [0.0, 1.0], "0..1", "Preparation speed factor of a fully one-sided division of work: floor + weight·balance (§7.4).";
+    "coefficients.preparation.balance_weight" => coefficients.preparation.balance_weight: Real = 0.5, [0.0, 1.0], "weight", "Weight of the balance of work in the preparation speed factor (§7.4).";
+    "coefficients.preparation.communication_floor" => coefficients.preparation.communication_floor: Real = 0.5, [0.0, 1.0], "0..1", "Preparation speed factor with no communication: floor + weight·comm (§7.4).";
+    "coefficients.preparation.communication_weight" => coefficients.preparation.communication_weight: Real = 0.5, [0.0, 1.0], "weight", "Weight of communication in the preparation speed factor (§7.4).";
+    "coefficients.performance.fit_base" => coefficients.performance.fit_base: Real = 0.55, [0.0, 1.0], "relative", "Fit with no behavioural learning and no knowledge (§7.4).";
+    "coefficients.performance.fit_learning" => coefficients.performance.fit_learning: Real = 0.45, [0.0, 1.0], "weight", "Weight of behavioural learning L_b in fit (§7.4).";
+    "coefficients.performance.fit_knowledge" => coefficients.performance.fit_knowledge: Real = 0.4, [0.0, 1.0], "weight", "Weight of saturated joint knowledge sat(K) in fit (§7.4).";
+    "coefficients.performance.fit_cap" => coefficients.performance.fit_cap: Real = 1.2, [1.0, 3.0], "relative", "Largest fit, as a multiple of expected performance (§7.4).";
+    "coefficients.performance.smoothing" => coefficients.performance.smoothing: Real = 0.3, [0.0, 1.0], "weight", "Weight w of this month's performance in smoothed performance; the past keeps 1 − w (§7.4).";
+    "coefficients.performance.progress_cap" => coefficients.performance.progress_cap: Real = 1.2, [1.0, 3.0], "relative", "Largest performance that counts towards execution progress (§7.4).";
+    "coefficients.value.capability_floor" => coefficients.value.capability_floor: Real = 0.4, [0.0, 1.0], "0..1", "Exchange value factor of a supplier with no capability: floor + weight·c (§7.4).";
+    "coefficients.value.capability_weight" => coefficients.value.capability_weight: Real = 0.6, [0.0, 1.0], "weight", "Weight of supplier capability in the exchange value factor (§7.4).";
+    "coefficients.value.engagement_floor" => coefficients.value.engagement_floor: Real = 0.5, [0.0, 1.0], "0..1", "Exchange value factor of a buyer with no engagement: floor + weight·e (§7.4).";
+    "coefficients.value.engagement_weight" => coefficients.value.engagement_weight: Real = 0.5, [0.0, 1.0], "weight", "Weight of buyer engagement in the exchange value factor (§7.4).";
+    "coefficients.investment.exploration_floor" => coefficients.investment.exploration_floor: Real = 0.5, [0.0, 1.0], "0..1", "Investment intent factor of a supplier with no exploration motive: floor + weight·exploration (§7.5).";
+    "coefficients.investment.exploration_weight" => coefficients.investment.exploration_weight: Real = 0.5, [0.0, 1.0], "weight", "Weight of the supplier's exploration motive in investment intent (§7.5).";
+    "coefficients.investment.understanding_floor" => coefficients.investment.understanding_floor: Real = 0.3, [0.0, 1.0], "0..1", "Investment intent factor with no cognitive learning: floor + weight·L_c (§7.5).";
+    "coefficients.investment.understanding_weight" => coefficients.investment.understanding_weight: Real = 0.7, [0.0, 1.0], "weight", "Weight of cognitive learning L_c in investment intent (§7.5).";
+    "coefficients.investment.cash_cap" => coefficients.investment.cash_cap: Real = 0.2, [0.0, 1.0], "share", "Largest share of the supplier's cash invested in one month (§7.5).";
+    "coefficients.investment.signal_smoothing" => coefficients.investment.signal_smoothing: Real = 0.2, [0.0, 1.0], "weight", "Weight of this month's investment signal in Φ ← (1 − w)·Φ + w·signal (§7.5).";
+    "coefficients.reciprocity.signal_rate" => coefficients.reciprocity.signal_rate: Real = 0.15, [0.0, 1.0], "1/month", "Rate at which buyer engagement answers the investment signal (§7.6).";
+    "coefficients.reciprocity.champion_rate" => coefficients.reciprocity.champion_rate: Real = 0.03, [0.0, 1.0], "1/month", "Rate at which the champion raises buyer engagement each month (§7.6).";
+    "coefficients.capability.learning_gain" => coefficients.capability.learning_gain: Real = 0.3, [0.0, 1.0], "1", "Capability growth per unit of the month's learning d_cog + d_beh (§7.7).";
+    "coefficients.finances.concentration_rate" => coefficients.finances.concentration_rate: Real = 0.1, [0.0, 1.0], "1/month", "Rate at which sales concentration σ follows the focal share of income (§7.9).";
+    "coefficients.dependence.experience" => coefficients.dependence.experience: Real = 0.25, [0.0, 1.0], "weight", "Weight of prior experience in the supplier's alternatives A_s (§7.10).";
+    "coefficients.dependence.portable_knowledge" => coefficients.dependence.portable_knowledge: Real = 0.5, [0.0, 1.0], "weight", "Weight of saturated portable knowledge sat(K_p) in the supplier's alternatives A_s (§7.10).";
+    "coefficients.dependence.uniqueness" => coefficients.dependence.uniqueness: Real = 0.5, [0.0, 1.0], "weight", "Weight of saturated buyer-specific knowledge sat(K_s) in the buyer's need (§7.10).";
+    "coefficients.lock_in.alternatives_discount" => coefficients.lock_in.alternatives_discount: Real = 0.5, [0.0, 1.0], "share", "Fall of the supplier's alternatives at full lock-in: A_s·(1 − w·lock) (§7.10).";
+    "coefficients.lock_in.pull_months" => coefficients.lock_in.pull_months: Real = 12.0, [1.0, 60.0], "months", "Months over which unrecovered sunk costs are spread in the lock-in pull (§7.12).";
+    "coefficients.bargaining.share_min" => coefficients.bargaining.share_min: Real = 0.02, [0.0, 0.5], "share", "Smallest bargained target share of the supplier (§7.10).";
+    "coefficients.bargaining.share_max" => coefficients.bargaining.share_max: Real = 0.98, [0.5, 1.0], "share", "Largest bargained target share of the supplier (§7.10).";
+    "coefficients.bargaining.renegotiation_rate" => coefficients.bargaining.renegotiation_rate: Real = 1.0, [0.0, 1.0], "1/month", "Share of the gap to the bargained target closed in a month with an external event (§7.10).";
+    "coefficients.trust.damping" => coefficients.trust.damping: Real = 0.5, [0.0, 1.0], "share", "Fall of the speed of trust adjustment at full institutionalisation: stab = 1 − w·I (§7.11).";
+    "coefficients.trust.supplier_base" => coefficients.trust.supplier_base: Real = 0.2, [0.0, 1.0], "0..1", "Supplier's trust target with no engagement or communication (§7.11).";
+    "coefficients.trust.supplier_engagement" => coefficients.trust.supplier_engagement: Real = 0.35, [0.0, 1.0], "weight", "Weight of buyer engagement in the supplier's trust target (§7.11).";
+    "coefficients.trust.supplier_communication" => coefficients.trust.supplier_communication: Real = 0.45, [0.0, 1.0], "weight", "Weight of communication in the supplier's trust target (§7.11).";
+    "coefficients.trust.preparation_results" => coefficients.trust.preparation_results: Real = 0.7, [0.0, 1.0], "0..1", "Results the buyer credits in preparation, before any performance (§7.11).";
+    "coefficients.trust.buyer_results" => coefficients.trust.buyer_results: Real = 0.4, [0.0, 1.0], "weight", "Weight of results in the buyer's trust target (§7.11).";
+    "coefficients.trust.buyer_communication" => coefficients.trust.buyer_communication: Real = 0.3, [0.0, 1.0], "weight", "Weight of communication in the buyer's trust target (§7.11).";
+    "coefficients.trust.buyer_signal" => coefficients.trust.buyer_signal: Real = 0.3, [0.0, 1.0], "weight", "Weight of the saturated investment signal in the buyer's trust target (§7.11).";
+    "coefficients.trust.signal_saturation" => coefficients.trust.signal_saturation: Real = 2.0, [1.0, 10.0], "multiple", "Multiple k of Φ in the buyer's investment term min(k·Φ, 1); it saturates at Φ = 1/k (§7.11).";
+    "coefficients.trust.champion_vouching" => coefficients.trust.champion_vouching: Real = 0.3, [0.0, 1.0], "weight", "Buyer trust target added per unit of champion strength in a crisis (§7.11).";
+    "coefficients.continuation.trust_floor" => coefficients.continuation.trust_floor: Real = 0.5, [0.0, 1.0], "0..1", "Weight of the continuation value to a side with no trust: floor + weight·T (§7.12).";
+    "coefficients.continuation.trust_weight" => coefficients.continuation.trust_weight: Real = 0.5, [0.0, 1.0], "weight", "Weight of own trust in the weight of the continuation value (§7.12).";
+    "coefficients.continuation.smoothing" => coefficients.continuation.smoothing: Real = 0.2, [0.0, 1.0], "weight", "Weight of this month's appropriation in cv ← (1 − w)·cv + w·app after preparation (§7.12).";
+    "coefficients.novel.institutionalization_kept" => coefficients.novel.institutionalization_kept: Real = 0.5, [0.0, 1.0], "share", "Share of institutionalisation kept when a novel project starts (§7.13).";
+    "coefficients.novel.execution_progress" => coefficients.novel.execution_progress: Real = 0.5, [0.0, 1.0], "1", "Execution progress at which a novel project re-enters execution; 0.5 = half-length (§7.13).";
 }
 
 /// Names of the mechanism switches (the part of the path after `mechanisms.`).
@@ -612,6 +904,95 @@ impl Default for Params {
                 crises: false,
                 perception: false,
                 exit: false,
+            },
+            coefficients: CoefficientParams {
+                external_events: ExternalEventCoefficients {
+                    capability_share: 0.0,
+                    rivals_share: 0.0,
+                },
+                communication: CommunicationCoefficients {
+                    base: 0.0,
+                    goal_alignment: 0.0,
+                    engagement: 0.0,
+                    champion: 0.0,
+                },
+                learning: LearningCoefficients {
+                    cognitive_floor: 0.0,
+                    cognitive_shared_values: 0.0,
+                    effort_floor: 0.0,
+                    effort_signal: 0.0,
+                },
+                preparation: PreparationCoefficients {
+                    balance_floor: 0.0,
+                    balance_weight: 0.0,
+                    communication_floor: 0.0,
+                    communication_weight: 0.0,
+                },
+                performance: PerformanceCoefficients {
+                    fit_base: 0.0,
+                    fit_learning: 0.0,
+                    fit_knowledge: 0.0,
+                    fit_cap: 0.0,
+                    smoothing: 0.0,
+                    progress_cap: 0.0,
+                },
+                value: ValueCoefficients {
+                    capability_floor: 0.0,
+                    capability_weight: 0.0,
+                    engagement_floor: 0.0,
+                    engagement_weight: 0.0,
+                },
+                investment: InvestmentCoefficients {
+                    exploration_floor: 0.0,
+                    exploration_weight: 0.0,
+                    understanding_floor: 0.0,
+                    understanding_weight: 0.0,
+                    cash_cap: 0.0,
+                    signal_smoothing: 0.0,
+                },
+                reciprocity: ReciprocityCoefficients {
+                    signal_rate: 0.0,
+                    champion_rate: 0.0,
+                },
+                capability: CapabilityCoefficients { learning_gain: 0.0 },
+                finances: FinanceCoefficients {
+                    concentration_rate: 0.0,
+                },
+                dependence: DependenceCoefficients {
+                    experience: 0.0,
+                    portable_knowledge: 0.0,
+                    uniqueness: 0.0,
+                },
+                lock_in: LockInCoefficients {
+                    alternatives_discount: 0.0,
+                    pull_months: 0.0,
+                },
+                bargaining: BargainingCoefficients {
+                    share_min: 0.0,
+                    share_max: 0.0,
+                    renegotiation_rate: 0.0,
+                },
+                trust: TrustCoefficients {
+                    damping: 0.0,
+                    supplier_base: 0.0,
+                    supplier_engagement: 0.0,
+                    supplier_communication: 0.0,
+                    preparation_results: 0.0,
+                    buyer_results: 0.0,
+                    buyer_communication: 0.0,
+                    buyer_signal: 0.0,
+                    signal_saturation: 0.0,
+                    champion_vouching: 0.0,
+                },
+                continuation: ContinuationCoefficients {
+                    trust_floor: 0.0,
+                    trust_weight: 0.0,
+                    smoothing: 0.0,
+                },
+                novel: NovelProjectCoefficients {
+                    institutionalization_kept: 0.0,
+                    execution_progress: 0.0,
+                },
             },
         };
         for s in PARAM_SPECS {

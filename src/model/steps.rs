@@ -141,18 +141,19 @@ impl Dyad<'_> {
         let p = self.p;
         if p.mechanisms.external_events && m.u_ext < self.ext_prob {
             let size = p.events.external_size;
+            let c = &p.coefficients.external_events;
             self.external += 1;
             m.renegotiate = true;
             if m.u_kind < p.events.favourable_share {
                 m.ev |= Events::EXTERNAL_FAVOURABLE;
-                if m.u_kind2 < 0.5 {
+                if m.u_kind2 < c.capability_share {
                     self.capability += size * (1.0 - self.capability);
                 } else {
                     self.alt_b *= 1.0 - size;
                 }
             } else {
                 m.ev |= Events::EXTERNAL_ADVERSE;
-                if m.u_kind2 < 0.5 {
+                if m.u_kind2 < c.rivals_share {
                     self.alt_b += size * (1.0 - self.alt_b);
                 } else {
                     self.other_mult *= 1.0 - size;
@@ -164,20 +165,26 @@ impl Dyad<'_> {
     /// Step 2. Communication (§7.2).
     pub(super) fn s02_communication(&mut self, m: &mut Month) {
         let rel = &self.p.relationship;
-        m.comm = clamp01(0.15 + 0.35 * rel.goal_alignment + 0.2 * self.engagement + 0.3 * m.champ);
+        let c = &self.p.coefficients.communication;
+        m.comm = clamp01(
+            c.base
+                + c.goal_alignment * rel.goal_alignment
+                + c.engagement * self.engagement
+                + c.champion * m.champ,
+        );
     }
 
     /// Step 3. Learning (cognitive: understanding the partner; behavioural: working
     /// together) (§7.3).
     pub(super) fn s03_learning(&mut self, m: &mut Month) {
         let p = self.p;
-        let dy = &p.dynamics;
+        let (dy, c) = (&p.dynamics, &p.coefficients.learning);
         if p.mechanisms.learning {
             m.d_cog = dy.learning_rate
                 * m.comm
-                * (0.4 + 0.6 * p.relationship.shared_values)
+                * (c.cognitive_floor + c.cognitive_shared_values * p.relationship.shared_values)
                 * (1.0 - self.l_cog);
-            let effort_s = clamp01(0.4 + 0.6 * self.signal_ema);
+            let effort_s = clamp01(c.effort_floor + c.effort_signal * self.signal_ema);
             let joint = (self.engagement * effort_s).sqrt();
             let trust_mean = 0.5 * (self.trust_s + self.trust_b);
             m.d_beh = dy.learning_rate * joint * trust_mean * (1.0 - self.l_beh);
@@ -199,11 +206,12 @@ impl Dyad<'_> {
     /// Step 4 in preparation: progress and the supplier's share of the costs.
     fn s04_prepare(&mut self, m: &mut Month) {
         let p = self.p;
+        let c = &p.coefficients.preparation;
         let balance = 1.0 - 2.0 * (p.buyer.work_share - 0.5).abs();
         let speed = p.dynamics.prep_rate
-            * (0.5 + 0.5 * balance)
+            * (c.balance_floor + c.balance_weight * balance)
             * (1.0 + p.supplier.experience)
-            * (0.5 + 0.5 * m.comm);
+            * (c.communication_floor + c.communication_weight * m.comm);
         self.prep_progress += speed;
         // Power use lets the buyer cover a smaller share of the costs.
         let buyer_cost_share = self.engagement * (1.0 - self.power_use_b);
@@ -216,16 +224,17 @@ impl Dyad<'_> {
     /// progress, crises and institutionalisation.
     fn s04_deliver(&mut self, m: &mut Month) {
         let p = self.p;
-        let (on, dy) = (&p.mechanisms, &p.dynamics);
+        let (on, dy, c) = (&p.mechanisms, &p.dynamics, &p.coefficients.performance);
         let k = self.k_port + self.k_spec;
-        let fit = (0.55 + 0.45 * self.l_beh + 0.4 * saturate(k)).min(1.2);
+        let fit = (c.fit_base + c.fit_learning * self.l_beh + c.fit_knowledge * saturate(k))
+            .min(c.fit_cap);
         let mut shock = 1.0;
         if on.crises && m.u_shock < self.shock_prob {
             shock = 1.0 - p.events.shock_size;
             m.ev |= Events::SHOCK;
         }
         let perf = (fit * (1.0 + dy.noise_sd * m.z) * shock).max(0.0);
-        self.perf_ema = 0.7 * self.perf_ema + 0.3 * perf;
+        self.perf_ema = (1.0 - c.smoothing) * self.perf_ema + c.smoothing * perf;
         let coercion = 1.0 - p.power.coercion_cost * self.power_use_b;
         let v_ex = self.base_value() * perf * coercion;
         let v_k = p.relationship.knowledge_value * k;
@@ -237,7 +246,7 @@ impl Dyad<'_> {
         self.app_b += m.app_b;
         m.focal_income = self.share * v_ex;
         if m.phase == Phase::Execution {
-            self.exec_progress += dy.exec_rate * perf.min(1.2);
+            self.exec_progress += dy.exec_rate * perf.min(c.progress_cap);
         }
         if on.crises {
             self.s04_crisis(m);
@@ -264,17 +273,17 @@ impl Dyad<'_> {
     /// the buyer, escalated by dissatisfaction, scaled by the expected own return (§7.5).
     pub(super) fn s05_specific_investment(&mut self, m: &mut Month) {
         let p = self.p;
-        let (dy, rel) = (&p.dynamics, &p.relationship);
+        let (dy, rel, c) = (&p.dynamics, &p.relationship, &p.coefficients.investment);
         if p.mechanisms.specific_investment && self.trust_s >= dy.invest_trust_threshold {
             let expected_return = (1.0 - self.theta) + self.theta * self.share;
             let mut intent = p.supplier.invest_propensity
-                * (0.5 + 0.5 * p.supplier.exploration)
-                * (0.3 + 0.7 * self.l_cog)
+                * (c.exploration_floor + c.exploration_weight * p.supplier.exploration)
+                * (c.understanding_floor + c.understanding_weight * self.l_cog)
                 * expected_return;
             if self.in_crisis {
                 intent *= 1.0 + dy.escalation;
             }
-            let csi = (rel.csi_max * intent.min(1.0)).min(0.2 * self.cash.max(0.0));
+            let csi = (rel.csi_max * intent.min(1.0)).min(c.cash_cap * self.cash.max(0.0));
             m.csi = csi;
             if csi > 0.0 {
                 m.ev |= Events::INVESTMENT;
@@ -291,18 +300,19 @@ impl Dyad<'_> {
         } else {
             0.0
         };
-        self.signal_ema = 0.8 * self.signal_ema + 0.2 * m.signal;
+        let w = c.signal_smoothing;
+        self.signal_ema = (1.0 - w) * self.signal_ema + w * m.signal;
     }
 
     /// Step 6. Buyer engagement: reciprocity to the signal; the champion mobilises
     /// resources (§7.6).
     pub(super) fn s06_engagement(&mut self, m: &mut Month) {
-        let b = &self.p.buyer;
+        let (b, c) = (&self.p.buyer, &self.p.coefficients.reciprocity);
         if self.p.mechanisms.reciprocity {
             self.engagement +=
-                0.15 * b.reciprocity * b.exploration * m.signal * (1.0 - self.engagement);
+                c.signal_rate * b.reciprocity * b.exploration * m.signal * (1.0 - self.engagement);
         }
-        self.engagement += 0.03 * m.champ * b.exploration * (1.0 - self.engagement);
+        self.engagement += c.champion_rate * m.champ * b.exploration * (1.0 - self.engagement);
     }
 
     /// Step 7. New knowledge needs learning and specific investment; capability grows (§7.7).
@@ -319,8 +329,9 @@ impl Dyad<'_> {
             self.k_port += p.supplier.portability * dk;
             self.k_spec += (1.0 - p.supplier.portability) * dk;
         }
+        let gain = p.coefficients.capability.learning_gain;
         self.capability = clamp01(
-            self.capability + (0.3 * (m.d_cog + m.d_beh) + dk).min(1.0) * (1.0 - self.capability),
+            self.capability + (gain * (m.d_cog + m.d_beh) + dk).min(1.0) * (1.0 - self.capability),
         );
     }
 
@@ -340,7 +351,7 @@ impl Dyad<'_> {
         let other_rev = s.other_revenue * self.other_mult * (1.0 + saturate(self.k_port));
         if m.focal_income > 0.0 {
             let target = m.focal_income / (m.focal_income + other_rev);
-            self.sigma += 0.1 * (target - self.sigma);
+            self.sigma += self.p.coefficients.finances.concentration_rate * (target - self.sigma);
         }
         m.margin = m.focal_income + other_rev - s.fixed_costs - m.supplier_costs;
         self.cash += m.margin;
@@ -359,10 +370,11 @@ impl Dyad<'_> {
             self.power_use_s = p.supplier.power_willingness * (-asym).max(0.0) * (1.0 - a_b);
         }
         self.power_sum += self.power_use_b;
+        let c = &p.coefficients.bargaining;
         let target = (p.relationship.initial_share
             - p.power.bargaining_weight * asym
             - p.power.squeeze * (self.power_use_b - self.power_use_s))
-            .clamp(0.02, 0.98);
+            .clamp(c.share_min, c.share_max);
         if m.phase != Phase::Preparation {
             let flex = if m.phase == Phase::Integration && on.institutionalization {
                 1.0 - self.inst
@@ -371,7 +383,7 @@ impl Dyad<'_> {
             };
             let rate = if m.renegotiate {
                 m.ev |= Events::RENEGOTIATION;
-                1.0
+                c.renegotiation_rate
             } else {
                 p.dynamics.bargaining_rate * flex
             };
@@ -391,18 +403,25 @@ impl Dyad<'_> {
             return;
         }
         let (rate, damage) = (p.dynamics.trust_rate, p.power.trust_damage);
-        let stab = 1.0 - 0.5 * self.inst;
-        let e_s = clamp01(0.2 + 0.35 * self.engagement + 0.45 * m.comm);
+        let c = &p.coefficients.trust;
+        let stab = 1.0 - c.damping * self.inst;
+        let e_s = clamp01(
+            c.supplier_base
+                + c.supplier_engagement * self.engagement
+                + c.supplier_communication * m.comm,
+        );
         self.trust_s += rate * stab * (e_s - self.trust_s);
         self.trust_s -= damage * self.power_use_b * self.trust_s;
         let results = if m.phase == Phase::Preparation {
-            0.7
+            c.preparation_results
         } else {
             self.perf_ema.min(1.0)
         };
-        let mut e_b = 0.4 * results + 0.3 * m.comm + 0.3 * (2.0 * self.signal_ema).min(1.0);
+        let mut e_b = c.buyer_results * results
+            + c.buyer_communication * m.comm
+            + c.buyer_signal * (c.signal_saturation * self.signal_ema).min(1.0);
         if self.in_crisis && m.champ > 0.0 {
-            e_b += 0.3 * m.champ;
+            e_b += c.champion_vouching * m.champ;
             m.ev |= Events::CHAMPION;
         }
         self.trust_b += rate * stab * (clamp01(e_b) - self.trust_b);
@@ -415,11 +434,13 @@ impl Dyad<'_> {
     pub(super) fn s12_continuation(&mut self, m: &mut Month) {
         let p = self.p;
         let (on, dy, rel) = (&p.mechanisms, &p.dynamics, &p.relationship);
+        let c = &p.coefficients.continuation;
         self.s12_continuation_values(m);
-        let stay_s = self.cv_s * (0.5 + 0.5 * self.trust_s);
+        let stay_s = self.cv_s * (c.trust_floor + c.trust_weight * self.trust_s);
         let out_s = rel.supplier_outside_value * m.a_s;
         let pull = if on.lock_in {
-            dy.sunk_weight * (self.sunk - self.focal_income_cum).max(0.0) / 12.0
+            dy.sunk_weight * (self.sunk - self.focal_income_cum).max(0.0)
+                / p.coefficients.lock_in.pull_months
         } else {
             0.0
         };
@@ -433,7 +454,7 @@ impl Dyad<'_> {
                 m.end = Some(EndReason::SupplierExit);
             }
         }
-        let stay_b = self.cv_b * (0.5 + 0.5 * self.trust_b);
+        let stay_b = self.cv_b * (c.trust_floor + c.trust_weight * self.trust_b);
         let out_b = rel.buyer_outside_value * m.a_b;
         if stay_b < out_b {
             self.intent_b += 1;
@@ -460,8 +481,9 @@ impl Dyad<'_> {
             self.cv_b = (1.0 - self.share) * base
                 + ((1.0 - th) + th * (1.0 - self.share)) * rel.knowledge_value * k;
         } else {
-            self.cv_s = 0.8 * self.cv_s + 0.2 * m.app_s;
-            self.cv_b = 0.8 * self.cv_b + 0.2 * m.app_b;
+            let w = self.p.coefficients.continuation.smoothing;
+            self.cv_s = (1.0 - w) * self.cv_s + w * m.app_s;
+            self.cv_b = (1.0 - w) * self.cv_b + w * m.app_b;
         }
     }
 
@@ -507,9 +529,9 @@ impl Dyad<'_> {
         if m.u_novel < rate {
             self.novel += 1;
             m.ev |= Events::NOVEL_PROJECT;
-            self.inst *= 0.5;
+            self.inst *= p.coefficients.novel.institutionalization_kept;
             self.scope += p.events.novel_scope;
-            self.exec_progress = 0.5;
+            self.exec_progress = p.coefficients.novel.execution_progress;
             self.enter_execution(m.asym);
         }
     }

@@ -399,6 +399,93 @@ fn golden_checksum() {
 }
 const GOLDEN: u64 = 0x011f_ca30_0dd5_1773;
 
+/// Every coefficient of the rules is read by them: moving it within its range changes some
+/// month of some run. Long runs with frequent events and crises reach the rarer branches
+/// (novel projects, champion vouching, renegotiation); a costly preparation with good
+/// outside options reaches lock-in; a high initial share reaches the upper bound of the split.
+#[test]
+fn every_coefficient_reaches_the_model() {
+    let busy = with(|p| {
+        p.months = 120;
+        p.events.external_rate = 0.3;
+        p.events.shock_rate = 0.2;
+        p.supplier.trust = 0.8;
+    });
+    let locked = with(|p| {
+        p.buyer.engagement = 0.0;
+        p.relationship.prep_cost = 30.0;
+        p.supplier.cash = 2000.0;
+        p.relationship.supplier_outside_value = 40.0;
+    });
+    // A supplier that starts with most of the split reaches the upper bound of the target.
+    let favoured = with(|p| p.relationship.initial_share = 0.9);
+    let fingerprint = |p: &Params| {
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for seed in 0..40 {
+            simulate_with(p, seed, |r| {
+                let more = [
+                    r.capability,
+                    r.perceived_capability,
+                    r.engagement,
+                    r.institutionalization,
+                    r.performance,
+                    f64::from(r.events.0),
+                ];
+                for v in r.metrics().into_iter().chain(more) {
+                    h = (h ^ v.to_bits()).wrapping_mul(0x0000_0100_0000_01b3);
+                }
+            });
+        }
+        h
+    };
+    let coefficients: Vec<_> = PARAM_SPECS
+        .iter()
+        .filter(|s| s.path.starts_with("coefficients."))
+        .collect();
+    assert!(coefficients.len() >= 40, "{}", coefficients.len());
+    let bases = [busy, locked, favoured];
+    let reference: Vec<u64> = bases.iter().map(fingerprint).collect();
+    for s in coefficients {
+        // Halfway into the wider side of the range.
+        let moved = if s.max - s.default >= s.default - s.min {
+            0.5 * (s.default + s.max)
+        } else {
+            0.5 * (s.default + s.min)
+        };
+        let changed = bases.iter().zip(&reference).any(|(base, &h)| {
+            let mut p = base.clone();
+            p.set(s.path, moved).unwrap();
+            p.validate().unwrap();
+            fingerprint(&p) != h
+        });
+        assert!(changed, "{} has no effect", s.path);
+    }
+}
+
+/// The table of coefficients in `docs/MODEL.md` §6 lists every coefficient under its group
+/// with the default, range and unit of its spec.
+#[test]
+fn model_description_lists_every_coefficient() {
+    let doc = include_str!("../../docs/MODEL.md");
+    for s in PARAM_SPECS {
+        let Some(rest) = s.path.strip_prefix("coefficients.") else {
+            continue;
+        };
+        let (group, name) = rest.split_once('.').unwrap();
+        let header = format!("| **`coefficients.{group}.`** |");
+        let start = doc
+            .find(&header)
+            .unwrap_or_else(|| panic!("no group {group} in MODEL.md"));
+        let body = &doc[start + header.len()..];
+        let body = &body[..body.find("| **`coefficients.").unwrap_or(body.len())];
+        let row = format!(
+            "| `{name}` | {} | {}–{} | {} |",
+            s.default, s.min, s.max, s.unit
+        );
+        assert!(body.contains(&row), "MODEL.md lacks `{row}` for {}", s.path);
+    }
+}
+
 fn arb_params() -> impl Strategy<Value = Params> {
     let n = PARAM_SPECS.len();
     (
