@@ -122,6 +122,24 @@ fn param_schema(s: &ParamSpec) -> Value {
     }
 }
 
+/// Insert `node` at the dotted `key` (`trust.damping`: a `trust` object holding `damping`),
+/// as TOML reads `[params.coefficients.trust]` or `trust.damping = …`.
+fn insert_nested(props: &mut Map<String, Value>, key: &str, node: Value) {
+    match key.split_once('.') {
+        None => {
+            props.insert(key.to_string(), node);
+        }
+        Some((head, rest)) => {
+            let entry = props
+                .entry(head.to_string())
+                .or_insert_with(|| object(Map::new()));
+            if let Some(inner) = entry.get_mut("properties").and_then(Value::as_object_mut) {
+                insert_nested(inner, rest, node);
+            }
+        }
+    }
+}
+
 fn object(properties: Map<String, Value>) -> Value {
     json!({ "type": "object", "additionalProperties": false, "properties": properties })
 }
@@ -166,8 +184,8 @@ pub fn schema() -> Value {
         let mut p = Map::new();
         let mut f = Map::new();
         for s in specs {
-            p.insert(key(s).to_string(), param_schema(s));
-            f.insert(key(s).to_string(), factor.clone());
+            insert_nested(&mut p, key(s), param_schema(s));
+            insert_nested(&mut f, key(s), factor.clone());
         }
         params.insert(sec.to_string(), object(p));
         sweep.insert(sec.to_string(), object(f));

@@ -366,7 +366,10 @@ fn set_overrides_reach_every_task_and_are_validated_first() {
     slurm(&dir, Path::new("t.toml"), &args).success();
     let array = read(&dir.join("out/t-slurm/array.sh"));
     assert!(array.contains("  --set buyer.champion=0.7 \\\n"), "{array}");
-    assert!(array.contains(r"  --set 'scenario.description=a b'\''s' \"), "{array}");
+    assert!(
+        array.contains(r"  --set 'scenario.description=a b'\''s' \"),
+        "{array}"
+    );
     let bad = ["--tasks", "2", "--out", "bad", "--set", "buyer.champion=7"];
     let err = slurm(&dir, Path::new("t.toml"), &bad).failure().code(1);
     let text = String::from_utf8_lossy(&err.get_output().stderr).to_string();

@@ -207,10 +207,11 @@ fn schema_lists_every_parameter_with_its_range() {
     let v: Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
     let params = &v["properties"]["params"]["properties"];
     for s in dyadsim::model::PARAM_SPECS {
-        let node = match s.path.split_once('.') {
-            Some((sec, k)) => &params[sec]["properties"][k],
-            None => &params[s.path],
-        };
+        let mut parts = s.path.split('.');
+        let mut node = &params[parts.next().unwrap()];
+        for part in parts {
+            node = &node["properties"][part];
+        }
         assert!(node.is_object(), "{} missing", s.path);
         if s.kind != dyadsim::model::ParamKind::Switch {
             assert_eq!(node["minimum"], s.min, "{}", s.path);

@@ -76,10 +76,20 @@ pub struct ParamTable;
 
 impl fmt::Display for ParamTable {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let width = PARAM_SPECS
+            .iter()
+            .map(|s| s.path.len())
+            .max()
+            .unwrap_or(0)
+            .max(36);
         writeln!(
             f,
-            "{:<36} {:>9} {:>21}  {:<16} meaning",
-            "parameter", "default", "range", "unit"
+            "{:<w$} {:>9} {:>21}  {:<16} meaning",
+            "parameter",
+            "default",
+            "range",
+            "unit",
+            w = width
         )?;
         for s in PARAM_SPECS {
             let (default, range) = match s.kind {
@@ -91,8 +101,13 @@ impl fmt::Display for ParamTable {
             };
             writeln!(
                 f,
-                "{:<36} {:>9} {:>21}  {:<16} {}",
-                s.path, default, range, s.unit, s.doc
+                "{:<w$} {:>9} {:>21}  {:<16} {}",
+                s.path,
+                default,
+                range,
+                s.unit,
+                s.doc,
+                w = width
             )?;
         }
         Ok(())

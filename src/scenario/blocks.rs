@@ -169,14 +169,34 @@ pub(crate) fn set_nested(
     if !sections().contains(&sec.as_str()) {
         return Err(unknown_key(loc, section, table, &sections()));
     }
-    for (k, v) in t {
-        let path = format!("{sec}.{k}");
+    for (path, key, v) in leaves(sec, t) {
         // toml::Table loses spans; locate the key inside this section's text.
-        let offset = find_key(loc.text, section.span().start, k).unwrap_or(section.span().start);
+        let offset = find_key(loc.text, section.span().start, key).unwrap_or(section.span().start);
         let spanned = Spanned::new(offset..offset, v.clone());
         set_one(loc, p, table, &path, offset, &spanned)?;
     }
     Ok(())
+}
+
+/// The entries of the table `t` at `prefix`, with sub-tables that only group parameters
+/// (e.g. `[params.coefficients.trust]`) walked into: `(path, last key, value)`.
+pub(crate) fn leaves<'t>(
+    prefix: &str,
+    t: &'t toml::Table,
+) -> Vec<(String, &'t str, &'t toml::Value)> {
+    let mut out = Vec::new();
+    for (k, v) in t {
+        let path = format!("{prefix}.{k}");
+        let groups = spec(&path).is_none()
+            && PARAM_SPECS
+                .iter()
+                .any(|s| s.path.starts_with(&format!("{path}.")));
+        match v {
+            toml::Value::Table(sub) if groups => out.extend(leaves(&path, sub)),
+            _ => out.push((path, k.as_str(), v)),
+        }
+    }
+    out
 }
 
 pub(crate) fn find_key(text: &str, from: usize, key: &str) -> Option<usize> {

@@ -7,8 +7,8 @@ use rand::{RngExt, SeedableRng};
 use toml::Spanned;
 
 use super::blocks::{
-    Locator, did_you_mean, find_key, sections, sweep_candidates, unknown_key, unknown_param,
-    value_as_f64,
+    Locator, did_you_mean, find_key, leaves, sections, sweep_candidates, unknown_key,
+    unknown_param, value_as_f64,
 };
 use super::{Design, DesignPoint, Factor, Scenario, ScenarioError};
 use crate::model::mix_seed;
@@ -25,9 +25,8 @@ pub(crate) fn collect_factors(
     if !sections().contains(&sec.as_str()) {
         return Err(unknown_key(loc, section, "sweep", &sweep_candidates()));
     }
-    for (k, v) in t {
-        let path = format!("{sec}.{k}");
-        let offset = find_key(text, section.span().start, k).unwrap_or(section.span().start);
+    for (path, key, v) in leaves(sec, t) {
+        let offset = find_key(text, section.span().start, key).unwrap_or(section.span().start);
         let Some(s) = spec(&path) else {
             return Err(unknown_param(loc, offset, &path, "sweep"));
         };

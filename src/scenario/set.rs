@@ -135,6 +135,21 @@ mod tests {
     }
 
     #[test]
+    fn coefficients_three_levels_deep() {
+        let t = apply(
+            "[scenario]\nname = \"x\"\n[params.coefficients.trust]\ndamping = 0.4\n\n[sweep.coefficients]\ncommunication.champion = { values = [0.1, 0.2] }\n",
+            "t.toml",
+            &["coefficients.reciprocity.signal_rate=0.2".to_string()],
+        )
+        .unwrap();
+        let (s, _) = super::super::parse(&t, "t.toml", Default::default()).unwrap();
+        assert_eq!(s.base.coefficients.trust.damping, 0.4);
+        assert_eq!(s.base.coefficients.reciprocity.signal_rate, 0.2);
+        assert_eq!(s.factors[0].path, "coefficients.communication.champion");
+        assert_eq!(s.points[1].params.coefficients.communication.champion, 0.2);
+    }
+
+    #[test]
     fn bad_sets_name_the_argument() {
         let e = |a: &str| {
             apply(TEXT, "t.toml", &[a.to_string()])
