@@ -79,6 +79,9 @@ pub struct RunArgs {
     /// Continue an interrupted run from its checkpoint.
     #[arg(long)]
     pub resume: bool,
+    /// Table format: csv, parquet or both (replaces the file's `[output] format`).
+    #[arg(long)]
+    pub format: Option<scenario::OutputFormat>,
     /// No progress bar.
     #[arg(long)]
     pub quiet: bool,
@@ -196,6 +199,7 @@ impl Default for Command {
             reps: None,
             shard: None,
             resume: false,
+            format: None,
             quiet: false,
         })
     }
@@ -283,7 +287,8 @@ pub fn run(a: &RunArgs, out: &mut dyn Write, control: Control<'_>) -> Result<()>
         seed: a.seed,
         replications: a.reps,
     };
-    let (s, extras) = load(a.scenario.as_deref(), ov)?;
+    let (mut s, extras) = load(a.scenario.as_deref(), ov)?;
+    s.output.format = a.format.unwrap_or(s.output.format);
     // Validate hypothesis blocks before anything is written.
     let hyps = hypothesis::parse_all(&s.file, &extras.hypotheses)?;
     let threads = a
