@@ -27,12 +27,8 @@ pub const SUMMARY: &str = "summary.csv";
 /// Hypothesis tests with verdicts.
 pub const PROPOSITIONS: &str = "propositions.csv";
 
-/// Columns of `timeseries.csv`.
-pub const TIMESERIES_COLUMNS: [&str; 8] = [
-    "point", "month", "metric", "mean", "sd", "ci_lo", "ci_hi", "n",
-];
-/// Columns of `summary.csv`.
-pub const SUMMARY_COLUMNS: [&str; 7] = ["point", "outcome", "mean", "sd", "ci_lo", "ci_hi", "n"];
+/// The statistics columns of `timeseries` and `summary`, after the metric or outcome.
+pub const STATS: [&str; 5] = ["mean", "sd", "ci_lo", "ci_hi", "n"];
 /// The phase-share metrics of `timeseries.csv`, in phase order (preparation, execution,
 /// integration, dissolved).
 pub const PHASE_SHARES: [&str; 4] = [
@@ -66,6 +62,33 @@ pub const PROPOSITIONS_COLUMNS: [&str; 19] = [
 
 // ---------------------------------------------------------------------------------------
 // Writers
+
+/// `before`, the swept parameters' paths, then `after`.
+fn with_factors(s: &Scenario, before: &[&str], after: &[&str]) -> Vec<String> {
+    let mut h: Vec<String> = before.iter().map(|x| x.to_string()).collect();
+    h.extend(s.factors.iter().map(|f| f.path.clone()));
+    h.extend(after.iter().map(|x| x.to_string()));
+    h
+}
+
+/// Header of `points`: `point` and the swept parameters.
+pub fn points_header(s: &Scenario) -> Vec<String> {
+    with_factors(s, &["point"], &[])
+}
+
+/// Header of `timeseries`: `point`, the swept parameters, `month`, `metric` and [`STATS`].
+pub fn timeseries_header(s: &Scenario) -> Vec<String> {
+    let mut after = vec!["month", "metric"];
+    after.extend(STATS);
+    with_factors(s, &["point"], &after)
+}
+
+/// Header of `summary`: `point`, the swept parameters, `outcome` and [`STATS`].
+pub fn summary_header(s: &Scenario) -> Vec<String> {
+    let mut after = vec!["outcome"];
+    after.extend(STATS);
+    with_factors(s, &["point"], &after)
+}
 
 /// Header of `runs.csv`.
 pub fn runs_header(s: &Scenario) -> Vec<String> {
@@ -118,16 +141,17 @@ pub fn run_row(
     w.write_record(&rec)
 }
 
-/// Write `point,[month,]metric,mean,sd,ci_lo,ci_hi,n`.
+/// Write `point,<factors>,[month,]metric,mean,sd,ci_lo,ci_hi,n`; `key` holds the point
+/// and its formatted factor values.
 fn stat_row(
     f: &mut AtomicFile,
-    point: usize,
+    key: &[String],
     month: Option<usize>,
     name: &str,
     a: &ExactAcc,
 ) -> Result<(), OutputError> {
     let (lo, hi) = a.ci95();
-    let mut row = vec![point.to_string()];
+    let mut row = key.to_vec();
     if let Some(m) = month {
         row.push(m.to_string());
     }
@@ -144,15 +168,15 @@ fn stat_row(
 /// Write a share row (`count` of `total` runs) with a Wilson 95% interval.
 fn share_row(
     f: &mut AtomicFile,
-    point: usize,
+    key: &[String],
     month: usize,
     name: &str,
     count: u64,
     total: u64,
 ) -> Result<(), OutputError> {
     let (mean, sd, lo, hi) = share_stats(count, total);
-    f.csv_row(&[
-        point.to_string(),
+    let mut row = key.to_vec();
+    row.extend([
         month.to_string(),
         name.to_string(),
         num(mean),
@@ -160,11 +184,28 @@ fn share_row(
         num(lo),
         num(hi),
         total.to_string(),
-    ])
+    ]);
+    f.csv_row(&row)
 }
 
-/// Write `points.csv`, `timeseries.csv` and `summary.csv` from aggregates.
+/// Write `points.csv`, `timeseries.csv` and `summary.csv` from aggregates; returns the
+/// files written.
 pub fn write_aggregate_files(
+    s: &Scenario,
+    aggs: &[PointAgg],
+    dir: &Path,
+) -> Result<Vec<PathBuf>, OutputError> {
+    write_aggregate_csv(s, aggs, dir)
+}
+
+/// `point` and its formatted factor values: the first cells of every row of point `i`.
+fn point_key(s: &Scenario, i: usize) -> Vec<String> {
+    let mut key = vec![i.to_string()];
+    key.extend(s.points[i].values.iter().map(|v| num(*v)));
+    key
+}
+
+fn write_aggregate_csv(
     s: &Scenario,
     aggs: &[PointAgg],
     dir: &Path,
@@ -173,13 +214,9 @@ pub fn write_aggregate_files(
     // points.csv
     let path = dir.join(POINTS);
     let mut f = AtomicFile::create(&path)?;
-    let mut header = vec!["point".to_string()];
-    header.extend(s.factors.iter().map(|f| f.path.clone()));
-    f.csv_row(&header)?;
-    for (i, p) in s.points.iter().enumerate() {
-        let mut row = vec![i.to_string()];
-        row.extend(p.values.iter().map(|v| num(*v)));
-        f.csv_row(&row)?;
+    f.csv_row(&points_header(s))?;
+    for i in 0..s.points.len() {
+        f.csv_row(&point_key(s, i))?;
     }
     f.commit()?;
     files.push(path);
@@ -187,16 +224,17 @@ pub fn write_aggregate_files(
     if s.output.timeseries {
         let path = dir.join(TIMESERIES);
         let mut f = AtomicFile::create(&path)?;
-        f.csv_row(&TIMESERIES_COLUMNS)?;
+        f.csv_row(&timeseries_header(s))?;
         for (i, a) in aggs.iter().enumerate() {
+            let key = point_key(s, i);
             for m in 0..a.months() {
                 for (j, name) in TRAJECTORY_METRICS.iter().enumerate() {
                     let acc = a.cell(m, j);
-                    stat_row(&mut f, i, Some(m + 1), name, acc)?;
+                    stat_row(&mut f, &key, Some(m + 1), name, acc)?;
                 }
                 let total: u64 = a.phases[m].iter().sum();
                 for (ph, name) in PHASE_SHARES.iter().enumerate() {
-                    share_row(&mut f, i, m + 1, name, a.phases[m][ph], total)?;
+                    share_row(&mut f, &key, m + 1, name, a.phases[m][ph], total)?;
                 }
             }
         }
@@ -206,10 +244,11 @@ pub fn write_aggregate_files(
     // summary.csv
     let path = dir.join(SUMMARY);
     let mut f = AtomicFile::create(&path)?;
-    f.csv_row(&SUMMARY_COLUMNS)?;
+    f.csv_row(&summary_header(s))?;
     for (i, a) in aggs.iter().enumerate() {
+        let key = point_key(s, i);
         for (j, name) in OUTCOME_METRICS.iter().enumerate() {
-            stat_row(&mut f, i, None, name, &a.outcomes[j])?;
+            stat_row(&mut f, &key, None, name, &a.outcomes[j])?;
         }
     }
     f.commit()?;
