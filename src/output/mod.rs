@@ -3,12 +3,14 @@
 //! - [`atomic`]: files that appear complete or not at all (`<name>.partial`, renamed when
 //!   complete), the growing `runs.csv.partial` of a running experiment, JSON state.
 //! - [`files`]: each output file's columns, declared once, with its writer and its reader.
+//! - [`columns`]: every column's unit and meaning, read from `docs/OUTPUTS.md`.
 //! - [`manifest`]: `manifest.json`, one struct written and read back.
 //! - [`trace`]: one run told month by month.
 //!
 //! Numbers are formatted here ([`num`], [`sig`]) so that every file writes them alike.
 
 pub mod atomic;
+pub mod columns;
 pub mod files;
 pub mod manifest;
 pub mod trace;
