@@ -4,6 +4,7 @@
 //!   complete), the growing `runs.csv.partial` of a running experiment, JSON state.
 //! - [`files`]: each output file's columns, declared once, with its writer and its reader.
 //! - [`columns`]: every column's unit and meaning, read from `docs/OUTPUTS.md`.
+//! - [`spill`]: the resumable spill of per-run rows behind `runs.parquet`.
 //! - [`manifest`]: `manifest.json`, one struct written and read back.
 //! - [`trace`]: one run told month by month.
 //!
@@ -13,6 +14,7 @@ pub mod atomic;
 pub mod columns;
 pub mod files;
 pub mod manifest;
+pub mod spill;
 pub mod trace;
 
 use std::path::{Path, PathBuf};
@@ -20,7 +22,7 @@ use std::path::{Path, PathBuf};
 use thiserror::Error;
 
 pub use atomic::{
-    AtomicFile, PartialRuns, open_partial_runs, write_json_atomic, write_text_atomic,
+    AtomicFile, PartialRuns, open_partial, open_partial_runs, write_json_atomic, write_text_atomic,
 };
 
 /// Errors of reading or writing output files.
