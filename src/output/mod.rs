@@ -4,7 +4,9 @@
 //!   complete), the growing `runs.csv.partial` of a running experiment, JSON state.
 //! - [`files`]: each output file's columns, declared once, with its writer and its reader.
 //! - [`columns`]: every column's unit and meaning, read from `docs/OUTPUTS.md`.
-//! - [`spill`]: the resumable spill of per-run rows behind `runs.parquet`.
+//! - [`parquet`]: the Parquet twins of the tables (feature `parquet`), written
+//!   deterministically; [`spill`]: the resumable spill of per-run rows behind
+//!   `runs.parquet`.
 //! - [`manifest`]: `manifest.json`, one struct written and read back.
 //! - [`trace`]: one run told month by month.
 //!
@@ -14,6 +16,11 @@ pub mod atomic;
 pub mod columns;
 pub mod files;
 pub mod manifest;
+#[cfg(feature = "parquet")]
+pub mod parquet;
+#[cfg(not(feature = "parquet"))]
+#[path = "parquet_off.rs"]
+pub mod parquet;
 pub mod spill;
 pub mod trace;
 
