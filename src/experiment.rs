@@ -12,6 +12,7 @@
 //! run order, truncated on resume like `runs.csv.partial`, and the Parquet files are written
 //! at the end in fixed row groups.
 
+use std::collections::VecDeque;
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -29,6 +30,10 @@ use crate::stats::{ChunkSums, PointAgg};
 
 /// Replications per chunk: the unit of parallel work, checkpointing and sharding.
 pub const CHUNK: u64 = 250;
+
+/// Chunks the workers may run ahead of the thread that writes the results (at least one
+/// batch), so that they need not wait while it writes rows or checkpoints.
+const AHEAD: u64 = 32;
 
 /// Errors of the experiment layer.
 #[derive(Debug, Error)]
@@ -340,12 +345,25 @@ pub fn run(
     if let Some(f) = &spill_file {
         spill_bytes = f.len;
     }
-
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(opts.threads)
         .build()
         .map_err(|_| ExperimentError::Threads(opts.threads))?;
+    // runs.parquet is encoded while the run goes; a resumed run first encodes the rows the
+    // spill already holds.
+    let runs_parquet = dir.join(RUNS_PARQUET);
+    let mut parquet_runs = if kinds.spill {
+        let mut w = output::parquet::RunsWriter::create(s, &runs_parquet)?;
+        if resumed {
+            w.push_spill(&spill_path, spill_bytes, &pool)?;
+        }
+        Some(w)
+    } else {
+        None
+    };
+
     let batch = (opts.threads * 4).max(1) as u64;
+    let in_flight_max = (AHEAD / batch).max(1) as usize;
     let mut last_ckpt = Instant::now();
     let mut report = |runs_done, chunks_done| {
         progress(Progress {
@@ -357,50 +375,84 @@ pub fn run(
     };
     // Stopping before any work would lose nothing, so the first call only reports.
     let _ = report(runs_done, next);
-    while next < mine_len {
-        let end = (next + batch).min(mine_len);
-        let work: Vec<Chunk> = (lo + next..lo + end).map(|i| chunks.get(i)).collect();
-        let results: Vec<ChunkResult> =
-            pool.install(|| work.par_iter().map(|c| run_chunk(s, *c, kinds)).collect());
-        for r in &results {
-            aggs[r.point].merge(&r.agg);
-            runs_done += r.agg.runs;
-            if let Some(f) = runs_file.as_mut() {
-                f.append(&r.rows)?;
+    // The workers simulate one batch of chunks while this thread writes the previous
+    // batch's rows, encodes Parquet row groups and checkpoints. Batches are taken in order,
+    // so the files and the aggregates do not depend on the overlap.
+    let compute = |from: u64, to: u64| -> Vec<ChunkResult> {
+        (lo + from..lo + to)
+            .into_par_iter()
+            .map(|i| run_chunk(s, chunks.get(i), kinds))
+            .collect()
+    };
+    pool.in_place_scope(|scope| -> Result<(), ExperimentError> {
+        // Batches in flight, in order: where each ends and where its results arrive.
+        let mut in_flight = VecDeque::new();
+        let mut launched = next;
+        let mut launch = |in_flight: &mut VecDeque<_>| {
+            while in_flight.len() < in_flight_max && launched < mine_len {
+                let (from, to) = (launched, (launched + batch).min(mine_len));
+                let (tx, rx) = std::sync::mpsc::channel::<Vec<ChunkResult>>();
+                let compute = &compute;
+                scope.spawn(move |_| {
+                    let _ = tx.send(compute(from, to));
+                });
+                in_flight.push_back((to, rx));
+                launched = to;
             }
-            if let Some(f) = spill_file.as_mut() {
-                f.append(&r.spill)?;
-            }
-        }
-        next = end;
-        let stop = report(runs_done, next).is_break() && next < mine_len;
-        if stop || last_ckpt.elapsed().as_secs_f64() > 2.0 {
-            if let Some(f) = runs_file.as_mut() {
-                f.sync()?;
-                runs_bytes = f.len;
-            }
-            if let Some(f) = spill_file.as_mut() {
-                f.sync()?;
-                spill_bytes = f.len;
-            }
-            let c = Checkpoint {
-                scenario_hash: hash.clone(),
-                seed: s.seed,
-                shard: opts.shard,
-                next_chunk: next,
-                runs_bytes,
-                spill_bytes,
-                format,
-                runs_done,
-                aggs: &aggs,
+        };
+        launch(&mut in_flight);
+        while let Some((end, rx)) = in_flight.pop_front() {
+            // A batch that does not arrive has panicked; the scope passes the panic on.
+            let Ok(results) = rx.recv() else {
+                return Ok(());
             };
-            output::write_json_atomic(&ckpt_path, &c, false)?;
-            last_ckpt = Instant::now();
+            launch(&mut in_flight);
+            for r in &results {
+                aggs[r.point].merge(&r.agg);
+                runs_done += r.agg.runs;
+                if let Some(f) = runs_file.as_mut() {
+                    f.append(&r.rows)?;
+                }
+                if let Some(f) = spill_file.as_mut() {
+                    f.append(&r.spill)?;
+                }
+                if let Some(w) = parquet_runs.as_mut() {
+                    w.push(&r.spill, &pool)?;
+                }
+            }
+            drop(results);
+            next = end;
+            let stop = report(runs_done, next).is_break() && next < mine_len;
+            if stop || last_ckpt.elapsed().as_secs_f64() > 2.0 {
+                if let Some(f) = runs_file.as_mut() {
+                    f.sync()?;
+                    runs_bytes = f.len;
+                }
+                if let Some(f) = spill_file.as_mut() {
+                    f.sync()?;
+                    spill_bytes = f.len;
+                }
+                let c = Checkpoint {
+                    scenario_hash: hash.clone(),
+                    seed: s.seed,
+                    shard: opts.shard,
+                    next_chunk: next,
+                    runs_bytes,
+                    spill_bytes,
+                    format,
+                    runs_done,
+                    aggs: &aggs,
+                };
+                output::write_json_atomic(&ckpt_path, &c, false)?;
+                last_ckpt = Instant::now();
+            }
+            if stop {
+                // The batches in flight finish before the scope ends; their rows are dropped.
+                return Err(ExperimentError::Stopped(runs_done));
+            }
         }
-        if stop {
-            return Err(ExperimentError::Stopped(runs_done));
-        }
-    }
+        Ok(())
+    })?;
     if let Some(metric) = aggs.iter().find_map(PointAgg::overflowed) {
         return Err(ExperimentError::Overflow(metric));
     }
@@ -414,9 +466,9 @@ pub fn run(
     }
     if let Some(f) = spill_file.take() {
         f.close()?;
-        let path = dir.join(RUNS_PARQUET);
-        pool.install(|| output::parquet::write_runs(s, &spill_path, &path))?;
-        files.push(path);
+    }
+    if let Some(w) = parquet_runs.take() {
+        files.push(w.finish(&pool)?);
     }
     files.extend(pool.install(|| write_aggregate_files(s, &aggs, dir))?);
     if n > 1 {

@@ -13,8 +13,8 @@ use assert_cmd::Command;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use tempfile::TempDir;
 
-/// 69,000 runs: more than one row group of `runs.parquet` (65,536 rows), so the row group
-/// boundary falls inside the second of two shards.
+/// 69,000 runs: more than one row group of `runs.parquet` (32,768 rows each), so row group
+/// boundaries fall inside shards, batches and the resumed part of a run.
 const SWEEP: &str = r#"
 [scenario]
 name = "t"
@@ -98,14 +98,18 @@ fn thread_count_does_not_change_a_byte() {
         &tmp.path().join("two/t"),
         &all_files(),
     );
-    // Two row groups in runs.parquet.
+    // Full row groups of runs.parquet, then the rest.
     let f = File::open(tmp.path().join("one/t/runs.parquet")).unwrap();
     let meta = ParquetRecordBatchReaderBuilder::try_new(f)
         .unwrap()
         .metadata()
         .clone();
     let rows: Vec<i64> = meta.row_groups().iter().map(|g| g.num_rows()).collect();
-    assert_eq!(rows, [65_536, 3_464]);
+    let g = dyadsim::output::parquet::ROW_GROUP_ROWS as i64;
+    let mut expect = vec![g; (69_000 / g) as usize];
+    expect.push(69_000 % g);
+    assert_eq!(rows, expect);
+    assert!(rows.len() >= 2);
     // No spill file is left behind.
     assert!(!tmp.path().join("one/t/runs.bin.partial").exists());
 }
@@ -192,7 +196,9 @@ fn killed_run_resumes_to_identical_output() {
     );
     let crashed = tmp.path().join("crash");
     dyadsim()
-        .env("DYADSIM_ABORT_AFTER_CHUNKS", "100")
+        // 152 chunks of 250 runs: past the first row group of runs.parquet, which the
+        // crashed run encoded and the resumed one encodes again from the spill.
+        .env("DYADSIM_ABORT_AFTER_CHUNKS", "150")
         .args([
             "run",
             "--quiet",
@@ -378,4 +384,14 @@ fn figures_and_report_come_from_parquet_files_alone() {
     for f in &figures {
         assert_same(&csv.join("plots"), &pq.join("plots"), &[f.as_str()]);
     }
+}
+
+#[test]
+fn an_unknown_format_names_the_choices() {
+    let out = dyadsim()
+        .args(["run", "--quiet", "--format", "xml"])
+        .assert()
+        .failure();
+    let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(err.contains("\"csv\", \"parquet\", \"both\""), "{err}");
 }

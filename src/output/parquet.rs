@@ -7,9 +7,15 @@
 //! [`ROW_GROUP_ROWS`] rows (the last one the rest) and is encoded from one array per
 //! column in a single write, whatever the thread count, the shard split or the resume
 //! point; compression, encodings and statistics are fixed here; the file carries no time
-//! and `created_by` names only the parquet library's version. Columns are encoded in
-//! parallel on the current rayon pool, each independently, so the thread count cannot
-//! change a byte.
+//! and `created_by` names only the parquet library's version. Each column chunk is encoded
+//! on its own, in parallel on the current rayon pool, so the thread count cannot change a
+//! byte.
+//!
+//! `runs.parquet` is written while the run goes ([`RunsWriter`]): the runner hands over each
+//! batch's spill rows (see [`super::spill`]) and every [`ROW_GROUP_ROWS`] of them become a
+//! row group, encoded as a job on the run's thread pool beside the simulation and written
+//! in order. The half-written file cannot survive a crash, but the spill does: a resumed
+//! run encodes the spill's rows again before it goes on.
 
 use std::fs::File;
 use std::io::{BufReader, Read};
@@ -24,9 +30,11 @@ use parquet::arrow::ArrowWriter;
 use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::arrow::arrow_writer::{
-    ArrowColumnChunk, ArrowRowGroupWriterFactory, ArrowWriterOptions, compute_leaves,
+    ArrowColumnChunk, ArrowColumnWriter, ArrowLeafColumn, ArrowRowGroupWriterFactory,
+    ArrowWriterOptions, compute_leaves,
 };
 use parquet::basic::Compression;
+use parquet::errors::ParquetError;
 use parquet::file::properties::{
     DEFAULT_CREATED_BY, EnabledStatistics, WriterProperties, WriterVersion,
 };
@@ -45,7 +53,7 @@ use crate::scenario::Scenario;
 use crate::stats::{ExactAcc, PointAgg, share_stats};
 
 /// Rows per row group (the last row group of a file holds the rest).
-pub const ROW_GROUP_ROWS: usize = 65_536;
+pub const ROW_GROUP_ROWS: usize = 32_768;
 
 fn format_err(path: &Path, e: impl std::fmt::Display) -> OutputError {
     OutputError::Format {
@@ -249,33 +257,33 @@ impl TableWriter {
             .map_err(|e| format_err(&self.path, e))
     }
 
-    /// Encode `batch` as one row group, its columns in parallel.
+    /// Encode `batch` as one row group and write it.
     fn write_group(&mut self, batch: &RecordBatch) -> Result<(), OutputError> {
-        let path = self.path.clone();
-        let err = |e: parquet::errors::ParquetError| format_err(&path, e);
+        let writers = self.next_writers()?;
+        let chunks =
+            encode_group(&self.schema, batch, writers).map_err(|e| format_err(&self.path, e))?;
+        self.append_group(chunks)
+    }
+
+    /// The column writers of the next row group.
+    fn next_writers(&mut self) -> Result<Vec<ArrowColumnWriter>, OutputError> {
         let writers = self
             .factory
             .create_column_writers(self.groups)
-            .map_err(err)?;
-        let mut leaves = Vec::with_capacity(writers.len());
-        for (f, a) in self.schema.fields().iter().zip(batch.columns()) {
-            leaves.extend(compute_leaves(f, a).map_err(err)?);
-        }
-        let chunks: Vec<ArrowColumnChunk> = writers
-            .into_par_iter()
-            .zip(leaves.into_par_iter())
-            .map(|(mut w, leaf)| {
-                w.write(&leaf)?;
-                w.close()
-            })
-            .collect::<Result<_, _>>()
-            .map_err(err)?;
+            .map_err(|e| format_err(&self.path, e))?;
+        self.groups += 1;
+        Ok(writers)
+    }
+
+    /// Write an encoded row group (the next in order).
+    fn append_group(&mut self, chunks: Vec<ArrowColumnChunk>) -> Result<(), OutputError> {
+        let path = self.path.clone();
+        let err = |e: parquet::errors::ParquetError| format_err(&path, e);
         let mut rg = self.writer.next_row_group().map_err(err)?;
         for c in chunks {
             c.append_to_row_group(&mut rg).map_err(err)?;
         }
         rg.close().map_err(err)?;
-        self.groups += 1;
         Ok(())
     }
 
@@ -292,17 +300,45 @@ impl TableWriter {
     }
 }
 
+/// Encode the columns of `batch` with the row group's column `writers`, in parallel on the
+/// current rayon pool. Each column chunk is encoded on its own, so the result does not
+/// depend on the thread count.
+fn encode_group(
+    schema: &SchemaRef,
+    batch: &RecordBatch,
+    writers: Vec<ArrowColumnWriter>,
+) -> Result<Vec<ArrowColumnChunk>, ParquetError> {
+    let mut leaves = Vec::with_capacity(writers.len());
+    for (f, a) in schema.fields().iter().zip(batch.columns()) {
+        leaves.extend(compute_leaves(f, a)?);
+    }
+    let encode = |(mut w, leaf): (ArrowColumnWriter, ArrowLeafColumn)| {
+        w.write(&leaf)?;
+        w.close()
+    };
+    writers
+        .into_par_iter()
+        .zip(leaves.into_par_iter())
+        .map(encode)
+        .collect()
+}
+
 /// Floats as Parquet holds them: non-finite values (`NA` in the CSV files) as nulls, and
 /// −0 as 0 (the CSV files write both as `0`).
-fn f64_array(values: Vec<f64>) -> ArrayRef {
-    if values.iter().all(|x| x.is_finite()) {
-        let v: Vec<f64> = values.into_iter().map(|x| x + 0.0).collect();
-        return Arc::new(Float64Array::from(v));
+fn f64_array(mut values: Vec<f64>) -> ArrayRef {
+    let mut all_finite = true;
+    for x in &mut values {
+        // Adding 0 turns −0 into 0 and leaves every other number as it is.
+        *x += 0.0;
+        all_finite &= x.is_finite();
+    }
+    if all_finite {
+        return Arc::new(Float64Array::from(values));
     }
     Arc::new(
         values
             .into_iter()
-            .map(|x| x.is_finite().then_some(x + 0.0))
+            .map(|x| x.is_finite().then_some(x))
             .collect::<Float64Array>(),
     )
 }
@@ -480,52 +516,53 @@ pub fn write_aggregates(
     Ok(files)
 }
 
-/// The arrays of `runs.parquet` for spill rows `bytes` (whole rows), built column by
-/// column in parallel.
+/// The arrays of `runs.parquet` for spill rows `bytes` (whole rows), read in one pass.
 fn runs_batch(s: &Scenario, schema: &SchemaRef, bytes: &[u8]) -> Result<RecordBatch, String> {
-    let rows: Vec<SpillRow<'_>> = bytes.chunks_exact(ROW_BYTES).map(SpillRow).collect();
+    let n = bytes.len() / ROW_BYTES;
     let nf = s.factors.len();
     let n_out = OUTCOME_METRICS.len();
-    if let Some(r) = rows.iter().find(|r| r.point() as usize >= s.points.len()) {
-        return Err(format!(
-            "the spill names design point {} of {}",
-            r.point(),
-            s.points.len()
-        ));
+    let mut point = Vec::with_capacity(n);
+    let mut rep = Vec::with_capacity(n);
+    let mut seed = Vec::with_capacity(n);
+    let mut factors = vec![Vec::with_capacity(n); nf];
+    let mut metrics = vec![Vec::with_capacity(n); n_out];
+    let mut text: [Vec<Option<&str>>; 9] = std::array::from_fn(|_| Vec::with_capacity(n));
+    for r in bytes.chunks_exact(ROW_BYTES).map(SpillRow) {
+        let p = r.point();
+        let Some(dp) = s.points.get(p as usize) else {
+            return Err(format!(
+                "the spill names design point {p} of {}",
+                s.points.len()
+            ));
+        };
+        point.push(p);
+        rep.push(r.replication());
+        seed.push(r.seed());
+        for (col, v) in factors.iter_mut().zip(&dp.values) {
+            col.push(*v);
+        }
+        for (j, col) in metrics.iter_mut().enumerate() {
+            col.push(r.metric(j));
+        }
+        text[0].push(Some(r.final_phase()));
+        text[1].push(Some(r.end_reason()));
+        text[2].push(Some(r.path()));
+        for k in 0..6 {
+            text[3 + k].push(r.level(k));
+        }
     }
-    fn strs<'b>(rows: &[SpillRow<'b>], f: impl Fn(&SpillRow<'b>) -> Option<&'b str>) -> ArrayRef {
-        Arc::new(rows.iter().map(f).collect::<StringArray>())
-    }
-    let columns: Vec<ArrayRef> = (0..schema.fields().len())
-        .into_par_iter()
-        .map(|c| -> ArrayRef {
-            match c {
-                0 => Arc::new(rows.iter().map(|r| r.point()).collect::<UInt32Array>()),
-                1 => Arc::new(
-                    rows.iter()
-                        .map(|r| r.replication())
-                        .collect::<UInt64Array>(),
-                ),
-                2 => Arc::new(rows.iter().map(|r| r.seed()).collect::<UInt64Array>()),
-                c if c < 3 + nf => f64_array(
-                    rows.iter()
-                        .map(|r| s.points[r.point() as usize].values[c - 3])
-                        .collect(),
-                ),
-                c if c == 3 + nf => strs(&rows, |r| Some(r.final_phase())),
-                c if c == 4 + nf => strs(&rows, |r| Some(r.end_reason())),
-                c if c == 5 + nf => strs(&rows, |r| Some(r.path())),
-                c if c < 6 + nf + n_out => {
-                    let j = c - 6 - nf;
-                    f64_array(rows.iter().map(|r| r.metric(j)).collect())
-                }
-                c => {
-                    let k = c - 6 - nf - n_out;
-                    strs(&rows, |r| r.level(k))
-                }
-            }
-        })
-        .collect();
+    let strs = |v: &Vec<Option<&str>>| -> ArrayRef {
+        Arc::new(v.iter().copied().collect::<StringArray>())
+    };
+    let mut columns: Vec<ArrayRef> = vec![
+        Arc::new(UInt32Array::from(point)),
+        Arc::new(UInt64Array::from(rep)),
+        Arc::new(UInt64Array::from(seed)),
+    ];
+    columns.extend(factors.into_iter().map(f64_array));
+    columns.extend(text[..3].iter().map(strs));
+    columns.extend(metrics.into_iter().map(f64_array));
+    columns.extend(text[3..].iter().map(strs));
     RecordBatch::try_new(Arc::clone(schema), columns).map_err(|e| e.to_string())
 }
 
@@ -543,37 +580,160 @@ fn read_full(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
     Ok(n)
 }
 
-/// Write `runs.parquet` (`out`) from the spill file `spill` of a finished run.
-pub fn write_runs(s: &Scenario, spill_path: &Path, out: &Path) -> Result<PathBuf, OutputError> {
-    let f = File::open(spill_path).map_err(io_err(spill_path))?;
-    let mut r = BufReader::with_capacity(1 << 16, f);
-    let header = spill::header();
-    let mut got = vec![0u8; header.len()];
-    let n = read_full(&mut r, &mut got).map_err(io_err(spill_path))?;
-    if n != header.len() || got != header {
-        return Err(format_err(
-            spill_path,
-            "not a spill file of this dyadsim version; run without --resume",
-        ));
+/// Row groups of `runs.parquet` being encoded at once, at most.
+const GROUPS_IN_FLIGHT: usize = 2;
+
+/// An encoded row group, when it is ready.
+type GroupResult = std::sync::mpsc::Receiver<Result<Vec<ArrowColumnChunk>, ParquetError>>;
+
+/// `runs.parquet` written while the run goes: spill rows in, in run order. Every
+/// [`ROW_GROUP_ROWS`] rows make a row group, encoded as a job on the run's thread pool
+/// (its columns in parallel) while the caller goes on; encoded row groups are written in
+/// order.
+pub struct RunsWriter<'a> {
+    s: &'a Scenario,
+    schema: SchemaRef,
+    w: TableWriter,
+    /// Spill rows not yet in a row group (fewer than [`ROW_GROUP_ROWS`]).
+    pending: Vec<u8>,
+    /// Row groups being encoded, in order.
+    in_flight: std::collections::VecDeque<GroupResult>,
+}
+
+impl<'a> RunsWriter<'a> {
+    /// Start `out` (written as `out.partial`, renamed by [`RunsWriter::finish`]).
+    pub fn create(s: &'a Scenario, out: &Path) -> Result<RunsWriter<'a>, OutputError> {
+        let schema = runs_schema(s);
+        let w = TableWriter::create(out, Arc::clone(&schema))?;
+        Ok(RunsWriter {
+            s,
+            schema,
+            w,
+            pending: Vec::new(),
+            in_flight: std::collections::VecDeque::new(),
+        })
     }
-    let schema = runs_schema(s);
-    let mut w = TableWriter::create(out, Arc::clone(&schema))?;
-    let mut buf = vec![0u8; ROW_GROUP_ROWS * ROW_BYTES];
-    loop {
-        let n = read_full(&mut r, &mut buf).map_err(io_err(spill_path))?;
-        if n == 0 {
-            break;
+
+    /// Add spill rows (whole rows, in run order); full row groups are encoded on `pool`.
+    pub fn push(&mut self, rows: &[u8], pool: &rayon::ThreadPool) -> Result<(), OutputError> {
+        let group = ROW_GROUP_ROWS * ROW_BYTES;
+        let mut rows = rows;
+        while !rows.is_empty() {
+            if self.pending.is_empty() && rows.len() >= group {
+                // A whole row group straight from the input.
+                self.encode(&rows[..group], pool)?;
+                rows = &rows[group..];
+                continue;
+            }
+            // Fill the pending rows up to a row group; the buffer keeps its capacity.
+            let take = (group - self.pending.len()).min(rows.len());
+            if self.pending.capacity() < group {
+                self.pending.reserve_exact(group - self.pending.len());
+            }
+            self.pending.extend_from_slice(&rows[..take]);
+            rows = &rows[take..];
+            if self.pending.len() == group {
+                let pending = std::mem::take(&mut self.pending);
+                self.encode(&pending, pool)?;
+                self.pending = pending;
+                self.pending.clear();
+            }
         }
-        if !n.is_multiple_of(ROW_BYTES) {
-            return Err(format_err(spill_path, "ends inside a row"));
+        self.write_ready(false)
+    }
+
+    /// Add the rows of the spill file `spill` up to byte `len` (a resumed run's rows).
+    pub fn push_spill(
+        &mut self,
+        spill_path: &Path,
+        len: u64,
+        pool: &rayon::ThreadPool,
+    ) -> Result<(), OutputError> {
+        let f = File::open(spill_path).map_err(io_err(spill_path))?;
+        let mut r = BufReader::with_capacity(1 << 16, f.take(len));
+        let header = spill::header();
+        let mut got = vec![0u8; header.len()];
+        let n = read_full(&mut r, &mut got).map_err(io_err(spill_path))?;
+        if n != header.len() || got != header {
+            return Err(format_err(
+                spill_path,
+                "not a spill file of this dyadsim version; run without --resume",
+            ));
         }
-        let batch = runs_batch(s, &schema, &buf[..n]).map_err(|e| format_err(spill_path, e))?;
-        w.push(batch)?;
-        if n < buf.len() {
-            break;
+        let mut buf = vec![0u8; 4096 * ROW_BYTES];
+        loop {
+            let n = read_full(&mut r, &mut buf).map_err(io_err(spill_path))?;
+            if !n.is_multiple_of(ROW_BYTES) {
+                return Err(format_err(spill_path, "ends inside a row"));
+            }
+            self.push(&buf[..n], pool)?;
+            if n < buf.len() {
+                return Ok(());
+            }
         }
     }
-    w.finish()
+
+    /// Start encoding `rows` as the next row group on `pool`, first writing (or waiting
+    /// for) the oldest row group when too many are in flight.
+    fn encode(&mut self, rows: &[u8], pool: &rayon::ThreadPool) -> Result<(), OutputError> {
+        while self.in_flight.len() >= GROUPS_IN_FLIGHT {
+            self.write_oldest()?;
+        }
+        let batch =
+            runs_batch(self.s, &self.schema, rows).map_err(|e| format_err(&self.w.path, e))?;
+        let writers = self.w.next_writers()?;
+        let schema = Arc::clone(&self.schema);
+        let (tx, rx) = std::sync::mpsc::channel();
+        pool.spawn(move || {
+            let _ = tx.send(encode_group(&schema, &batch, writers));
+        });
+        self.in_flight.push_back(rx);
+        Ok(())
+    }
+
+    /// Write the oldest row group in flight, waiting for it.
+    fn write_oldest(&mut self) -> Result<(), OutputError> {
+        let Some(rx) = self.in_flight.pop_front() else {
+            return Ok(());
+        };
+        let path = self.w.path.clone();
+        let chunks = rx
+            .recv()
+            .map_err(|_| format_err(&path, "a row group was not encoded"))?
+            .map_err(|e| format_err(&path, e))?;
+        self.w.append_group(chunks)
+    }
+
+    /// Write the row groups that are ready, in order (all of them, waiting, with `all`).
+    fn write_ready(&mut self, all: bool) -> Result<(), OutputError> {
+        while let Some(rx) = self.in_flight.front() {
+            if !all {
+                match rx.try_recv() {
+                    Ok(r) => {
+                        self.in_flight.pop_front();
+                        let path = self.w.path.clone();
+                        let chunks = r.map_err(|e| format_err(&path, e))?;
+                        self.w.append_group(chunks)?;
+                        continue;
+                    }
+                    Err(std::sync::mpsc::TryRecvError::Empty) => return Ok(()),
+                    Err(std::sync::mpsc::TryRecvError::Disconnected) => {}
+                }
+            }
+            self.write_oldest()?;
+        }
+        Ok(())
+    }
+
+    /// Encode the last rows, write the footer and rename the file into place.
+    pub fn finish(mut self, pool: &rayon::ThreadPool) -> Result<PathBuf, OutputError> {
+        let pending = std::mem::take(&mut self.pending);
+        if !pending.is_empty() {
+            self.encode(&pending, pool)?;
+        }
+        self.write_ready(true)?;
+        self.w.finish()
+    }
 }
 
 /// Write `runs.parquet` (`out`) from the `runs.parquet` files of shards, in shard order:

@@ -28,8 +28,30 @@ pub fn write_aggregates(
 }
 
 /// Refused: no Parquet support.
-pub fn write_runs(_s: &Scenario, _spill: &Path, out: &Path) -> Result<PathBuf, OutputError> {
-    Err(unsupported(out))
+pub struct RunsWriter<'a>(std::marker::PhantomData<&'a Scenario>);
+
+impl<'a> RunsWriter<'a> {
+    /// Refused: no Parquet support.
+    pub fn create(_s: &'a Scenario, out: &Path) -> Result<RunsWriter<'a>, OutputError> {
+        Err(unsupported(out))
+    }
+    /// Refused: no Parquet support.
+    pub fn push(&mut self, _rows: &[u8], _pool: &rayon::ThreadPool) -> Result<(), OutputError> {
+        Err(unsupported(Path::new(super::files::RUNS_PARQUET)))
+    }
+    /// Refused: no Parquet support.
+    pub fn push_spill(
+        &mut self,
+        spill: &Path,
+        _len: u64,
+        _pool: &rayon::ThreadPool,
+    ) -> Result<(), OutputError> {
+        Err(unsupported(spill))
+    }
+    /// Refused: no Parquet support.
+    pub fn finish(self, _pool: &rayon::ThreadPool) -> Result<PathBuf, OutputError> {
+        Err(unsupported(Path::new(super::files::RUNS_PARQUET)))
+    }
 }
 
 /// Refused: no Parquet support.
