@@ -7,8 +7,12 @@
 //! and chunk results are added as exact fixed-point sums ([`ExactAcc`](crate::stats::ExactAcc)) whose total does
 //! not depend on the order in which chunks finish.
 //! So the thread count, the shard split and the resume point cannot change a byte of
-//! `runs.csv`, `timeseries.csv` or `summary.csv`.
+//! `runs.csv`, `timeseries.csv` or `summary.csv`, nor of their Parquet twins: per-run rows
+//! for `runs.parquet` go to a fixed-width spill file ([`crate::output::spill`]) in the same
+//! run order, truncated on resume like `runs.csv.partial`, and the Parquet files are written
+//! at the end in fixed row groups.
 
+use std::collections::VecDeque;
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -18,14 +22,18 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use crate::model::{run_seed, simulate_with};
-use crate::output::files::{RUNS, run_row, runs_header, write_aggregate_files};
+use crate::output::files::{RUNS, RUNS_PARQUET, run_row, runs_header, write_aggregate_files};
 use crate::output::manifest::{MANIFEST, Manifest, RunFacts};
-use crate::output::{self, AtomicFile, OutputError, io_err};
-use crate::scenario::Scenario;
+use crate::output::{self, AtomicFile, OutputError, io_err, spill};
+use crate::scenario::{OutputFormat, Scenario};
 use crate::stats::{ChunkSums, PointAgg};
 
 /// Replications per chunk: the unit of parallel work, checkpointing and sharding.
 pub const CHUNK: u64 = 250;
+
+/// Chunks the workers may run ahead of the thread that writes the results (at least one
+/// batch), so that they need not wait while it writes rows or checkpoints.
+const AHEAD: u64 = 32;
 
 /// Errors of the experiment layer.
 #[derive(Debug, Error)]
@@ -43,6 +51,9 @@ pub enum ExperimentError {
     /// The thread pool could not be built.
     #[error("cannot start {0} worker threads")]
     Threads(usize),
+    /// The build cannot write the requested format.
+    #[error("{0}")]
+    Unsupported(&'static str),
     /// A value was too large for exact aggregation.
     #[error(
         "metric `{0}` has values too large to aggregate exactly (sums of squares must stay below 1e25 per chunk of 250 runs); reduce the money or time scale of the scenario"
@@ -95,6 +106,12 @@ struct Checkpoint<A> {
     shard: (u64, u64),
     next_chunk: u64,
     runs_bytes: u64,
+    /// Length of the spill file `runs.bin.partial` (Parquet rows).
+    #[serde(default)]
+    spill_bytes: u64,
+    /// Table format of the run (resuming needs the same partial files).
+    #[serde(default)]
+    format: OutputFormat,
     runs_done: u64,
     aggs: A,
 }
@@ -114,6 +131,9 @@ pub struct ShardState {
     pub seed: u64,
     /// Shard `(k, n)`.
     pub shard: (u64, u64),
+    /// Table format of the shard's files (`--format` may differ from the scenario file's).
+    #[serde(default)]
+    pub format: OutputFormat,
     /// Runs in this shard.
     pub runs: u64,
     /// Per-point aggregates of this shard.
@@ -159,28 +179,39 @@ impl Chunks {
 struct ChunkResult {
     point: usize,
     agg: PointAgg,
+    /// `runs.csv` rows.
     rows: Vec<u8>,
+    /// Spill rows for `runs.parquet`.
+    spill: Vec<u8>,
 }
 
-fn run_chunk(s: &Scenario, c: Chunk, write_rows: bool) -> ChunkResult {
+/// Which per-run rows a chunk writes.
+#[derive(Clone, Copy)]
+struct RowKinds {
+    csv: bool,
+    spill: bool,
+}
+
+fn run_chunk(s: &Scenario, c: Chunk, kinds: RowKinds) -> ChunkResult {
     let dp = &s.points[c.point];
     let mut sums = ChunkSums::new(dp.params.months);
-    // One allocation per chunk (about 1 kB per row) instead of repeated growth.
-    let capacity = if write_rows {
-        (c.rep_end - c.rep_start) as usize * 1024
-    } else {
-        0
-    };
+    let n = (c.rep_end - c.rep_start) as usize;
+    // One allocation per chunk (about 1 kB per CSV row) instead of repeated growth.
+    let capacity = if kinds.csv { n * 1024 } else { 0 };
     let mut w = csv::WriterBuilder::new()
         .has_headers(false)
         .from_writer(Vec::with_capacity(capacity));
+    let mut spill_rows = Vec::with_capacity(if kinds.spill { n * spill::ROW_BYTES } else { 0 });
     for rep in c.rep_start..c.rep_end {
         let seed = run_seed(s.seed, c.point, rep);
         let o = simulate_with(&dp.params, seed, |r| sums.month(r));
         sums.run(&o);
-        if write_rows {
+        if kinds.csv {
             // Writing to a Vec cannot fail.
             let _ = run_row(s, c.point, rep, seed, &o, &mut w);
+        }
+        if kinds.spill {
+            spill::encode(c.point, rep, seed, &o, &dp.params.power, &mut spill_rows);
         }
     }
     let agg = sums.finish();
@@ -189,6 +220,7 @@ fn run_chunk(s: &Scenario, c: Chunk, write_rows: bool) -> ChunkResult {
         point: c.point,
         agg,
         rows,
+        spill: spill_rows,
     }
 }
 
@@ -205,6 +237,12 @@ pub fn run(
 ) -> Result<RunReport, ExperimentError> {
     let started = Instant::now();
     let started_at = output::now_utc();
+    let format = s.output.format;
+    if format.parquet() && !cfg!(feature = "parquet") {
+        return Err(ExperimentError::Unsupported(
+            "this dyadsim was built without Parquet support (Cargo feature `parquet`); use format = \"csv\"",
+        ));
+    }
     let dir = &opts.out_dir;
     std::fs::create_dir_all(dir).map_err(io_err(dir))?;
     let hash = s.hash();
@@ -223,6 +261,11 @@ pub fn run(
     let manifest_path = dir.join(MANIFEST);
     let ckpt_path = dir.join("checkpoint.json");
     let runs_partial = dir.join("runs.csv.partial");
+    let spill_path = dir.join(spill::SPILL);
+    let kinds = RowKinds {
+        csv: s.output.runs && format.csv(),
+        spill: s.output.runs && format.parquet(),
+    };
 
     // Load or start state.
     let mut aggs: Vec<PointAgg> = s
@@ -233,6 +276,7 @@ pub fn run(
     let mut next = 0u64;
     let mut runs_done = 0u64;
     let mut runs_bytes = 0u64;
+    let mut spill_bytes = 0u64;
     let mut resumed = false;
     if opts.resume && ckpt_path.exists() {
         let text = std::fs::read_to_string(&ckpt_path).map_err(io_err(&ckpt_path))?;
@@ -241,6 +285,15 @@ pub fn run(
                 path: ckpt_path.clone(),
                 message: e.to_string(),
             })?;
+        if c.format != format {
+            return Err(ExperimentError::Mismatch(format!(
+                "{}: the interrupted run wrote format \"{}\", this one asks for \"{}\"; resume with --format {} or run without --resume to start afresh.",
+                ckpt_path.display(),
+                c.format.as_str(),
+                format.as_str(),
+                c.format.as_str()
+            )));
+        }
         if c.scenario_hash != hash || c.seed != s.seed || c.shard != opts.shard {
             return Err(ExperimentError::Mismatch(format!(
                 "{}: the checkpoint belongs to another experiment (scenario hash {}, seed {}, shard {}/{}); this one is hash {hash}, seed {}, shard {k}/{n}. Run without --resume to start afresh.",
@@ -256,10 +309,11 @@ pub fn run(
         next = c.next_chunk;
         runs_done = c.runs_done;
         runs_bytes = c.runs_bytes;
+        spill_bytes = c.spill_bytes;
         resumed = true;
     } else {
         // A fresh start: nothing from an earlier run may look complete.
-        for f in [&manifest_path, &ckpt_path] {
+        for f in [&manifest_path, &ckpt_path, &spill_path] {
             if f.exists() {
                 std::fs::remove_file(f).map_err(io_err(f))?;
             }
@@ -267,7 +321,7 @@ pub fn run(
     }
 
     let header = runs_header(s);
-    let mut runs_file = if s.output.runs {
+    let mut runs_file = if kinds.csv {
         Some(output::open_partial_runs(
             &runs_partial,
             &header,
@@ -279,12 +333,37 @@ pub fn run(
     if let Some(f) = &runs_file {
         runs_bytes = f.len;
     }
-
+    let mut spill_file = if kinds.spill {
+        Some(output::open_partial(
+            &spill_path,
+            &spill::header(),
+            resumed.then_some(spill_bytes),
+        )?)
+    } else {
+        None
+    };
+    if let Some(f) = &spill_file {
+        spill_bytes = f.len;
+    }
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(opts.threads)
         .build()
         .map_err(|_| ExperimentError::Threads(opts.threads))?;
+    // runs.parquet is encoded while the run goes; a resumed run first encodes the rows the
+    // spill already holds.
+    let runs_parquet = dir.join(RUNS_PARQUET);
+    let mut parquet_runs = if kinds.spill {
+        let mut w = output::parquet::RunsWriter::create(s, &runs_parquet)?;
+        if resumed {
+            w.push_spill(&spill_path, spill_bytes, &pool)?;
+        }
+        Some(w)
+    } else {
+        None
+    };
+
     let batch = (opts.threads * 4).max(1) as u64;
+    let in_flight_max = (AHEAD / batch).max(1) as usize;
     let mut last_ckpt = Instant::now();
     let mut report = |runs_done, chunks_done| {
         progress(Progress {
@@ -296,45 +375,84 @@ pub fn run(
     };
     // Stopping before any work would lose nothing, so the first call only reports.
     let _ = report(runs_done, next);
-    while next < mine_len {
-        let end = (next + batch).min(mine_len);
-        let work: Vec<Chunk> = (lo + next..lo + end).map(|i| chunks.get(i)).collect();
-        let write_rows = s.output.runs;
-        let results: Vec<ChunkResult> = pool.install(|| {
-            work.par_iter()
-                .map(|c| run_chunk(s, *c, write_rows))
-                .collect()
-        });
-        for r in &results {
-            aggs[r.point].merge(&r.agg);
-            runs_done += r.agg.runs;
-            if let Some(f) = runs_file.as_mut() {
-                f.append(&r.rows)?;
+    // The workers simulate one batch of chunks while this thread writes the previous
+    // batch's rows, encodes Parquet row groups and checkpoints. Batches are taken in order,
+    // so the files and the aggregates do not depend on the overlap.
+    let compute = |from: u64, to: u64| -> Vec<ChunkResult> {
+        (lo + from..lo + to)
+            .into_par_iter()
+            .map(|i| run_chunk(s, chunks.get(i), kinds))
+            .collect()
+    };
+    pool.in_place_scope(|scope| -> Result<(), ExperimentError> {
+        // Batches in flight, in order: where each ends and where its results arrive.
+        let mut in_flight = VecDeque::new();
+        let mut launched = next;
+        let mut launch = |in_flight: &mut VecDeque<_>| {
+            while in_flight.len() < in_flight_max && launched < mine_len {
+                let (from, to) = (launched, (launched + batch).min(mine_len));
+                let (tx, rx) = std::sync::mpsc::channel::<Vec<ChunkResult>>();
+                let compute = &compute;
+                scope.spawn(move |_| {
+                    let _ = tx.send(compute(from, to));
+                });
+                in_flight.push_back((to, rx));
+                launched = to;
             }
-        }
-        next = end;
-        let stop = report(runs_done, next).is_break() && next < mine_len;
-        if stop || last_ckpt.elapsed().as_secs_f64() > 2.0 {
-            if let Some(f) = runs_file.as_mut() {
-                f.sync()?;
-                runs_bytes = f.len;
-            }
-            let c = Checkpoint {
-                scenario_hash: hash.clone(),
-                seed: s.seed,
-                shard: opts.shard,
-                next_chunk: next,
-                runs_bytes,
-                runs_done,
-                aggs: &aggs,
+        };
+        launch(&mut in_flight);
+        while let Some((end, rx)) = in_flight.pop_front() {
+            // A batch that does not arrive has panicked; the scope passes the panic on.
+            let Ok(results) = rx.recv() else {
+                return Ok(());
             };
-            output::write_json_atomic(&ckpt_path, &c, false)?;
-            last_ckpt = Instant::now();
+            launch(&mut in_flight);
+            for r in &results {
+                aggs[r.point].merge(&r.agg);
+                runs_done += r.agg.runs;
+                if let Some(f) = runs_file.as_mut() {
+                    f.append(&r.rows)?;
+                }
+                if let Some(f) = spill_file.as_mut() {
+                    f.append(&r.spill)?;
+                }
+                if let Some(w) = parquet_runs.as_mut() {
+                    w.push(&r.spill, &pool)?;
+                }
+            }
+            drop(results);
+            next = end;
+            let stop = report(runs_done, next).is_break() && next < mine_len;
+            if stop || last_ckpt.elapsed().as_secs_f64() > 2.0 {
+                if let Some(f) = runs_file.as_mut() {
+                    f.sync()?;
+                    runs_bytes = f.len;
+                }
+                if let Some(f) = spill_file.as_mut() {
+                    f.sync()?;
+                    spill_bytes = f.len;
+                }
+                let c = Checkpoint {
+                    scenario_hash: hash.clone(),
+                    seed: s.seed,
+                    shard: opts.shard,
+                    next_chunk: next,
+                    runs_bytes,
+                    spill_bytes,
+                    format,
+                    runs_done,
+                    aggs: &aggs,
+                };
+                output::write_json_atomic(&ckpt_path, &c, false)?;
+                last_ckpt = Instant::now();
+            }
+            if stop {
+                // The batches in flight finish before the scope ends; their rows are dropped.
+                return Err(ExperimentError::Stopped(runs_done));
+            }
         }
-        if stop {
-            return Err(ExperimentError::Stopped(runs_done));
-        }
-    }
+        Ok(())
+    })?;
     if let Some(metric) = aggs.iter().find_map(PointAgg::overflowed) {
         return Err(ExperimentError::Overflow(metric));
     }
@@ -346,7 +464,13 @@ pub fn run(
         f.finish(&path)?;
         files.push(path);
     }
-    files.extend(write_aggregate_files(s, &aggs, dir)?);
+    if let Some(f) = spill_file.take() {
+        f.close()?;
+    }
+    if let Some(w) = parquet_runs.take() {
+        files.push(w.finish(&pool)?);
+    }
+    files.extend(pool.install(|| write_aggregate_files(s, &aggs, dir))?);
     if n > 1 {
         let st = ShardState {
             source: s.source.clone(),
@@ -355,6 +479,7 @@ pub fn run(
             scenario_hash: hash.clone(),
             seed: s.seed,
             shard: opts.shard,
+            format,
             runs: runs_done,
             aggs: aggs.clone(),
         };
@@ -373,8 +498,12 @@ pub fn run(
         resumed,
     };
     Manifest::new(s, &facts, dir, &files)?.write(dir)?;
-    if ckpt_path.exists() {
-        std::fs::remove_file(&ckpt_path).map_err(io_err(&ckpt_path))?;
+    // The checkpoint goes first: a spill left behind by a crash here is harmless in a
+    // complete folder, a checkpoint without its spill is not.
+    for f in [&ckpt_path, &spill_path] {
+        if f.exists() {
+            std::fs::remove_file(f).map_err(io_err(f))?;
+        }
     }
     Ok(RunReport {
         runs: runs_done,
@@ -423,6 +552,15 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<RunReport, ExperimentError>
                 first.seed
             )));
         }
+        if st.format != first.format {
+            return Err(ExperimentError::Mismatch(format!(
+                "{} holds format \"{}\" but {} holds \"{}\"; shards of different formats cannot be merged",
+                d.display(),
+                st.format.as_str(),
+                first_dir.display(),
+                first.format.as_str()
+            )));
+        }
         if st.shard.1 != first.shard.1 {
             return Err(ExperimentError::Mismatch(format!(
                 "{} is shard {}/{} but {} is shard {}/{}: the shards come from different splits",
@@ -442,13 +580,19 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<RunReport, ExperimentError>
             "shards present: {ks:?}; need each of 1..={n} exactly once"
         )));
     }
-    let (s, _) =
+    let (mut s, _) =
         crate::scenario::parse(&first.source, &first.file, first.overrides).map_err(|e| {
             OutputError::Format {
                 path: first_dir.join("shard.json"),
                 message: e.to_string(),
             }
         })?;
+    s.output.format = first.format;
+    if s.output.format.parquet() && !cfg!(feature = "parquet") {
+        return Err(ExperimentError::Unsupported(
+            "this dyadsim was built without Parquet support (Cargo feature `parquet`); the shards hold Parquet files",
+        ));
+    }
     if s.hash() != first.scenario_hash {
         return Err(ExperimentError::Mismatch(
             "the stored scenario no longer resolves to the shards' hash (different dyadsim version?)".into(),
@@ -460,7 +604,7 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<RunReport, ExperimentError>
         std::fs::remove_file(&manifest_path).map_err(io_err(&manifest_path))?;
     }
     let mut files = Vec::new();
-    if s.output.runs {
+    if s.output.runs && s.output.format.csv() {
         let path = out.join(RUNS);
         let mut f = AtomicFile::create(&path)?;
         for (i, (d, _)) in states.iter().enumerate() {
@@ -479,6 +623,11 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<RunReport, ExperimentError>
         }
         f.commit()?;
         files.push(path);
+    }
+    if s.output.runs && s.output.format.parquet() {
+        let path = out.join(RUNS_PARQUET);
+        let inputs: Vec<PathBuf> = states.iter().map(|(d, _)| d.join(RUNS_PARQUET)).collect();
+        files.push(output::parquet::merge_runs(&s, &inputs, &path)?);
     }
     let mut aggs: Vec<PointAgg> = s
         .points

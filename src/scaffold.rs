@@ -50,7 +50,8 @@ pub fn template(name: &str) -> Result<String, ScenarioError> {
          [output]\n\
          runs = true             # runs.csv, one row per run\n\
          timeseries = true       # timeseries.csv, monthly statistics\n\
-         plots = true            # figures and report.html\n"
+         plots = true            # figures and report.html\n\
+         # format = \"csv\"        # csv | parquet | both\n"
     );
     for sec in sections() {
         if sec.is_empty() {
@@ -227,7 +228,14 @@ pub fn schema() -> Value {
                 "additionalProperties": false,
                 "properties": scenario::OUTPUT_KEYS
                     .iter()
-                    .map(|k| (k.to_string(), json!({ "type": "boolean", "default": true })))
+                    .map(|k| {
+                        let node = if *k == "format" {
+                            json!({ "enum": ["csv", "parquet", "both"], "default": "csv" })
+                        } else {
+                            json!({ "type": "boolean", "default": true })
+                        };
+                        (k.to_string(), node)
+                    })
                     .collect::<Map<String, Value>>()
             },
             "hypothesis": { "type": "array", "items": keys_object(&hypothesis::KEYS) },

@@ -98,6 +98,55 @@ fn run_outputs_have_their_documented_columns() {
     insta::assert_snapshot!("manifest_keys", keys.join("\n"));
 }
 
+/// Each column of a Parquet file: name, Arrow type, nullability, unit and meaning.
+#[cfg(feature = "parquet")]
+fn parquet_schema(path: &Path) -> String {
+    let f = std::fs::File::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let b = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(f).unwrap();
+    b.schema()
+        .fields()
+        .iter()
+        .map(|f| {
+            let m = f.metadata();
+            let get = |k: &str| m.get(k).map_or("", String::as_str).to_string();
+            format!(
+                "{}: {}{} [{}] {}",
+                f.name(),
+                f.data_type(),
+                if f.is_nullable() { " (nullable)" } else { "" },
+                get("unit"),
+                get("meaning")
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[cfg(feature = "parquet")]
+#[test]
+fn parquet_outputs_have_their_documented_schema() {
+    let tmp = TempDir::new().unwrap();
+    let scn = tmp.path().join("formats.toml");
+    std::fs::write(&scn, SCENARIO).unwrap();
+    dyadsim()
+        .arg("run")
+        .arg(&scn)
+        .arg("--out")
+        .arg(tmp.path())
+        .args(["--quiet", "--format", "parquet"])
+        .assert()
+        .success();
+    let dir = tmp.path().join("formats");
+    for f in [
+        "runs.parquet",
+        "points.parquet",
+        "timeseries.parquet",
+        "summary.parquet",
+    ] {
+        insta::assert_snapshot!(f, parquet_schema(&dir.join(f)));
+    }
+}
+
 #[test]
 fn trace_and_validation_have_their_documented_columns() {
     let out = dyadsim()

@@ -98,6 +98,9 @@ pub struct RunArgs {
     /// `--set scenario.seed=7` (repeatable; validated like the file).
     #[arg(long = "set", value_name = "PATH=VALUE")]
     pub set: Vec<String>,
+    /// Table format: csv, parquet or both (replaces the file's `[output] format`).
+    #[arg(long)]
+    pub format: Option<scenario::OutputFormat>,
     /// No progress bar or progress lines.
     #[arg(long)]
     pub quiet: bool,
@@ -251,6 +254,7 @@ impl Default for Command {
             shard: None,
             resume: false,
             set: Vec::new(),
+            format: None,
             quiet: false,
         })
     }
@@ -330,7 +334,8 @@ pub fn run(a: &RunArgs, out: &mut dyn Write, control: Control<'_>) -> Result<()>
         seed: a.seed,
         replications: a.reps,
     };
-    let (s, extras) = load(a.scenario.as_deref(), ov, &a.set)?;
+    let (mut s, extras) = load(a.scenario.as_deref(), ov, &a.set)?;
+    s.output.format = a.format.unwrap_or(s.output.format);
     // Validate hypothesis blocks before anything is written.
     let hyps = hypothesis::parse_all(&s.file, &extras.hypotheses)?;
     let threads = a

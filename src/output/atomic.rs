@@ -57,7 +57,19 @@ impl AtomicFile {
     }
 }
 
-/// The growing `runs.csv.partial` of a running experiment.
+/// Bytes written to an [`AtomicFile`] go to its temporary file (for writers that take any
+/// [`Write`], such as the Parquet writer).
+impl Write for AtomicFile {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.w.write(buf)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.w.flush()
+    }
+}
+
+/// The growing `runs.csv.partial` (or spill file `runs.bin.partial`) of a running
+/// experiment.
 pub struct PartialRuns {
     path: PathBuf,
     w: BufWriter<File>,
@@ -69,6 +81,18 @@ pub struct PartialRuns {
 pub fn open_partial_runs(
     path: &Path,
     header: &[String],
+    resume_len: Option<u64>,
+) -> Result<PartialRuns, OutputError> {
+    let mut w = csv::WriterBuilder::new().from_writer(Vec::new());
+    let _ = w.write_record(header);
+    open_partial(path, &w.into_inner().unwrap_or_default(), resume_len)
+}
+
+/// Open a growing file: fresh, starting with `header`, or truncated to `resume_len` bytes
+/// (the length a checkpoint recorded).
+pub fn open_partial(
+    path: &Path,
+    header: &[u8],
     resume_len: Option<u64>,
 ) -> Result<PartialRuns, OutputError> {
     match resume_len {
@@ -102,9 +126,7 @@ pub fn open_partial_runs(
                 w: BufWriter::with_capacity(1 << 20, f),
                 len: 0,
             };
-            let mut w = csv::WriterBuilder::new().from_writer(Vec::new());
-            let _ = w.write_record(header);
-            p.append(&w.into_inner().unwrap_or_default())?;
+            p.append(header)?;
             Ok(p)
         }
     }
@@ -121,6 +143,10 @@ impl PartialRuns {
     pub fn sync(&mut self) -> Result<(), OutputError> {
         self.w.flush().map_err(io_err(&self.path))?;
         self.w.get_ref().sync_data().map_err(io_err(&self.path))
+    }
+    /// Flush and sync, and close the file (which stays under its partial name).
+    pub fn close(mut self) -> Result<(), OutputError> {
+        self.sync()
     }
     /// Complete: sync and rename to `final_path`.
     pub fn finish(mut self, final_path: &Path) -> Result<(), OutputError> {

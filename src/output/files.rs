@@ -1,9 +1,12 @@
 //! Each output file in one place: its name, its columns (declared once), its writer and
-//! its reader. Writers produce exactly the bytes documented in `docs/OUTPUTS.md`; readers
-//! (for figures and the report) are lenient about what they do not need and name the
-//! file and line of anything they cannot use: `NA`, empty cells, `NaN` and infinities all
-//! read as `NaN`; anything else that is not a number, or a number beyond ±1e15, is an
-//! error.
+//! its reader. Writers produce exactly the bytes documented in `docs/OUTPUTS.md` (the
+//! Parquet twins of the tables are written by [`super::parquet`] with the same columns);
+//! readers (for figures and the report) take the CSV file, or its Parquet twin when there
+//! is no CSV file, find their columns by name (so the swept parameters' columns of the
+//! tidy `summary` and `timeseries` tables are simply not read), are lenient about what they
+//! do not need and name the file and line (or row) of anything they cannot use: `NA`,
+//! null, empty cells, `NaN` and infinities all read as `NaN`; anything else that is not a
+//! number, or a number beyond ±1e15, is an error.
 
 use std::collections::HashMap;
 use std::fs::File;
@@ -27,12 +30,17 @@ pub const SUMMARY: &str = "summary.csv";
 /// Hypothesis tests with verdicts.
 pub const PROPOSITIONS: &str = "propositions.csv";
 
-/// Columns of `timeseries.csv`.
-pub const TIMESERIES_COLUMNS: [&str; 8] = [
-    "point", "month", "metric", "mean", "sd", "ci_lo", "ci_hi", "n",
-];
-/// Columns of `summary.csv`.
-pub const SUMMARY_COLUMNS: [&str; 7] = ["point", "outcome", "mean", "sd", "ci_lo", "ci_hi", "n"];
+/// One row per run, as Parquet.
+pub const RUNS_PARQUET: &str = "runs.parquet";
+/// The design points, as Parquet.
+pub const POINTS_PARQUET: &str = "points.parquet";
+/// The trajectories, as Parquet.
+pub const TIMESERIES_PARQUET: &str = "timeseries.parquet";
+/// The outcome statistics, as Parquet.
+pub const SUMMARY_PARQUET: &str = "summary.parquet";
+
+/// The statistics columns of `timeseries` and `summary`, after the metric or outcome.
+pub const STATS: [&str; 5] = ["mean", "sd", "ci_lo", "ci_hi", "n"];
 /// The phase-share metrics of `timeseries.csv`, in phase order (preparation, execution,
 /// integration, dissolved).
 pub const PHASE_SHARES: [&str; 4] = [
@@ -66,6 +74,33 @@ pub const PROPOSITIONS_COLUMNS: [&str; 19] = [
 
 // ---------------------------------------------------------------------------------------
 // Writers
+
+/// `before`, the swept parameters' paths, then `after`.
+fn with_factors(s: &Scenario, before: &[&str], after: &[&str]) -> Vec<String> {
+    let mut h: Vec<String> = before.iter().map(|x| x.to_string()).collect();
+    h.extend(s.factors.iter().map(|f| f.path.clone()));
+    h.extend(after.iter().map(|x| x.to_string()));
+    h
+}
+
+/// Header of `points`: `point` and the swept parameters.
+pub fn points_header(s: &Scenario) -> Vec<String> {
+    with_factors(s, &["point"], &[])
+}
+
+/// Header of `timeseries`: `point`, the swept parameters, `month`, `metric` and [`STATS`].
+pub fn timeseries_header(s: &Scenario) -> Vec<String> {
+    let mut after = vec!["month", "metric"];
+    after.extend(STATS);
+    with_factors(s, &["point"], &after)
+}
+
+/// Header of `summary`: `point`, the swept parameters, `outcome` and [`STATS`].
+pub fn summary_header(s: &Scenario) -> Vec<String> {
+    let mut after = vec!["outcome"];
+    after.extend(STATS);
+    with_factors(s, &["point"], &after)
+}
 
 /// Header of `runs.csv`.
 pub fn runs_header(s: &Scenario) -> Vec<String> {
@@ -118,16 +153,17 @@ pub fn run_row(
     w.write_record(&rec)
 }
 
-/// Write `point,[month,]metric,mean,sd,ci_lo,ci_hi,n`.
+/// Write `point,<factors>,[month,]metric,mean,sd,ci_lo,ci_hi,n`; `key` holds the point
+/// and its formatted factor values.
 fn stat_row(
     f: &mut AtomicFile,
-    point: usize,
+    key: &[String],
     month: Option<usize>,
     name: &str,
     a: &ExactAcc,
 ) -> Result<(), OutputError> {
     let (lo, hi) = a.ci95();
-    let mut row = vec![point.to_string()];
+    let mut row = key.to_vec();
     if let Some(m) = month {
         row.push(m.to_string());
     }
@@ -144,15 +180,15 @@ fn stat_row(
 /// Write a share row (`count` of `total` runs) with a Wilson 95% interval.
 fn share_row(
     f: &mut AtomicFile,
-    point: usize,
+    key: &[String],
     month: usize,
     name: &str,
     count: u64,
     total: u64,
 ) -> Result<(), OutputError> {
     let (mean, sd, lo, hi) = share_stats(count, total);
-    f.csv_row(&[
-        point.to_string(),
+    let mut row = key.to_vec();
+    row.extend([
         month.to_string(),
         name.to_string(),
         num(mean),
@@ -160,11 +196,35 @@ fn share_row(
         num(lo),
         num(hi),
         total.to_string(),
-    ])
+    ]);
+    f.csv_row(&row)
 }
 
-/// Write `points.csv`, `timeseries.csv` and `summary.csv` from aggregates.
+/// Write `points`, `timeseries` and `summary` from aggregates, in the scenario's formats
+/// (CSV, Parquet or both); returns the files written.
 pub fn write_aggregate_files(
+    s: &Scenario,
+    aggs: &[PointAgg],
+    dir: &Path,
+) -> Result<Vec<PathBuf>, OutputError> {
+    let mut files = Vec::new();
+    if s.output.format.csv() {
+        files.extend(write_aggregate_csv(s, aggs, dir)?);
+    }
+    if s.output.format.parquet() {
+        files.extend(super::parquet::write_aggregates(s, aggs, dir)?);
+    }
+    Ok(files)
+}
+
+/// `point` and its formatted factor values: the first cells of every row of point `i`.
+fn point_key(s: &Scenario, i: usize) -> Vec<String> {
+    let mut key = vec![i.to_string()];
+    key.extend(s.points[i].values.iter().map(|v| num(*v)));
+    key
+}
+
+fn write_aggregate_csv(
     s: &Scenario,
     aggs: &[PointAgg],
     dir: &Path,
@@ -173,13 +233,9 @@ pub fn write_aggregate_files(
     // points.csv
     let path = dir.join(POINTS);
     let mut f = AtomicFile::create(&path)?;
-    let mut header = vec!["point".to_string()];
-    header.extend(s.factors.iter().map(|f| f.path.clone()));
-    f.csv_row(&header)?;
-    for (i, p) in s.points.iter().enumerate() {
-        let mut row = vec![i.to_string()];
-        row.extend(p.values.iter().map(|v| num(*v)));
-        f.csv_row(&row)?;
+    f.csv_row(&points_header(s))?;
+    for i in 0..s.points.len() {
+        f.csv_row(&point_key(s, i))?;
     }
     f.commit()?;
     files.push(path);
@@ -187,16 +243,17 @@ pub fn write_aggregate_files(
     if s.output.timeseries {
         let path = dir.join(TIMESERIES);
         let mut f = AtomicFile::create(&path)?;
-        f.csv_row(&TIMESERIES_COLUMNS)?;
+        f.csv_row(&timeseries_header(s))?;
         for (i, a) in aggs.iter().enumerate() {
+            let key = point_key(s, i);
             for m in 0..a.months() {
                 for (j, name) in TRAJECTORY_METRICS.iter().enumerate() {
                     let acc = a.cell(m, j);
-                    stat_row(&mut f, i, Some(m + 1), name, acc)?;
+                    stat_row(&mut f, &key, Some(m + 1), name, acc)?;
                 }
                 let total: u64 = a.phases[m].iter().sum();
                 for (ph, name) in PHASE_SHARES.iter().enumerate() {
-                    share_row(&mut f, i, m + 1, name, a.phases[m][ph], total)?;
+                    share_row(&mut f, &key, m + 1, name, a.phases[m][ph], total)?;
                 }
             }
         }
@@ -206,10 +263,11 @@ pub fn write_aggregate_files(
     // summary.csv
     let path = dir.join(SUMMARY);
     let mut f = AtomicFile::create(&path)?;
-    f.csv_row(&SUMMARY_COLUMNS)?;
+    f.csv_row(&summary_header(s))?;
     for (i, a) in aggs.iter().enumerate() {
+        let key = point_key(s, i);
         for (j, name) in OUTCOME_METRICS.iter().enumerate() {
-            stat_row(&mut f, i, None, name, &a.outcomes[j])?;
+            stat_row(&mut f, &key, None, name, &a.outcomes[j])?;
         }
     }
     f.commit()?;
@@ -241,7 +299,17 @@ pub enum ReadError {
         /// What is wrong.
         message: String,
     },
-    /// A CSV file lacks a required column.
+    /// A Parquet row holds an unusable value, or the file cannot be decoded (row 0).
+    #[error("{}: row {row}: {message}", file.display())]
+    Parquet {
+        /// The file.
+        file: PathBuf,
+        /// 1-based row number (0 if unknown).
+        row: u64,
+        /// What is wrong.
+        message: String,
+    },
+    /// A table lacks a required column.
     #[error("{}: no column `{column}`", file.display())]
     MissingColumn {
         /// The file.
@@ -263,23 +331,60 @@ pub enum ReadError {
 /// enough that axis arithmetic stays finite.
 const MAX_ABS: f64 = 1e15;
 
-/// A CSV file opened for reading, with its header.
-struct Csv {
-    file: PathBuf,
-    reader: csv::Reader<File>,
-    headers: Vec<String>,
+/// The file to read for the table `csv_name` (e.g. `summary.csv`) in `dir`: the CSV file
+/// when present, else its Parquet twin (`summary.parquet`) when present; `None` when
+/// neither exists.
+pub fn find_table(dir: &Path, csv_name: &str) -> Option<PathBuf> {
+    let csv = dir.join(csv_name);
+    if csv.exists() {
+        return Some(csv);
+    }
+    let parquet = csv.with_extension("parquet");
+    (cfg!(feature = "parquet") && parquet.exists()).then_some(parquet)
 }
 
-/// One record of a [`Csv`], with the means to read typed cells.
+/// Where the rows of a table come from.
+enum Source {
+    /// A CSV file.
+    Csv(csv::Reader<File>),
+    /// A Parquet file (read when iterated).
+    Parquet,
+}
+
+/// A table opened for reading, with its header: a CSV file, or a Parquet file whose cells
+/// read exactly as the CSV file of the same run would (numbers in the shortest round-trip
+/// form, nulls as `NA`). Only the columns asked for with [`Table::col`] or
+/// [`Table::opt_col`] are read from a Parquet file.
+struct Table {
+    file: PathBuf,
+    source: Source,
+    headers: Vec<String>,
+    wanted: std::cell::RefCell<Vec<bool>>,
+}
+
+/// One record of a [`Table`], with the means to read typed cells.
 struct Row<'a> {
     file: &'a Path,
+    /// 1-based line of a CSV file, or 1-based row of a Parquet file.
     line: u64,
+    parquet: bool,
     rec: &'a csv::StringRecord,
     headers: &'a [String],
 }
 
-impl Csv {
-    fn open(file: PathBuf) -> Result<Csv, ReadError> {
+impl Table {
+    /// Open `file`: Parquet when its name ends in `.parquet`, else CSV.
+    fn open(file: PathBuf) -> Result<Table, ReadError> {
+        if file.extension().is_some_and(|e| e == "parquet") {
+            let headers = super::parquet::column_names(&file)?;
+            let wanted = std::cell::RefCell::new(vec![false; headers.len()]);
+            return Ok(Table {
+                file,
+                source: Source::Parquet,
+                headers,
+                wanted,
+            });
+        }
         let f = File::open(&file).map_err(|source| ReadError::Read {
             file: file.clone(),
             source,
@@ -297,10 +402,12 @@ impl Csv {
                 message: "empty file (no header line)".into(),
             });
         }
-        Ok(Csv {
+        let wanted = std::cell::RefCell::new(vec![true; headers.len()]);
+        Ok(Table {
             file,
-            reader,
+            source: Source::Csv(reader),
             headers,
+            wanted,
         })
     }
 
@@ -312,28 +419,53 @@ impl Csv {
     }
 
     fn opt_col(&self, name: &str) -> Option<usize> {
-        self.headers.iter().position(|h| h == name)
+        let i = self.headers.iter().position(|h| h == name)?;
+        self.wanted.borrow_mut()[i] = true;
+        Some(i)
     }
 
     /// Call `f` on every record in order.
     fn for_each(
-        mut self,
+        self,
         mut f: impl FnMut(&Row<'_>) -> Result<(), ReadError>,
     ) -> Result<(), ReadError> {
-        let mut rec = csv::StringRecord::new();
-        loop {
-            match self.reader.read_record(&mut rec) {
-                Ok(false) => return Ok(()),
-                Ok(true) => {
-                    let line = rec.position().map_or(0, csv::Position::line);
-                    f(&Row {
-                        file: &self.file,
-                        line,
-                        rec: &rec,
-                        headers: &self.headers,
-                    })?;
+        let Table {
+            file,
+            source,
+            headers,
+            wanted,
+        } = self;
+        match source {
+            Source::Csv(mut reader) => {
+                let mut rec = csv::StringRecord::new();
+                loop {
+                    match reader.read_record(&mut rec) {
+                        Ok(false) => return Ok(()),
+                        Ok(true) => {
+                            let line = rec.position().map_or(0, csv::Position::line);
+                            f(&Row {
+                                file: &file,
+                                line,
+                                parquet: false,
+                                rec: &rec,
+                                headers: &headers,
+                            })?;
+                        }
+                        Err(e) => return Err(csv_err(&file, &e)),
+                    }
                 }
-                Err(e) => return Err(csv_err(&self.file, &e)),
+            }
+            Source::Parquet => {
+                let wanted = wanted.into_inner();
+                super::parquet::for_each_record(&file, &wanted, |row, rec| {
+                    f(&Row {
+                        file: &file,
+                        line: row,
+                        parquet: true,
+                        rec,
+                        headers: &headers,
+                    })
+                })
             }
         }
     }
@@ -353,14 +485,23 @@ impl Row<'_> {
     }
 
     fn bad(&self, col: usize, what: &str) -> ReadError {
-        ReadError::Csv {
-            file: self.file.to_path_buf(),
-            line: self.line,
-            message: format!(
-                "column `{}`: `{}` is not {what}",
-                self.headers.get(col).map_or("?", String::as_str),
-                self.text(col)
-            ),
+        let message = format!(
+            "column `{}`: `{}` is not {what}",
+            self.headers.get(col).map_or("?", String::as_str),
+            self.text(col)
+        );
+        if self.parquet {
+            ReadError::Parquet {
+                file: self.file.to_path_buf(),
+                row: self.line,
+                message,
+            }
+        } else {
+            ReadError::Csv {
+                file: self.file.to_path_buf(),
+                line: self.line,
+                message,
+            }
         }
     }
 
@@ -398,11 +539,14 @@ pub struct Points {
 }
 
 impl Points {
-    /// Read `dir/points.csv`.
+    /// Read `dir/points.csv` (or `points.parquet`).
     pub fn load(dir: &Path) -> Result<Points, ReadError> {
-        let csv = Csv::open(dir.join(POINTS))?;
+        let csv = Table::open(find_table(dir, POINTS).unwrap_or_else(|| dir.join(POINTS)))?;
         let point = csv.col("point")?;
-        let cols: Vec<usize> = (0..csv.headers.len()).filter(|&c| c != point).collect();
+        let cols: Vec<usize> = (0..csv.headers.len())
+            .filter(|&c| c != point)
+            .filter_map(|c| csv.opt_col(&csv.headers[c].clone()))
+            .collect();
         let factors = cols.iter().map(|&c| csv.headers[c].clone()).collect();
         let mut rows = Vec::new();
         csv.for_each(|r| {
@@ -453,9 +597,10 @@ pub struct Summary {
 }
 
 impl Summary {
-    /// Read `dir/summary.csv`.
+    /// Read `dir/summary.csv` (or `summary.parquet`); the swept parameters' columns are
+    /// not needed (they repeat `points.csv`).
     pub fn load(dir: &Path) -> Result<Summary, ReadError> {
-        let csv = Csv::open(dir.join(SUMMARY))?;
+        let csv = Table::open(find_table(dir, SUMMARY).unwrap_or_else(|| dir.join(SUMMARY)))?;
         let (point, outcome) = (csv.col("point")?, csv.col("outcome")?);
         let (mean, lo, hi) = (csv.col("mean")?, csv.col("ci_lo")?, csv.col("ci_hi")?);
         let mut map = HashMap::new();
@@ -518,13 +663,12 @@ pub struct Timeseries {
 }
 
 impl Timeseries {
-    /// Read `dir/timeseries.csv`; `Ok(None)` when the file does not exist.
+    /// Read `dir/timeseries.csv` (or `timeseries.parquet`); `Ok(None)` when neither exists.
     pub fn load(dir: &Path) -> Result<Option<Timeseries>, ReadError> {
-        let file = dir.join(TIMESERIES);
-        if !file.exists() {
+        let Some(file) = find_table(dir, TIMESERIES) else {
             return Ok(None);
-        }
-        let csv = Csv::open(file)?;
+        };
+        let csv = Table::open(file)?;
         let (point, month, metric) = (csv.col("point")?, csv.col("month")?, csv.col("metric")?);
         let (mean, lo, hi) = (csv.col("mean")?, csv.col("ci_lo")?, csv.col("ci_hi")?);
         let mut rows: HashMap<(usize, String), Vec<[f64; 4]>> = HashMap::new();
@@ -583,13 +727,12 @@ pub struct RunHistograms {
 }
 
 impl RunHistograms {
-    /// Build from `dir/runs.csv`; `Ok(None)` when the file does not exist or holds no
-    /// finite value for the point.
+    /// Build from `dir/runs.csv` (or `runs.parquet`); `Ok(None)` when neither exists or the
+    /// file holds no finite value for the point.
     pub fn load(dir: &Path, point: usize) -> Result<Option<RunHistograms>, ReadError> {
-        let file = dir.join(RUNS);
-        if !file.exists() {
+        let Some(file) = find_table(dir, RUNS) else {
             return Ok(None);
-        }
+        };
         // Pass 1: extent, counts and sums.
         let mut lo = f64::INFINITY;
         let mut hi = f64::NEG_INFINITY;
@@ -636,7 +779,7 @@ impl RunHistograms {
     /// Call `f(0, supplier value)` and `f(1, buyer value)` for every finite value of the
     /// design point.
     fn scan(file: &Path, point: usize, mut f: impl FnMut(usize, f64)) -> Result<(), ReadError> {
-        let csv = Csv::open(file.to_path_buf())?;
+        let csv = Table::open(file.to_path_buf())?;
         let p = csv.col("point")?;
         let (vs, vb) = (csv.col("value_supplier")?, csv.col("value_buyer")?);
         csv.for_each(|r| {
@@ -703,7 +846,7 @@ pub(crate) fn load_propositions(dir: &Path) -> Result<Option<Vec<Proposition>>, 
     if !file.exists() {
         return Ok(None);
     }
-    let csv = Csv::open(file)?;
+    let csv = Table::open(file)?;
     let id = csv.col("id")?;
     let (effect, lo, hi) = (csv.col("effect")?, csv.col("ci_lo")?, csv.col("ci_hi")?);
     let verdict = csv.col("verdict")?;

@@ -3,14 +3,25 @@
 //! - [`atomic`]: files that appear complete or not at all (`<name>.partial`, renamed when
 //!   complete), the growing `runs.csv.partial` of a running experiment, JSON state.
 //! - [`files`]: each output file's columns, declared once, with its writer and its reader.
+//! - [`columns`]: every column's unit and meaning, read from `docs/OUTPUTS.md`.
+//! - [`parquet`]: the Parquet twins of the tables (feature `parquet`), written
+//!   deterministically; [`spill`]: the resumable spill of per-run rows behind
+//!   `runs.parquet`.
 //! - [`manifest`]: `manifest.json`, one struct written and read back.
 //! - [`trace`]: one run told month by month.
 //!
 //! Numbers are formatted here ([`num`], [`sig`]) so that every file writes them alike.
 
 pub mod atomic;
+pub mod columns;
 pub mod files;
 pub mod manifest;
+#[cfg(feature = "parquet")]
+pub mod parquet;
+#[cfg(not(feature = "parquet"))]
+#[path = "parquet_off.rs"]
+pub mod parquet;
+pub mod spill;
 pub mod trace;
 
 use std::path::{Path, PathBuf};
@@ -18,7 +29,7 @@ use std::path::{Path, PathBuf};
 use thiserror::Error;
 
 pub use atomic::{
-    AtomicFile, PartialRuns, open_partial_runs, write_json_atomic, write_text_atomic,
+    AtomicFile, PartialRuns, open_partial, open_partial_runs, write_json_atomic, write_text_atomic,
 };
 
 /// Errors of reading or writing output files.

@@ -91,6 +91,53 @@ pub struct OutputOptions {
     pub timeseries: bool,
     /// Draw plots and the HTML report.
     pub plots: bool,
+    /// File format of the tables.
+    pub format: OutputFormat,
+}
+
+/// File format of the output tables (`[output] format`, `dyadsim run --format`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OutputFormat {
+    /// CSV files only (the default).
+    #[default]
+    Csv,
+    /// Parquet files only.
+    Parquet,
+    /// CSV and Parquet files of the same run.
+    Both,
+}
+
+impl OutputFormat {
+    /// The accepted names, in order.
+    pub const NAMES: [&str; 3] = ["csv", "parquet", "both"];
+
+    /// Whether CSV files are written.
+    pub fn csv(self) -> bool {
+        matches!(self, OutputFormat::Csv | OutputFormat::Both)
+    }
+    /// Whether Parquet files are written.
+    pub fn parquet(self) -> bool {
+        matches!(self, OutputFormat::Parquet | OutputFormat::Both)
+    }
+    /// The name used in scenario files and on the command line.
+    pub fn as_str(self) -> &'static str {
+        Self::NAMES[self as usize]
+    }
+}
+
+impl std::str::FromStr for OutputFormat {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "csv" => Ok(OutputFormat::Csv),
+            "parquet" => Ok(OutputFormat::Parquet),
+            "both" => Ok(OutputFormat::Both),
+            _ => Err(format!(
+                "format `{s}` must be one of \"csv\", \"parquet\", \"both\""
+            )),
+        }
+    }
 }
 
 /// A validated scenario: what the runner executes.
@@ -189,6 +236,8 @@ struct RawOutput {
     timeseries: bool,
     #[serde(default = "yes")]
     plots: bool,
+    #[serde(default)]
+    format: Option<Spanned<String>>,
 }
 
 fn yes() -> bool {
@@ -206,7 +255,7 @@ const TOP_KEYS: [&str; 6] = [
 pub(crate) const SCENARIO_KEYS: [&str; 5] =
     ["name", "description", "seed", "replications", "months"];
 /// Keys of the `[output]` table.
-pub const OUTPUT_KEYS: [&str; 3] = ["runs", "timeseries", "plots"];
+pub const OUTPUT_KEYS: [&str; 4] = ["runs", "timeseries", "plots", "format"];
 pub(crate) const SWEEP_KEYS: [&str; 2] = ["design", "samples"];
 
 /// Extra `[[hypothesis]]` and `[[pattern]]` tables, passed through with their locations
@@ -353,18 +402,26 @@ pub fn parse(text: &str, file: &str, ov: Overrides) -> Result<(Scenario, Extras)
             return Err(loc.at(0, "[sweep] design = \"lhs\" needs at least one factor"));
         }
     }
-    let output = raw.output.map_or(
-        OutputOptions {
+    let output = match raw.output {
+        None => OutputOptions {
             runs: true,
             timeseries: true,
             plots: true,
+            format: OutputFormat::Csv,
         },
-        |o| OutputOptions {
+        Some(o) => OutputOptions {
             runs: o.runs,
             timeseries: o.timeseries,
             plots: o.plots,
+            format: match &o.format {
+                None => OutputFormat::Csv,
+                Some(f) => f
+                    .get_ref()
+                    .parse()
+                    .map_err(|e| loc.at(f.span().start, format!("[output] {e}")))?,
+            },
         },
-    );
+    };
     let seed = ov.seed.unwrap_or(header.seed);
     let mut scenario = Scenario {
         name,
@@ -549,6 +606,32 @@ mod tests {
         let e = err("[scenario]\nname = \"x\"\nreplicatons = 3\n");
         assert!(e.contains("t.toml:3:1"), "{e}");
         assert!(e.contains("did you mean `replications`"), "{e}");
+    }
+
+    #[test]
+    fn output_format_defaults_to_csv_and_names_its_choices() {
+        let parse_ok = |t: &str| parse(t, "t.toml", Overrides::default()).unwrap().0;
+        let s = parse_ok("[scenario]\nname = \"x\"\n");
+        assert_eq!(s.output.format, OutputFormat::Csv);
+        let s = parse_ok("[scenario]\nname = \"x\"\n[output]\nruns = false\n");
+        assert_eq!(s.output.format, OutputFormat::Csv);
+        for (name, f) in OutputFormat::NAMES.iter().zip([
+            OutputFormat::Csv,
+            OutputFormat::Parquet,
+            OutputFormat::Both,
+        ]) {
+            let s = parse_ok(&format!(
+                "[scenario]\nname = \"x\"\n[output]\nformat = \"{name}\"\n"
+            ));
+            assert_eq!(s.output.format, f);
+            assert_eq!(f.as_str(), *name);
+            assert_eq!(name.parse::<OutputFormat>(), Ok(f));
+        }
+        let e = err("[scenario]\nname = \"x\"\n[output]\nformat = \"parqet\"\n");
+        assert!(e.starts_with("t.toml:4:10:"), "{e}");
+        assert!(e.contains("\"csv\", \"parquet\", \"both\""), "{e}");
+        let e = err("[scenario]\nname = \"x\"\n[output]\nfromat = \"csv\"\n");
+        assert!(e.contains("did you mean `format`"), "{e}");
     }
 
     #[test]
