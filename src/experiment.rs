@@ -22,7 +22,10 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use crate::model::{run_seed, simulate_with};
-use crate::output::files::{RUNS, RUNS_PARQUET, run_row, runs_header, write_aggregate_files};
+use crate::output::files::{
+    POINTS, POINTS_PARQUET, RUNS, RUNS_PARQUET, SUMMARY, SUMMARY_PARQUET, TIMESERIES,
+    TIMESERIES_PARQUET, run_row, runs_header, write_aggregate_files,
+};
 use crate::output::manifest::{MANIFEST, Manifest, RunFacts};
 use crate::output::{self, AtomicFile, OutputError, io_err, spill};
 use crate::scenario::{OutputFormat, Scenario};
@@ -224,6 +227,30 @@ fn run_chunk(s: &Scenario, c: Chunk, kinds: RowKinds) -> ChunkResult {
     }
 }
 
+/// Remove the tables of the format this output does not write (left by an earlier run in
+/// the other format), so that nothing reads them as this run's.
+fn remove_other_format(dir: &Path, format: OutputFormat) -> Result<(), OutputError> {
+    let csv = [RUNS, POINTS, TIMESERIES, SUMMARY];
+    let parquet = [
+        RUNS_PARQUET,
+        POINTS_PARQUET,
+        TIMESERIES_PARQUET,
+        SUMMARY_PARQUET,
+    ];
+    let stale = match format {
+        OutputFormat::Csv => &parquet[..],
+        OutputFormat::Parquet => &csv[..],
+        OutputFormat::Both => &[],
+    };
+    for f in stale {
+        let p = dir.join(f);
+        if p.exists() {
+            std::fs::remove_file(&p).map_err(io_err(&p))?;
+        }
+    }
+    Ok(())
+}
+
 /// Execute a scenario (or one shard of it) into `opts.out_dir`.
 ///
 /// `progress` is called before the first and after every batch of chunks; when it returns
@@ -318,6 +345,7 @@ pub fn run(
                 std::fs::remove_file(f).map_err(io_err(f))?;
             }
         }
+        remove_other_format(dir, format)?;
     }
 
     let header = runs_header(s);
@@ -603,6 +631,7 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<RunReport, ExperimentError>
     if manifest_path.exists() {
         std::fs::remove_file(&manifest_path).map_err(io_err(&manifest_path))?;
     }
+    remove_other_format(out, s.output.format)?;
     let mut files = Vec::new();
     if s.output.runs && s.output.format.csv() {
         let path = out.join(RUNS);

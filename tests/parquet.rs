@@ -369,6 +369,15 @@ fn figures_and_report_come_from_parquet_files_alone() {
     for f in CSV {
         assert!(!pq.join(f).exists(), "{f} written with format parquet");
     }
+    // A CSV run into the same folder removes the Parquet tables, and back.
+    run(&scn, &tmp.path().join("pq"), &["--format", "csv"]);
+    for (c, p) in CSV.iter().zip(PARQUET) {
+        assert!(pq.join(c).exists() && !pq.join(p).exists(), "{c} / {p}");
+    }
+    run(&scn, &tmp.path().join("pq"), &["--format", "parquet"]);
+    for (c, p) in CSV.iter().zip(PARQUET) {
+        assert!(!pq.join(c).exists() && pq.join(p).exists(), "{c} / {p}");
+    }
     assert!(pq.join("report.html").is_file());
     // The same figures as from the CSV files, pixel for pixel.
     let csv = tmp.path().join("csv/t");
