@@ -10,6 +10,7 @@
 //! events, [`MonthRecord`], [`RunOutcome`] and their metric tables); `params.rs` the
 //! parameters; `seed.rs` the seeds.
 
+pub mod coefficients;
 pub mod params;
 mod record;
 mod seed;
