@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 /// Coefficients of external events (§7.1).
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ExternalEventCoefficients {
     /// Share of favourable events that raise the supplier's capability; the rest weaken rival suppliers, share.
     pub capability_share: f64,
@@ -14,7 +14,7 @@ pub struct ExternalEventCoefficients {
 }
 
 /// Coefficients of communication (§7.2): `comm = clamp01(base + goal_alignment·g_a + engagement·e + champion·χ)`.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CommunicationCoefficients {
     /// Communication with no goal alignment, engagement or champion, 0..1.
     pub base: f64,
@@ -27,7 +27,7 @@ pub struct CommunicationCoefficients {
 }
 
 /// Coefficients of learning (§7.3).
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct LearningCoefficients {
     /// Factor of cognitive learning with no shared values, 0..1.
     pub cognitive_floor: f64,
@@ -40,7 +40,7 @@ pub struct LearningCoefficients {
 }
 
 /// Coefficients of preparation speed (§7.4).
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct PreparationCoefficients {
     /// Speed factor of a fully one-sided division of work, 0..1.
     pub balance_floor: f64,
@@ -50,10 +50,12 @@ pub struct PreparationCoefficients {
     pub communication_floor: f64,
     /// Weight of communication in the speed factor.
     pub communication_weight: f64,
+    /// Preparation progress lost in a delay (staff turnover, analysis redone), 1.
+    pub delay_setback: f64,
 }
 
 /// Coefficients of fit, performance and its smoothing in execution and integration (§7.4).
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct PerformanceCoefficients {
     /// Fit with no behavioural learning and no knowledge, relative.
     pub fit_base: f64,
@@ -70,7 +72,7 @@ pub struct PerformanceCoefficients {
 }
 
 /// Coefficients of exchange value created per month, `base_value` (§7.4).
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ValueCoefficients {
     /// Value factor of a supplier with no capability, 0..1.
     pub capability_floor: f64,
@@ -80,10 +82,12 @@ pub struct ValueCoefficients {
     pub engagement_floor: f64,
     /// Weight of engagement in the value factor.
     pub engagement_weight: f64,
+    /// Knowledge at which value-in-use saturates: v_k = kv·K/(1 + K/K_sat), units.
+    pub knowledge_saturation: f64,
 }
 
 /// Coefficients of customer-specific investment and its signal (§7.5).
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct InvestmentCoefficients {
     /// Intent factor of a supplier with no exploration motive, 0..1.
     pub exploration_floor: f64,
@@ -100,30 +104,34 @@ pub struct InvestmentCoefficients {
 }
 
 /// Coefficients of reciprocity and champion mobilisation of buyer engagement (§7.6).
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ReciprocityCoefficients {
     /// Rate at which engagement answers the investment signal, 1/month.
     pub signal_rate: f64,
     /// Rate at which the champion raises engagement, 1/month.
     pub champion_rate: f64,
+    /// Monthly fall of engagement of a buyer with a current-sales motive, 1/month.
+    pub engagement_decay: f64,
 }
 
 /// Coefficients of capability growth (§7.7).
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CapabilityCoefficients {
     /// Capability growth per unit of the month's learning, 1.
     pub learning_gain: f64,
 }
 
 /// Coefficients of finances and sales concentration (§7.9).
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct FinanceCoefficients {
-    /// Rate at which sales concentration follows the focal share of income, 1/month.
-    pub concentration_rate: f64,
+    /// Rate at which the supplier's other business follows its potential, 1/month.
+    pub other_business_rate: f64,
+    /// Weight of saturated portable knowledge in the potential of the supplier's other business.
+    pub portable_business: f64,
 }
 
 /// Coefficients of alternatives and need behind dependence (§7.10).
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DependenceCoefficients {
     /// Weight of prior experience in the supplier's alternatives.
     pub experience: f64,
@@ -131,10 +139,12 @@ pub struct DependenceCoefficients {
     pub portable_knowledge: f64,
     /// Weight of saturated buyer-specific knowledge in the buyer's need.
     pub uniqueness: f64,
+    /// Weight of saturated buyer-specific knowledge in the supplier's focal business (alignment).
+    pub alignment: f64,
 }
 
 /// Coefficients of lock-in from sunk costs (§7.10, §7.12).
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct LockInCoefficients {
     /// Fall of the supplier's alternatives at full lock-in, share.
     pub alternatives_discount: f64,
@@ -143,7 +153,7 @@ pub struct LockInCoefficients {
 }
 
 /// Coefficients of the bargained split (§7.10).
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BargainingCoefficients {
     /// Smallest bargained target share of the supplier, share.
     pub share_min: f64,
@@ -154,7 +164,7 @@ pub struct BargainingCoefficients {
 }
 
 /// Coefficients of trust targets and their speed (§7.11).
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct TrustCoefficients {
     /// Fall of the speed of trust adjustment at full institutionalisation, share.
     pub damping: f64,
@@ -176,10 +186,16 @@ pub struct TrustCoefficients {
     pub signal_saturation: f64,
     /// Trust target added per unit of champion strength in a crisis.
     pub champion_vouching: f64,
+    /// Weight of results in the supplier's trust evidence, weight.
+    pub supplier_results: f64,
+    /// Weight of forbearance (power not used) in the supplier's trust evidence, weight.
+    pub forbearance: f64,
+    /// Share of the supplier's trust lost when the champion leaves (a broken promise), share.
+    pub broken_promise: f64,
 }
 
 /// Coefficients of continuation values and the decision to stay (§7.12).
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ContinuationCoefficients {
     /// Weight of the continuation value to a side with no trust, 0..1.
     pub trust_floor: f64,
@@ -187,21 +203,61 @@ pub struct ContinuationCoefficients {
     pub trust_weight: f64,
     /// Weight of this month's appropriation in the continuation value; the past keeps the complement.
     pub smoothing: f64,
+    /// Temperature of the exit choice on the relative value difference, 1.
+    pub exit_temperature: f64,
+    /// Weight of the buyer's need in discounting its outside value, 1.
+    pub need_weight: f64,
+    /// Weight of joint dependence in the value of staying (rival mechanism), 1.
+    pub joint_weight: f64,
 }
 
 /// Coefficients of novel projects in integration (§7.13).
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct NovelProjectCoefficients {
     /// Share of institutionalisation kept when a novel project starts, share.
     pub institutionalization_kept: f64,
     /// Execution progress at which a novel project re-enters execution, 1.
     pub execution_progress: f64,
+    /// Fall of the rate of novel projects at full institutionalisation, share.
+    pub rigidity: f64,
+}
+
+/// Coefficients of phase transitions (§7.13).
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct TransitionCoefficients {
+    /// Temperature of the logistic choice to skip execution around the skip threshold, 0..1.
+    pub skip_temperature: f64,
+}
+
+/// Coefficients of forward-looking choices (§7.5, §7.10, §7.12).
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct ForwardCoefficients {
+    /// Expected duration at which the horizon factor of investment is one half, months.
+    pub horizon_half: f64,
+    /// Strength of the buyer's restraint in using power when the future is at stake, 1.
+    pub restraint: f64,
+}
+
+/// Coefficients of the rival power mechanisms (§7.10).
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct PowerCoefficients {
+    /// Weight of temptation by the weaker side's perceived capability, 0..1.
+    pub temptation: f64,
+    /// Fit gained at full power use under productive coercion, relative.
+    pub productivity: f64,
+}
+
+/// Coefficients of buyer co-investment (§7.5).
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct CoinvestmentCoefficients {
+    /// Largest monthly buyer co-investment as a share of the supplier's csi_max, share.
+    pub scale: f64,
 }
 
 /// The coefficients written into the model's rules: weights, floors, rates, caps and
 /// smoothing weights of `docs/MODEL.md` §7, grouped by submodel. Every one is a model
 /// assumption, not an estimate; `docs/MODEL.md` §6 gives each one's range and equation.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CoefficientParams {
     /// External events (§7.1).
     pub external_events: ExternalEventCoefficients,
@@ -235,4 +291,12 @@ pub struct CoefficientParams {
     pub continuation: ContinuationCoefficients,
     /// Novel projects in integration (§7.13).
     pub novel: NovelProjectCoefficients,
+    /// Phase transitions.
+    pub transitions: TransitionCoefficients,
+    /// Forward-looking choices.
+    pub forward: ForwardCoefficients,
+    /// Rival power mechanisms.
+    pub power: PowerCoefficients,
+    /// Buyer co-investment.
+    pub coinvestment: CoinvestmentCoefficients,
 }

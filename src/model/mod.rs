@@ -51,6 +51,27 @@ fn saturate(x: f64) -> f64 {
     x / (x + 1.0)
 }
 
+/// The logistic function 1/(1 + e^(−x)).
+fn logistic(x: f64) -> f64 {
+    1.0 / (1.0 + (-x).exp())
+}
+
+/// Evidence mass of the initial trust: the first month's evidence moves trust by the
+/// fraction `rate` of the gap (§7.11). A rate of 0 freezes trust (infinite mass).
+fn prior_evidence(rate: f64) -> f64 {
+    if rate > 0.0 {
+        (1.0 - rate) / rate
+    } else {
+        f64::INFINITY
+    }
+}
+
+/// Expected duration of the relationship in months for a side with monthly discount factor
+/// `discount` that expects the partner to leave with monthly probability `p_partner` (§7.5).
+fn expected_duration(discount: f64, p_partner: f64) -> f64 {
+    1.0 / (1.0 - discount * (1.0 - p_partner))
+}
+
 /// A running dyad. Create with [`Dyad::new`], advance with [`Dyad::step`] until
 /// [`Dyad::finished`], then read [`Dyad::outcome`].
 #[derive(Clone, Debug)]
@@ -60,6 +81,7 @@ pub struct Dyad<'p> {
     noise_rng: Xoshiro256PlusPlus,
     ext_prob: f64,
     shock_prob: f64,
+    delay_prob: f64,
     theta: f64,
     month: u32,
     phase: Phase,
@@ -67,9 +89,12 @@ pub struct Dyad<'p> {
     // Supplier.
     capability: f64,
     cash: f64,
-    sigma: f64,
+    /// The supplier's other business O relative to its start (§7.9).
+    other_business: f64,
     other_mult: f64,
     trust_s: f64,
+    /// Evidence mass behind the supplier's trust (§7.11).
+    evidence_s: f64,
     l_cog: f64,
     l_beh: f64,
     k_port: f64,
@@ -82,7 +107,16 @@ pub struct Dyad<'p> {
     perceived: f64,
     engagement: f64,
     trust_b: f64,
+    /// Evidence mass behind the buyer's trust (§7.11).
+    evidence_b: f64,
     alt_b: f64,
+    /// Whether the champion is still with the buyer.
+    champion_present: bool,
+    /// Buyer's cumulative co-investment (sunk, buyer-specific), kEUR.
+    coinvest_cum: f64,
+    /// Each side's probability of leaving last month (what the partner expects), §7.12.
+    p_exit_s: f64,
+    p_exit_b: f64,
     // Dyad.
     share: f64,
     inst: f64,
@@ -136,15 +170,17 @@ impl<'p> Dyad<'p> {
             noise_rng: Xoshiro256PlusPlus::seed_from_u64(mix_seed(seed, 2, 0)),
             ext_prob: 1.0 - (-p.events.external_rate).exp(),
             shock_prob: 1.0 - (-p.events.shock_rate).exp(),
+            delay_prob: 1.0 - (-p.dynamics.delay_rate).exp(),
             theta,
             month: 0,
             phase: Phase::Preparation,
             end: None,
             capability,
             cash: p.supplier.cash,
-            sigma: p.supplier.sales_concentration,
+            other_business: 1.0,
             other_mult: 1.0,
             trust_s: p.supplier.trust,
+            evidence_s: prior_evidence(p.dynamics.trust_rate),
             l_cog: 0.0,
             l_beh: 0.0,
             k_port: 0.0,
@@ -156,7 +192,12 @@ impl<'p> Dyad<'p> {
             perceived,
             engagement: p.buyer.engagement,
             trust_b: p.buyer.trust,
+            evidence_b: prior_evidence(p.dynamics.trust_rate),
             alt_b: p.buyer.alternatives,
+            champion_present: true,
+            coinvest_cum: 0.0,
+            p_exit_s: 0.0,
+            p_exit_b: 0.0,
             share: p.relationship.initial_share,
             inst: 0.0,
             scope: 1.0,
@@ -240,14 +281,40 @@ impl<'p> Dyad<'p> {
         }
     }
 
+    /// The buyer's lock-in index from its own co-investment, 0..1 (§7.10).
+    fn buyer_lock_index(&self) -> f64 {
+        if self.p.mechanisms.lock_in && self.p.mechanisms.buyer_coinvestment {
+            self.coinvest_cum / (self.coinvest_cum + self.p.dynamics.lockin_half)
+        } else {
+            0.0
+        }
+    }
+
     /// Supplier's alternatives (outside options), 0..1.
     fn supplier_alternatives(&self) -> f64 {
-        let s = &self.p.supplier;
-        let c = &self.p.coefficients;
+        let p = self.p;
+        let (s, c) = (&p.supplier, &p.coefficients);
         let raw = s.outside_options
             + c.dependence.experience * s.experience
             + c.dependence.portable_knowledge * saturate(self.k_port);
-        clamp01(raw * (1.0 - c.lock_in.alternatives_discount * self.lock_index()) * self.other_mult)
+        clamp01(
+            raw * (1.0 - c.lock_in.alternatives_discount * self.lock_index())
+                * self.other_mult
+                * (1.0 - p.relationship.exclusivity),
+        )
+    }
+
+    /// Structural sales concentration σ: the focal business F against the other business O,
+    /// from the initial concentration σ₀ (§7.9, §7.10).
+    fn sales_concentration(&self) -> f64 {
+        let s0 = self.p.supplier.sales_concentration;
+        let focal = s0 * (1.0 + self.p.coefficients.dependence.alignment * saturate(self.k_spec));
+        let other = (1.0 - s0) * self.other_business * self.other_mult;
+        if focal + other > 0.0 {
+            focal / (focal + other)
+        } else {
+            0.0
+        }
     }
 
     /// (supplier dependence, buyer dependence, asymmetry).
@@ -259,14 +326,23 @@ impl<'p> Dyad<'p> {
     /// Dependence each way and the alternatives behind it.
     #[inline]
     fn dependence_parts(&self) -> DependenceParts {
-        let uniq = saturate(self.k_spec);
+        let p = self.p;
+        let uniq = p.relationship.knowledge_exclusivity * saturate(self.k_spec);
         let a_s = self.supplier_alternatives();
-        let d_s = clamp01(self.sigma * (1.0 - a_s));
-        let w_uniq = self.p.coefficients.dependence.uniqueness;
-        let need_b = self.p.buyer.need * clamp01(self.perceived + w_uniq * uniq);
-        let a_b = clamp01(self.alt_b * (1.0 - uniq));
+        let d_s = clamp01(self.sales_concentration() * (1.0 - a_s));
+        let w_uniq = p.coefficients.dependence.uniqueness;
+        let need_b = p.buyer.need * clamp01(self.perceived + w_uniq * uniq);
+        let lock_disc = p.coefficients.lock_in.alternatives_discount * self.buyer_lock_index();
+        let a_b = clamp01(self.alt_b * (1.0 - uniq) * (1.0 - lock_disc));
         let d_b = clamp01(need_b * (1.0 - a_b));
         DependenceParts { d_s, d_b, a_s, a_b }
+    }
+
+    /// Value-in-use per month of the joint knowledge, saturating (kEUR/month, §7.4).
+    fn knowledge_value(&self) -> f64 {
+        let k = self.k_port + self.k_spec;
+        let sat = self.p.coefficients.value.knowledge_saturation;
+        self.p.relationship.knowledge_value * k / (1.0 + k / sat)
     }
 
     /// Value created per month at the current fit-independent base (kEUR/month).
@@ -357,6 +433,8 @@ impl<'p> Dyad<'p> {
             knowledge_portable: self.k_port,
             capability_gain: self.capability - self.p.supplier.capability,
             supplier_survived: self.cash >= 0.0,
+            champion_left: !self.champion_present,
+            buyer_investment: self.coinvest_cum,
             supplier_cash: self.cash,
             asymmetry: self.record.asymmetry,
             mean_buyer_power_use: self.power_sum / f64::from(months_lived),

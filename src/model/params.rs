@@ -11,7 +11,7 @@ use thiserror::Error;
 pub use super::coefficients::*;
 
 /// Parameters of the supplier (the small firm).
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SupplierParams {
     /// Initial technical capability (expertise), 0..1.
     pub capability: f64,
@@ -37,10 +37,12 @@ pub struct SupplierParams {
     pub fixed_costs: f64,
     /// Initial trust in the buyer, 0..1.
     pub trust: f64,
+    /// Monthly discount factor of the supplier, 0..1.
+    pub discount: f64,
 }
 
 /// Parameters of the buyer (the large firm).
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BuyerParams {
     /// Importance of the supplier's resource to the buyer's core business, 0..1.
     pub need: f64,
@@ -62,10 +64,16 @@ pub struct BuyerParams {
     pub perceived_capability: f64,
     /// Initial trust in the supplier, 0..1.
     pub trust: f64,
+    /// Monthly discount factor of the buyer, 0..1.
+    pub discount: f64,
+    /// Propensity of the buyer to co-invest in the joint work, 0..1.
+    pub coinvest_propensity: f64,
+    /// Monthly probability that the champion leaves the buyer, 0..1.
+    pub champion_hazard: f64,
 }
 
 /// Parameters of the relationship and of value.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct RelationshipParams {
     /// Complementarity of the partners' resources, 0..1.
     pub complementarity: f64,
@@ -90,10 +98,14 @@ pub struct RelationshipParams {
     pub buyer_outside_value: f64,
     /// Supplier's monthly value from redeploying to other customers at full options, kEUR/month.
     pub supplier_outside_value: f64,
+    /// Share of buyer-specific joint knowledge the buyer cannot replace elsewhere, 0..1.
+    pub knowledge_exclusivity: f64,
+    /// Strength of an exclusivity clause binding the supplier to the buyer, 0..1.
+    pub exclusivity: f64,
 }
 
 /// Rates and thresholds of the dynamics.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DynamicsParams {
     /// Base preparation progress per month, 1/month.
     pub prep_rate: f64,
@@ -131,10 +143,18 @@ pub struct DynamicsParams {
     pub reset_fraction: f64,
     /// Perceived capability at the end of preparation that lets the dyad skip execution, 0..1.
     pub skip_threshold: f64,
+    /// Monthly depreciation of joint knowledge, 1/month.
+    pub knowledge_depreciation: f64,
+    /// Monthly forgetting of the evidence behind trust, 1/month.
+    pub trust_forgetting: f64,
+    /// Standard deviation of monthly preparation progress (relative), 1.
+    pub prep_noise_sd: f64,
+    /// Rate of delays in preparation (staff turnover, re-analysis), events/month.
+    pub delay_rate: f64,
 }
 
 /// External events, novel projects and crises.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EventParams {
     /// Rate of external events (Poisson), events/month.
     pub external_rate: f64,
@@ -153,7 +173,7 @@ pub struct EventParams {
 }
 
 /// Power: bargaining, power use and the L/M/H coding.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct PowerParams {
     /// Asymmetry below which the level is coded low, -1..1.
     pub level_low: f64,
@@ -170,7 +190,7 @@ pub struct PowerParams {
 }
 
 /// Mechanism switches, for ablation. `true` = the mechanism is in the model.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Mechanisms {
     /// Committed champion in the buyer (communication, access, trust, learning).
     pub champion: bool,
@@ -200,6 +220,20 @@ pub struct Mechanisms {
     pub perception: bool,
     /// Voluntary exit by either side.
     pub exit: bool,
+    /// Forward-looking choices (discounting, expected duration); off: myopic.
+    pub forward_looking: bool,
+    /// The champion may leave the buyer (a monthly hazard).
+    pub champion_turnover: bool,
+    /// Buyer co-investment in the joint work, and the buyer's own lock-in.
+    pub buyer_coinvestment: bool,
+    /// Temptation: the weaker side's value-creating capacity tempts the stronger side.
+    pub temptation: bool,
+    /// Productive coercion: power use also raises delivery performance.
+    pub productive_coercion: bool,
+    /// Nash-bargaining split with outside options as the disagreement point.
+    pub nash_bargaining: bool,
+    /// Joint dependence (the sum) raises each side's value of staying.
+    pub joint_dependence: bool,
 }
 
 /// All model parameters. Build with [`Params::default`], change fields or use
@@ -379,6 +413,16 @@ specs! {
     "dynamics.csi_half" => dynamics.csi_half: Real = 40.0, [1.0e-6, 1.0e9], "kEUR", "Cumulative specific investment that supports half the knowledge rate.";
     "dynamics.reset_fraction" => dynamics.reset_fraction: Real = 0.3, [0.0, 1.0], "share", "Fall of the buyer's perceived capability when new expert tasks start execution.";
     "dynamics.skip_threshold" => dynamics.skip_threshold: Real = 0.55, [0.0, 1.0], "0..1", "Perceived capability at the end of preparation that lets the dyad skip execution.";
+    "supplier.discount" => supplier.discount: Real = 0.98, [0.0, 0.999], "1/month", "Supplier's monthly discount factor for future value (forward-looking choices).";
+    "buyer.discount" => buyer.discount: Real = 0.99, [0.0, 0.999], "1/month", "Buyer's monthly discount factor for future value (forward-looking choices).";
+    "buyer.coinvest_propensity" => buyer.coinvest_propensity: Real = 0.3, [0.0, 1.0], "0..1", "Buyer's propensity to co-invest in the joint work, scaled by its exploration motive, trust and engagement.";
+    "buyer.champion_hazard" => buyer.champion_hazard: Real = 0.015, [0.0, 1.0], "probability/month", "Monthly probability that the champion leaves the buyer (job change, reorganisation).";
+    "relationship.knowledge_exclusivity" => relationship.knowledge_exclusivity: Real = 0.15, [0.0, 1.0], "share", "Share of buyer-specific joint knowledge that the buyer cannot replace with another supplier.";
+    "relationship.exclusivity" => relationship.exclusivity: Real = 0.0, [0.0, 1.0], "0..1", "Strength of an exclusivity clause: cuts the supplier's alternatives and stops its other business from growing.";
+    "dynamics.knowledge_depreciation" => dynamics.knowledge_depreciation: Real = 0.02, [0.0, 1.0], "1/month", "Monthly depreciation of joint knowledge.";
+    "dynamics.trust_forgetting" => dynamics.trust_forgetting: Real = 0.02, [0.0, 1.0], "1/month", "Monthly forgetting of the evidence behind trust; its inverse is the memory of trust in months.";
+    "dynamics.prep_noise_sd" => dynamics.prep_noise_sd: Real = 0.4, [0.0, 2.0], "relative", "Standard deviation of monthly preparation progress (joint analysis goes faster or slower).";
+    "dynamics.delay_rate" => dynamics.delay_rate: Real = 0.05, [0.0, 1.0], "events/month", "Rate of setbacks in preparation (staff turnover, analysis redone).";
     "events.external_rate" => events.external_rate: Real = 0.03, [0.0, 1.0], "events/month", "Rate of external events (Poisson).";
     "events.favourable_share" => events.favourable_share: Real = 0.6, [0.0, 1.0], "share", "Share of external events favourable to the supplier.";
     "events.external_size" => events.external_size: Real = 0.25, [0.0, 1.0], "0..1", "Size of an external event's effect.";
@@ -406,6 +450,13 @@ specs! {
     "mechanisms.crises" => mechanisms.crises: Switch = 1.0, [0.0, 1.0], "on/off", "Performance crises and the responses to them.";
     "mechanisms.perception" => mechanisms.perception: Switch = 1.0, [0.0, 1.0], "on/off", "Buyer's misperception of supplier capability (off: perceived = actual).";
     "mechanisms.exit" => mechanisms.exit: Switch = 1.0, [0.0, 1.0], "on/off", "Voluntary exit by either side.";
+    "mechanisms.forward_looking" => mechanisms.forward_looking: Switch = 1.0, [0.0, 1.0], "on/off", "Forward-looking choices: discounting and expected duration (off: myopic).";
+    "mechanisms.champion_turnover" => mechanisms.champion_turnover: Switch = 1.0, [0.0, 1.0], "on/off", "The champion may leave the buyer.";
+    "mechanisms.buyer_coinvestment" => mechanisms.buyer_coinvestment: Switch = 1.0, [0.0, 1.0], "on/off", "Buyer co-investment and the buyer's own lock-in.";
+    "mechanisms.temptation" => mechanisms.temptation: Switch = 0.0, [0.0, 1.0], "on/off", "Rival: the weaker side's capacity tempts the stronger side to use power.";
+    "mechanisms.productive_coercion" => mechanisms.productive_coercion: Switch = 0.0, [0.0, 1.0], "on/off", "Rival: power use also raises delivery performance.";
+    "mechanisms.nash_bargaining" => mechanisms.nash_bargaining: Switch = 0.0, [0.0, 1.0], "on/off", "Rival: Nash-bargaining split with the outside options as disagreement point.";
+    "mechanisms.joint_dependence" => mechanisms.joint_dependence: Switch = 0.0, [0.0, 1.0], "on/off", "Rival: joint dependence (the sum) raises each side's value of staying.";
     "coefficients.external_events.capability_share" => coefficients.external_events.capability_share: Real = 0.5, [0.0, 1.0], "share", "Share of favourable external events that raise capability; the rest weaken rival suppliers (§7.1).";
     "coefficients.external_events.rivals_share" => coefficients.external_events.rivals_share: Real = 0.5, [0.0, 1.0], "share", "Share of adverse external events that strengthen rival suppliers; the rest shrink the other business (§7.1).";
     "coefficients.communication.base" => coefficients.communication.base: Real = 0.15, [0.0, 1.0], "0..1", "Communication with no goal alignment, engagement or champion (§7.2).";
@@ -420,6 +471,7 @@ specs! {
     "coefficients.preparation.balance_weight" => coefficients.preparation.balance_weight: Real = 0.5, [0.0, 1.0], "weight", "Weight of the balance of work in the preparation speed factor (§7.4).";
     "coefficients.preparation.communication_floor" => coefficients.preparation.communication_floor: Real = 0.5, [0.0, 1.0], "0..1", "Preparation speed factor with no communication: floor + weight·comm (§7.4).";
     "coefficients.preparation.communication_weight" => coefficients.preparation.communication_weight: Real = 0.5, [0.0, 1.0], "weight", "Weight of communication in the preparation speed factor (§7.4).";
+    "coefficients.preparation.delay_setback" => coefficients.preparation.delay_setback: Real = 0.2, [0.0, 1.0], "1", "Preparation progress lost in a delay (§7.4).";
     "coefficients.performance.fit_base" => coefficients.performance.fit_base: Real = 0.55, [0.0, 1.0], "relative", "Fit with no behavioural learning and no knowledge (§7.4).";
     "coefficients.performance.fit_learning" => coefficients.performance.fit_learning: Real = 0.45, [0.0, 1.0], "weight", "Weight of behavioural learning L_b in fit (§7.4).";
     "coefficients.performance.fit_knowledge" => coefficients.performance.fit_knowledge: Real = 0.4, [0.0, 1.0], "weight", "Weight of saturated joint knowledge sat(K) in fit (§7.4).";
@@ -430,6 +482,7 @@ specs! {
     "coefficients.value.capability_weight" => coefficients.value.capability_weight: Real = 0.6, [0.0, 1.0], "weight", "Weight of supplier capability in the exchange value factor (§7.4).";
     "coefficients.value.engagement_floor" => coefficients.value.engagement_floor: Real = 0.5, [0.0, 1.0], "0..1", "Exchange value factor of a buyer with no engagement: floor + weight·e (§7.4).";
     "coefficients.value.engagement_weight" => coefficients.value.engagement_weight: Real = 0.5, [0.0, 1.0], "weight", "Weight of buyer engagement in the exchange value factor (§7.4).";
+    "coefficients.value.knowledge_saturation" => coefficients.value.knowledge_saturation: Real = 2.0, [0.01, 1.0e3], "units", "Knowledge K_sat at which value-in-use saturates: v_k = kv·K/(1 + K/K_sat) (§7.4).";
     "coefficients.investment.exploration_floor" => coefficients.investment.exploration_floor: Real = 0.5, [0.0, 1.0], "0..1", "Investment intent factor of a supplier with no exploration motive: floor + weight·exploration (§7.5).";
     "coefficients.investment.exploration_weight" => coefficients.investment.exploration_weight: Real = 0.5, [0.0, 1.0], "weight", "Weight of the supplier's exploration motive in investment intent (§7.5).";
     "coefficients.investment.understanding_floor" => coefficients.investment.understanding_floor: Real = 0.3, [0.0, 1.0], "0..1", "Investment intent factor with no cognitive learning: floor + weight·L_c (§7.5).";
@@ -438,11 +491,14 @@ specs! {
     "coefficients.investment.signal_smoothing" => coefficients.investment.signal_smoothing: Real = 0.2, [0.0, 1.0], "weight", "Weight of this month's investment signal in Φ ← (1 − w)·Φ + w·signal (§7.5).";
     "coefficients.reciprocity.signal_rate" => coefficients.reciprocity.signal_rate: Real = 0.15, [0.0, 1.0], "1/month", "Rate at which buyer engagement answers the investment signal (§7.6).";
     "coefficients.reciprocity.champion_rate" => coefficients.reciprocity.champion_rate: Real = 0.03, [0.0, 1.0], "1/month", "Rate at which the champion raises buyer engagement each month (§7.6).";
+    "coefficients.reciprocity.engagement_decay" => coefficients.reciprocity.engagement_decay: Real = 0.03, [0.0, 1.0], "1/month", "Monthly fall of engagement, scaled by the buyer's current-sales motive 1 − exploration (§7.6).";
     "coefficients.capability.learning_gain" => coefficients.capability.learning_gain: Real = 0.3, [0.0, 1.0], "1", "Capability growth per unit of the month's learning d_cog + d_beh (§7.7).";
-    "coefficients.finances.concentration_rate" => coefficients.finances.concentration_rate: Real = 0.1, [0.0, 1.0], "1/month", "Rate at which sales concentration σ follows the focal share of income (§7.9).";
+    "coefficients.finances.other_business_rate" => coefficients.finances.other_business_rate: Real = 0.03, [0.0, 1.0], "1/month", "Rate at which the supplier's other business O follows its potential O* (§7.9).";
+    "coefficients.finances.portable_business" => coefficients.finances.portable_business: Real = 0.5, [0.0, 5.0], "weight", "Weight of saturated portable knowledge sat(K_p) in the potential O* of the supplier's other business (§7.9).";
     "coefficients.dependence.experience" => coefficients.dependence.experience: Real = 0.25, [0.0, 1.0], "weight", "Weight of prior experience in the supplier's alternatives A_s (§7.10).";
     "coefficients.dependence.portable_knowledge" => coefficients.dependence.portable_knowledge: Real = 0.5, [0.0, 1.0], "weight", "Weight of saturated portable knowledge sat(K_p) in the supplier's alternatives A_s (§7.10).";
     "coefficients.dependence.uniqueness" => coefficients.dependence.uniqueness: Real = 0.5, [0.0, 1.0], "weight", "Weight of saturated buyer-specific knowledge sat(K_s) in the buyer's need (§7.10).";
+    "coefficients.dependence.alignment" => coefficients.dependence.alignment: Real = 0.5, [0.0, 5.0], "weight", "Weight of saturated buyer-specific knowledge sat(K_s) in the supplier's focal business F: aligning with the buyer raises the supplier's dependence (§7.10).";
     "coefficients.lock_in.alternatives_discount" => coefficients.lock_in.alternatives_discount: Real = 0.5, [0.0, 1.0], "share", "Fall of the supplier's alternatives at full lock-in: A_s·(1 − w·lock) (§7.10).";
     "coefficients.lock_in.pull_months" => coefficients.lock_in.pull_months: Real = 12.0, [1.0, 60.0], "months", "Months over which unrecovered sunk costs are spread in the lock-in pull (§7.12).";
     "coefficients.bargaining.share_min" => coefficients.bargaining.share_min: Real = 0.02, [0.0, 0.5], "share", "Smallest bargained target share of the supplier (§7.10).";
@@ -458,11 +514,24 @@ specs! {
     "coefficients.trust.buyer_signal" => coefficients.trust.buyer_signal: Real = 0.3, [0.0, 1.0], "weight", "Weight of the saturated investment signal in the buyer's trust target (§7.11).";
     "coefficients.trust.signal_saturation" => coefficients.trust.signal_saturation: Real = 2.0, [1.0, 10.0], "multiple", "Multiple k of Φ in the buyer's investment term min(k·Φ, 1); it saturates at Φ = 1/k (§7.11).";
     "coefficients.trust.champion_vouching" => coefficients.trust.champion_vouching: Real = 0.3, [0.0, 1.0], "weight", "Buyer trust target added per unit of champion strength in a crisis (§7.11).";
+    "coefficients.trust.supplier_results" => coefficients.trust.supplier_results: Real = 0.2, [0.0, 1.0], "weight", "Weight of results (smoothed performance − 0.5) in the supplier's trust evidence (§7.11).";
+    "coefficients.trust.forbearance" => coefficients.trust.forbearance: Real = 0.3, [0.0, 1.0], "weight", "Weight of forbearance (power the buyer could use but does not) in the supplier's trust evidence (§7.11).";
+    "coefficients.trust.broken_promise" => coefficients.trust.broken_promise: Real = 0.3, [0.0, 1.0], "share", "Share of the supplier's trust lost when the champion leaves (§7.11).";
     "coefficients.continuation.trust_floor" => coefficients.continuation.trust_floor: Real = 0.5, [0.0, 1.0], "0..1", "Weight of the continuation value to a side with no trust: floor + weight·T (§7.12).";
     "coefficients.continuation.trust_weight" => coefficients.continuation.trust_weight: Real = 0.5, [0.0, 1.0], "weight", "Weight of own trust in the weight of the continuation value (§7.12).";
     "coefficients.continuation.smoothing" => coefficients.continuation.smoothing: Real = 0.2, [0.0, 1.0], "weight", "Weight of this month's appropriation in cv ← (1 − w)·cv + w·app after preparation (§7.12).";
+    "coefficients.continuation.exit_temperature" => coefficients.continuation.exit_temperature: Real = 0.15, [0.001, 10.0], "1", "Temperature of the logit exit choice on the relative value difference (§7.12).";
+    "coefficients.continuation.need_weight" => coefficients.continuation.need_weight: Real = 0.5, [0.0, 1.0], "weight", "How far the buyer's need for the supplier discounts its outside value (§7.12).";
+    "coefficients.continuation.joint_weight" => coefficients.continuation.joint_weight: Real = 0.5, [0.0, 5.0], "weight", "Weight of joint dependence in the value of staying, when that rival mechanism is on (§7.12).";
     "coefficients.novel.institutionalization_kept" => coefficients.novel.institutionalization_kept: Real = 0.5, [0.0, 1.0], "share", "Share of institutionalisation kept when a novel project starts (§7.13).";
     "coefficients.novel.execution_progress" => coefficients.novel.execution_progress: Real = 0.5, [0.0, 1.0], "1", "Execution progress at which a novel project re-enters execution; 0.5 = half-length (§7.13).";
+    "coefficients.novel.rigidity" => coefficients.novel.rigidity: Real = 0.5, [0.0, 1.0], "share", "Fall of the rate of novel projects at full institutionalisation (§7.13).";
+    "coefficients.transitions.skip_temperature" => coefficients.transitions.skip_temperature: Real = 0.05, [0.001, 1.0], "0..1", "Temperature of the logistic choice to skip execution around the skip threshold (§7.13).";
+    "coefficients.forward.horizon_half" => coefficients.forward.horizon_half: Real = 24.0, [1.0, 600.0], "months", "Expected duration at which the horizon factor of investment is one half (§7.5).";
+    "coefficients.forward.restraint" => coefficients.forward.restraint: Real = 1.0, [0.0, 10.0], "1", "Strength of the buyer's restraint in using power when future surplus is at stake (§7.10).";
+    "coefficients.power.temptation" => coefficients.power.temptation: Real = 1.0, [0.0, 1.0], "weight", "Weight of temptation by the weaker side's perceived capability, when that rival mechanism is on (§7.10).";
+    "coefficients.power.productivity" => coefficients.power.productivity: Real = 0.3, [0.0, 1.0], "relative", "Fit gained at full power use, when productive coercion is on (§7.4).";
+    "coefficients.coinvestment.scale" => coefficients.coinvestment.scale: Real = 0.5, [0.0, 5.0], "share", "Largest monthly buyer co-investment as a share of csi_max (§7.5).";
 }
 
 /// Names of the mechanism switches (the part of the path after `mechanisms.`).
@@ -582,187 +651,14 @@ impl Default for Params {
     fn default() -> Self {
         let mut p = Params {
             months: 0,
-            supplier: SupplierParams {
-                capability: 0.0,
-                experience: 0.0,
-                outside_options: 0.0,
-                sales_concentration: 0.0,
-                portability: 0.0,
-                exploration: 0.0,
-                invest_propensity: 0.0,
-                power_willingness: 0.0,
-                cash: 0.0,
-                other_revenue: 0.0,
-                fixed_costs: 0.0,
-                trust: 0.0,
-            },
-            buyer: BuyerParams {
-                need: 0.0,
-                alternatives: 0.0,
-                exploration: 0.0,
-                power_willingness: 0.0,
-                engagement: 0.0,
-                work_share: 0.0,
-                reciprocity: 0.0,
-                champion: 0.0,
-                perceived_capability: 0.0,
-                trust: 0.0,
-            },
-            relationship: RelationshipParams {
-                complementarity: 0.0,
-                goal_alignment: 0.0,
-                shared_values: 0.0,
-                value_overlap: 0.0,
-                initial_share: 0.0,
-                exchange_value: 0.0,
-                knowledge_value: 0.0,
-                prep_cost: 0.0,
-                csi_max: 0.0,
-                buyer_outside_value: 0.0,
-                supplier_outside_value: 0.0,
-            },
-            dynamics: DynamicsParams {
-                prep_rate: 0.0,
-                exec_rate: 0.0,
-                learning_rate: 0.0,
-                knowledge_rate: 0.0,
-                trust_rate: 0.0,
-                perception_rate: 0.0,
-                bargaining_rate: 0.0,
-                institutionalization_rate: 0.0,
-                noise_sd: 0.0,
-                crisis_threshold: 0.0,
-                escalation: 0.0,
-                invest_trust_threshold: 0.0,
-                exit_hazard: 0.0,
-                sunk_weight: 0.0,
-                lockin_half: 0.0,
-                csi_half: 0.0,
-                reset_fraction: 0.0,
-                skip_threshold: 0.0,
-            },
-            events: EventParams {
-                external_rate: 0.0,
-                favourable_share: 0.0,
-                external_size: 0.0,
-                novel_rate: 0.0,
-                novel_scope: 0.0,
-                shock_rate: 0.0,
-                shock_size: 0.0,
-            },
-            power: PowerParams {
-                level_low: 0.0,
-                level_high: 0.0,
-                bargaining_weight: 0.0,
-                squeeze: 0.0,
-                coercion_cost: 0.0,
-                trust_damage: 0.0,
-            },
-            mechanisms: Mechanisms {
-                champion: false,
-                trust: false,
-                learning: false,
-                specific_investment: false,
-                reciprocity: false,
-                lock_in: false,
-                power_use: false,
-                dual_value: false,
-                institutionalization: false,
-                external_events: false,
-                novel_projects: false,
-                crises: false,
-                perception: false,
-                exit: false,
-            },
-            coefficients: CoefficientParams {
-                external_events: ExternalEventCoefficients {
-                    capability_share: 0.0,
-                    rivals_share: 0.0,
-                },
-                communication: CommunicationCoefficients {
-                    base: 0.0,
-                    goal_alignment: 0.0,
-                    engagement: 0.0,
-                    champion: 0.0,
-                },
-                learning: LearningCoefficients {
-                    cognitive_floor: 0.0,
-                    cognitive_shared_values: 0.0,
-                    effort_floor: 0.0,
-                    effort_signal: 0.0,
-                },
-                preparation: PreparationCoefficients {
-                    balance_floor: 0.0,
-                    balance_weight: 0.0,
-                    communication_floor: 0.0,
-                    communication_weight: 0.0,
-                },
-                performance: PerformanceCoefficients {
-                    fit_base: 0.0,
-                    fit_learning: 0.0,
-                    fit_knowledge: 0.0,
-                    fit_cap: 0.0,
-                    smoothing: 0.0,
-                    progress_cap: 0.0,
-                },
-                value: ValueCoefficients {
-                    capability_floor: 0.0,
-                    capability_weight: 0.0,
-                    engagement_floor: 0.0,
-                    engagement_weight: 0.0,
-                },
-                investment: InvestmentCoefficients {
-                    exploration_floor: 0.0,
-                    exploration_weight: 0.0,
-                    understanding_floor: 0.0,
-                    understanding_weight: 0.0,
-                    cash_cap: 0.0,
-                    signal_smoothing: 0.0,
-                },
-                reciprocity: ReciprocityCoefficients {
-                    signal_rate: 0.0,
-                    champion_rate: 0.0,
-                },
-                capability: CapabilityCoefficients { learning_gain: 0.0 },
-                finances: FinanceCoefficients {
-                    concentration_rate: 0.0,
-                },
-                dependence: DependenceCoefficients {
-                    experience: 0.0,
-                    portable_knowledge: 0.0,
-                    uniqueness: 0.0,
-                },
-                lock_in: LockInCoefficients {
-                    alternatives_discount: 0.0,
-                    pull_months: 0.0,
-                },
-                bargaining: BargainingCoefficients {
-                    share_min: 0.0,
-                    share_max: 0.0,
-                    renegotiation_rate: 0.0,
-                },
-                trust: TrustCoefficients {
-                    damping: 0.0,
-                    supplier_base: 0.0,
-                    supplier_engagement: 0.0,
-                    supplier_communication: 0.0,
-                    preparation_results: 0.0,
-                    buyer_results: 0.0,
-                    buyer_communication: 0.0,
-                    buyer_signal: 0.0,
-                    signal_saturation: 0.0,
-                    champion_vouching: 0.0,
-                },
-                continuation: ContinuationCoefficients {
-                    trust_floor: 0.0,
-                    trust_weight: 0.0,
-                    smoothing: 0.0,
-                },
-                novel: NovelProjectCoefficients {
-                    institutionalization_kept: 0.0,
-                    execution_progress: 0.0,
-                },
-            },
+            supplier: SupplierParams::default(),
+            buyer: BuyerParams::default(),
+            relationship: RelationshipParams::default(),
+            dynamics: DynamicsParams::default(),
+            events: EventParams::default(),
+            power: PowerParams::default(),
+            mechanisms: Mechanisms::default(),
+            coefficients: CoefficientParams::default(),
         };
         for s in PARAM_SPECS {
             s.set(&mut p, s.default);

@@ -171,6 +171,10 @@ impl Events {
     pub const BUYER_EXIT_INTENT: u32 = 1 << 13;
     /// The dyad skipped execution.
     pub const SKIP: u32 = 1 << 14;
+    /// The champion left the buyer.
+    pub const CHAMPION_LEFT: u32 = 1 << 15;
+    /// A delay set preparation back.
+    pub const DELAY: u32 = 1 << 16;
     /// Whether `flag` is set.
     pub fn has(self, flag: u32) -> bool {
         self.0 & flag != 0
@@ -355,6 +359,10 @@ pub struct RunOutcome {
     pub capability_gain: f64,
     /// Whether the supplier is solvent at the end.
     pub supplier_survived: bool,
+    /// Whether the champion left the buyer during the run.
+    pub champion_left: bool,
+    /// Buyer's cumulative co-investment, kEUR.
+    pub buyer_investment: f64,
     /// Final supplier cash, kEUR.
     pub supplier_cash: f64,
     /// Final power asymmetry.
@@ -431,6 +439,9 @@ metric_table! {
             "asymmetry_integration_entry" => o.boundaries.entry[2],
             "asymmetry_integration_exit" => o.boundaries.exit[2],
             "share_change_integration" => o.share_change_integration,
+            "supplier_share" => o.supplier_share,
+            "champion_left" => flag(o.champion_left),
+            "buyer_investment" => o.buyer_investment,
         }
     }
 }

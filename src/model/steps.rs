@@ -7,7 +7,10 @@
 use rand::RngExt;
 use rand_distr::StandardNormal;
 
-use super::{DependenceParts, Dyad, EndReason, Events, MonthRecord, Phase, clamp01, saturate};
+use super::{
+    DependenceParts, Dyad, EndReason, Events, MonthRecord, Phase, clamp01, expected_duration,
+    logistic, saturate,
+};
 
 /// What the steps of one month hand to each other: the draws of step 0, the month's fixed
 /// inputs, its event bits and the intermediate values a later step reads. Lives on the
@@ -21,7 +24,11 @@ pub(super) struct Month {
     u_shock: f64,
     u_exit_s: f64,
     u_exit_b: f64,
+    u_delay: f64,
+    u_champion: f64,
+    u_skip: f64,
     z: f64,
+    z_prep: f64,
     /// Champion strength χ (0 when the mechanism is off).
     champ: f64,
     /// Phase at the start of the month.
@@ -69,7 +76,11 @@ impl Month {
             u_shock: 0.0,
             u_exit_s: 0.0,
             u_exit_b: 0.0,
+            u_delay: 0.0,
+            u_champion: 0.0,
+            u_skip: 0.0,
             z: 0.0,
+            z_prep: 0.0,
             champ: 0.0,
             phase,
             ev: 0,
@@ -110,9 +121,13 @@ impl Dyad<'_> {
         let u_shock: f64 = self.events_rng.random();
         let u_exit_s: f64 = self.events_rng.random();
         let u_exit_b: f64 = self.events_rng.random();
+        let u_delay: f64 = self.events_rng.random();
+        let u_champion: f64 = self.events_rng.random();
+        let u_skip: f64 = self.events_rng.random();
         let z: f64 = self.noise_rng.sample(StandardNormal);
+        let z_prep: f64 = self.noise_rng.sample(StandardNormal);
 
-        let champ = if p.mechanisms.champion {
+        let champ = if p.mechanisms.champion && self.champion_present {
             p.buyer.champion
         } else {
             0.0
@@ -130,7 +145,11 @@ impl Dyad<'_> {
             u_shock,
             u_exit_s,
             u_exit_b,
+            u_delay,
+            u_champion,
+            u_skip,
             z,
+            z_prep,
             champ,
             ..Month::open(phase)
         }
@@ -212,7 +231,13 @@ impl Dyad<'_> {
             * (c.balance_floor + c.balance_weight * balance)
             * (1.0 + p.supplier.experience)
             * (c.communication_floor + c.communication_weight * m.comm);
-        self.prep_progress += speed;
+        // Joint analysis goes faster or slower than planned; staff turnover and redone
+        // analyses set it back.
+        self.prep_progress += speed * (1.0 + p.dynamics.prep_noise_sd * m.z_prep).max(0.0);
+        if m.u_delay < self.delay_prob {
+            self.prep_progress = (self.prep_progress - c.delay_setback).max(0.0);
+            m.ev |= Events::DELAY;
+        }
         // Power use lets the buyer cover a smaller share of the costs.
         let buyer_cost_share = self.engagement * (1.0 - self.power_use_b);
         let s_cost = p.relationship.prep_cost * (1.0 - buyer_cost_share);
@@ -226,8 +251,12 @@ impl Dyad<'_> {
         let p = self.p;
         let (on, dy, c) = (&p.mechanisms, &p.dynamics, &p.coefficients.performance);
         let k = self.k_port + self.k_spec;
-        let fit = (c.fit_base + c.fit_learning * self.l_beh + c.fit_knowledge * saturate(k))
+        let mut fit = (c.fit_base + c.fit_learning * self.l_beh + c.fit_knowledge * saturate(k))
             .min(c.fit_cap);
+        if on.productive_coercion {
+            // Pressure from the stronger side also improves delivery.
+            fit += p.coefficients.power.productivity * self.power_use_b;
+        }
         let mut shock = 1.0;
         if on.crises && m.u_shock < self.shock_prob {
             shock = 1.0 - p.events.shock_size;
@@ -237,7 +266,7 @@ impl Dyad<'_> {
         self.perf_ema = (1.0 - c.smoothing) * self.perf_ema + c.smoothing * perf;
         let coercion = 1.0 - p.power.coercion_cost * self.power_use_b;
         let v_ex = self.base_value() * perf * coercion;
-        let v_k = p.relationship.knowledge_value * k;
+        let v_k = self.knowledge_value();
         let th = self.theta;
         self.created += v_ex + v_k;
         m.app_s = self.share * v_ex + (1.0 - th) * v_k + th * self.share * v_k;
@@ -283,6 +312,11 @@ impl Dyad<'_> {
             if self.in_crisis {
                 intent *= 1.0 + dy.escalation;
             }
+            if p.mechanisms.forward_looking {
+                // Specific assets pay off over the relationship's expected duration.
+                let d = expected_duration(p.supplier.discount, self.p_exit_b);
+                intent *= d / (d + p.coefficients.forward.horizon_half);
+            }
             let csi = (rel.csi_max * intent.min(1.0)).min(c.cash_cap * self.cash.max(0.0));
             m.csi = csi;
             if csi > 0.0 {
@@ -302,6 +336,22 @@ impl Dyad<'_> {
         };
         let w = c.signal_smoothing;
         self.signal_ema = (1.0 - w) * self.signal_ema + w * m.signal;
+        if p.mechanisms.buyer_coinvestment && p.mechanisms.specific_investment {
+            self.s05_coinvestment();
+        }
+    }
+
+    /// Step 5 for the buyer: co-investment driven by its exploration motive, trust and
+    /// engagement; it is sunk and locks the buyer in too (§7.5).
+    fn s05_coinvestment(&mut self) {
+        let p = self.p;
+        let b = &p.buyer;
+        let mut intent = b.coinvest_propensity * b.exploration * self.trust_b * self.engagement;
+        if p.mechanisms.forward_looking {
+            let d = expected_duration(b.discount, self.p_exit_s);
+            intent *= d / (d + p.coefficients.forward.horizon_half);
+        }
+        self.coinvest_cum += p.coefficients.coinvestment.scale * p.relationship.csi_max * intent;
     }
 
     /// Step 6. Buyer engagement: reciprocity to the signal; the champion mobilises
@@ -313,6 +363,21 @@ impl Dyad<'_> {
                 c.signal_rate * b.reciprocity * b.exploration * m.signal * (1.0 - self.engagement);
         }
         self.engagement += c.champion_rate * m.champ * b.exploration * (1.0 - self.engagement);
+        // A current-sales motive lets engagement fall back to contact on demand.
+        self.engagement -= c.engagement_decay * (1.0 - b.exploration) * self.engagement;
+        // The champion may leave: the relationship loses its bridge, and the supplier reads
+        // it as a broken promise.
+        if self.p.mechanisms.champion_turnover
+            && self.champion_present
+            && b.champion > 0.0
+            && m.u_champion < b.champion_hazard
+        {
+            self.champion_present = false;
+            m.ev |= Events::CHAMPION_LEFT;
+            if self.p.mechanisms.trust {
+                self.trust_s *= 1.0 - self.p.coefficients.trust.broken_promise;
+            }
+        }
     }
 
     /// Step 7. New knowledge needs learning and specific investment; capability grows (§7.7).
@@ -320,8 +385,13 @@ impl Dyad<'_> {
         let p = self.p;
         let dy = &p.dynamics;
         let mut dk = 0.0;
+        // Knowledge depreciates (people leave, technology moves on).
+        let keep = 1.0 - dy.knowledge_depreciation;
+        self.k_port *= keep;
+        self.k_spec *= keep;
         if p.mechanisms.learning {
-            let csi_f = self.csi_cum / (self.csi_cum + dy.csi_half);
+            let invested = self.csi_cum + self.coinvest_cum;
+            let csi_f = invested / (invested + dy.csi_half);
             dk = dy.knowledge_rate
                 * p.relationship.complementarity
                 * (self.l_cog * self.l_beh).sqrt()
@@ -347,12 +417,14 @@ impl Dyad<'_> {
 
     /// Step 9. Supplier finances and sales concentration (§7.9).
     pub(super) fn s09_finances(&mut self, m: &mut Month) {
-        let s = &self.p.supplier;
-        let other_rev = s.other_revenue * self.other_mult * (1.0 + saturate(self.k_port));
-        if m.focal_income > 0.0 {
-            let target = m.focal_income / (m.focal_income + other_rev);
-            self.sigma += self.p.coefficients.finances.concentration_rate * (target - self.sigma);
-        }
+        let p = self.p;
+        let (s, c) = (&p.supplier, &p.coefficients.finances);
+        // The other business grows only as the supplier builds it (portable learning), and
+        // not at all under exclusivity.
+        let potential =
+            1.0 + c.portable_business * (1.0 - p.relationship.exclusivity) * saturate(self.k_port);
+        self.other_business += c.other_business_rate * (potential - self.other_business);
+        let other_rev = s.other_revenue * self.other_business * self.other_mult;
         m.margin = m.focal_income + other_rev - s.fixed_costs - m.supplier_costs;
         self.cash += m.margin;
         self.focal_income_cum += m.focal_income;
@@ -366,14 +438,34 @@ impl Dyad<'_> {
         let asym = d_s - d_b;
         (m.d_s, m.d_b, m.a_s, m.a_b, m.asym) = (d_s, d_b, a_s, a_b, asym);
         if on.power_use {
-            self.power_use_b = p.buyer.power_willingness * asym.max(0.0) * (1.0 - a_s);
-            self.power_use_s = p.supplier.power_willingness * (-asym).max(0.0) * (1.0 - a_b);
+            let mut use_b = p.buyer.power_willingness * asym.max(0.0) * (1.0 - a_s);
+            let mut use_s = p.supplier.power_willingness * (-asym).max(0.0) * (1.0 - a_b);
+            if on.temptation {
+                // The weaker side's capacity to create value tempts the stronger side.
+                let t = p.coefficients.power.temptation;
+                use_b *= (1.0 - t) + 2.0 * t * self.perceived;
+            }
+            if on.forward_looking {
+                // Self-enforcement: squeezing puts tomorrow's surplus at risk, the more so
+                // the longer the expected future, the freer the target is to leave and the
+                // more the user needs it.
+                let c = &p.coefficients.forward;
+                let d_b_dur = expected_duration(p.buyer.discount, self.p_exit_s);
+                let d_s_dur = expected_duration(p.supplier.discount, self.p_exit_b);
+                use_b /= 1.0 + c.restraint * d_b_dur / c.horizon_half * (1.0 - d_s) * d_b;
+                use_s /= 1.0 + c.restraint * d_s_dur / c.horizon_half * (1.0 - d_b) * d_s;
+            }
+            self.power_use_b = clamp01(use_b);
+            self.power_use_s = clamp01(use_s);
         }
         self.power_sum += self.power_use_b;
         let c = &p.coefficients.bargaining;
-        let target = (p.relationship.initial_share
-            - p.power.bargaining_weight * asym
-            - p.power.squeeze * (self.power_use_b - self.power_use_s))
+        let anchor = if on.nash_bargaining {
+            self.nash_share(a_s, a_b)
+        } else {
+            p.relationship.initial_share - p.power.bargaining_weight * asym
+        };
+        let target = (anchor - p.power.squeeze * (self.power_use_b - self.power_use_s))
             .clamp(c.share_min, c.share_max);
         if m.phase != Phase::Preparation {
             let flex = if m.phase == Phase::Integration && on.institutionalization {
@@ -395,28 +487,49 @@ impl Dyad<'_> {
         }
     }
 
-    /// Step 11. Trust follows experience; power use damages it; the champion vouches in a
-    /// crisis (§7.11).
+    /// Step 10 (rival rule): the Nash-bargaining share of the exchange value, with each
+    /// side's outside value as its disagreement point.
+    fn nash_share(&self, a_s: f64, a_b: f64) -> f64 {
+        let rel = &self.p.relationship;
+        let v = self.base_value();
+        if v <= 0.0 {
+            return rel.initial_share;
+        }
+        let out_s = rel.supplier_outside_value * a_s;
+        let out_b = rel.buyer_outside_value * a_b;
+        (out_s + 0.5 * (v - out_s - out_b)) / v
+    }
+
+    /// Step 11. Trust as a memory of evidence: each month's experience (engagement,
+    /// communication, results, forbearance; for the buyer results, communication, the
+    /// investment signal and the champion's vouching) is added to a decaying stock of
+    /// evidence, so trust built up over years moves slowly; power use damages it (§7.11).
     pub(super) fn s11_trust(&mut self, m: &mut Month) {
         let p = self.p;
         if !p.mechanisms.trust {
             return;
         }
-        let (rate, damage) = (p.dynamics.trust_rate, p.power.trust_damage);
+        let damage = p.power.trust_damage;
         let c = &p.coefficients.trust;
-        let stab = 1.0 - c.damping * self.inst;
-        let e_s = clamp01(
-            c.supplier_base
-                + c.supplier_engagement * self.engagement
-                + c.supplier_communication * m.comm,
-        );
-        self.trust_s += rate * stab * (e_s - self.trust_s);
-        self.trust_s -= damage * self.power_use_b * self.trust_s;
+        let weight = 1.0 - c.damping * self.inst;
+        let keep = 1.0 - p.dynamics.trust_forgetting;
         let results = if m.phase == Phase::Preparation {
             c.preparation_results
         } else {
             self.perf_ema.min(1.0)
         };
+        // Power the buyer could use but does not.
+        let forbearance = (m.asym.max(0.0) * (1.0 - m.a_s) - self.power_use_b).max(0.0);
+        let e_s = clamp01(
+            c.supplier_base
+                + c.supplier_engagement * self.engagement
+                + c.supplier_communication * m.comm
+                + c.supplier_results * (results - 0.5)
+                + c.forbearance * forbearance,
+        );
+        (self.trust_s, self.evidence_s) =
+            add_evidence(self.trust_s, self.evidence_s, keep, weight, e_s);
+        self.trust_s -= damage * self.power_use_b * self.trust_s;
         let mut e_b = c.buyer_results * results
             + c.buyer_communication * m.comm
             + c.buyer_signal * (c.signal_saturation * self.signal_ema).min(1.0);
@@ -424,20 +537,39 @@ impl Dyad<'_> {
             e_b += c.champion_vouching * m.champ;
             m.ev |= Events::CHAMPION;
         }
-        self.trust_b += rate * stab * (clamp01(e_b) - self.trust_b);
+        (self.trust_b, self.evidence_b) =
+            add_evidence(self.trust_b, self.evidence_b, keep, weight, clamp01(e_b));
         self.trust_b -= damage * self.power_use_s * self.trust_b;
         self.trust_s = clamp01(self.trust_s);
         self.trust_b = clamp01(self.trust_b);
     }
 
-    /// Step 12. Continuation against outside options; lock-in; exit; insolvency (§7.12).
+    /// Step 12. Continuation: each side compares the value of staying (its continuation
+    /// value, weighted by trust and, when forward-looking, discounted by the partner's
+    /// likelihood of leaving) with its outside value; the choice to leave is a logit on the
+    /// relative difference. Lock-in holds the supplier; insolvency ends the run (§7.12).
     pub(super) fn s12_continuation(&mut self, m: &mut Month) {
         let p = self.p;
         let (on, dy, rel) = (&p.mechanisms, &p.dynamics, &p.relationship);
         let c = &p.coefficients.continuation;
         self.s12_continuation_values(m);
-        let stay_s = self.cv_s * (c.trust_floor + c.trust_weight * self.trust_s);
+        let joint = if on.joint_dependence {
+            1.0 + c.joint_weight * (m.d_s + m.d_b)
+        } else {
+            1.0
+        };
+        let mut stay_s = self.cv_s * (c.trust_floor + c.trust_weight * self.trust_s) * joint;
         let out_s = rel.supplier_outside_value * m.a_s;
+        let mut stay_b = self.cv_b * (c.trust_floor + c.trust_weight * self.trust_b) * joint;
+        // The buyer's need for the supplier discounts what it expects from an alternative.
+        let out_b = rel.buyer_outside_value * m.a_b * (1.0 - c.need_weight * p.buyer.need);
+        if on.forward_looking {
+            // Present value of staying against leaving: the relationship lasts only while
+            // the partner stays, the outside option indefinitely.
+            stay_s *=
+                (1.0 - p.supplier.discount) * expected_duration(p.supplier.discount, self.p_exit_b);
+            stay_b *= (1.0 - p.buyer.discount) * expected_duration(p.buyer.discount, self.p_exit_s);
+        }
         let pull = if on.lock_in {
             dy.sunk_weight * (self.sunk - self.focal_income_cum).max(0.0)
                 / p.coefficients.lock_in.pull_months
@@ -450,18 +582,26 @@ impl Dyad<'_> {
             if stay_s + pull >= out_s {
                 self.locked += 1;
                 m.ev |= Events::LOCKED_IN;
-            } else if on.exit && m.u_exit_s < dy.exit_hazard {
-                m.end = Some(EndReason::SupplierExit);
             }
         }
-        let stay_b = self.cv_b * (c.trust_floor + c.trust_weight * self.trust_b);
-        let out_b = rel.buyer_outside_value * m.a_b;
         if stay_b < out_b {
             self.intent_b += 1;
             m.ev |= Events::BUYER_EXIT_INTENT;
-            if m.end.is_none() && on.exit && m.u_exit_b < dy.exit_hazard {
-                m.end = Some(EndReason::BuyerExit);
-            }
+        }
+        let (p_s, p_b) = if on.exit {
+            let t = c.exit_temperature;
+            (
+                dy.exit_hazard * logistic(relative_gap(out_s, stay_s + pull) / t),
+                dy.exit_hazard * logistic(relative_gap(out_b, stay_b) / t),
+            )
+        } else {
+            (0.0, 0.0)
+        };
+        (self.p_exit_s, self.p_exit_b) = (p_s, p_b);
+        if m.u_exit_s < p_s {
+            m.end = Some(EndReason::SupplierExit);
+        } else if m.u_exit_b < p_b {
+            m.end = Some(EndReason::BuyerExit);
         }
         if self.cash < 0.0 {
             m.end = Some(EndReason::SupplierInsolvency);
@@ -471,15 +611,12 @@ impl Dyad<'_> {
     /// Step 12: each side's continuation value, expected in preparation, then smoothed from
     /// what it appropriates.
     fn s12_continuation_values(&mut self, m: &Month) {
-        let rel = &self.p.relationship;
-        let k = self.k_port + self.k_spec;
         let th = self.theta;
         if m.phase == Phase::Preparation {
             let base = self.base_value();
-            self.cv_s =
-                self.share * base + ((1.0 - th) + th * self.share) * rel.knowledge_value * k;
-            self.cv_b = (1.0 - self.share) * base
-                + ((1.0 - th) + th * (1.0 - self.share)) * rel.knowledge_value * k;
+            let v_k = self.knowledge_value();
+            self.cv_s = self.share * base + ((1.0 - th) + th * self.share) * v_k;
+            self.cv_b = (1.0 - self.share) * base + ((1.0 - th) + th * (1.0 - self.share)) * v_k;
         } else {
             let w = self.p.coefficients.continuation.smoothing;
             self.cv_s = (1.0 - w) * self.cv_s + w * m.app_s;
@@ -498,7 +635,10 @@ impl Dyad<'_> {
         } else {
             match m.phase {
                 Phase::Preparation if self.prep_progress >= 1.0 => {
-                    if self.perceived >= p.dynamics.skip_threshold {
+                    // A noisy choice around the threshold: the buyer's confidence in the
+                    // supplier decides, with some luck, whether the dyad skips execution.
+                    let t = p.coefficients.transitions.skip_temperature;
+                    if m.u_skip < logistic((self.perceived - p.dynamics.skip_threshold) / t) {
                         self.skipped = true;
                         m.ev |= Events::SKIP;
                         self.enter(Phase::Integration, asym);
@@ -525,7 +665,13 @@ impl Dyad<'_> {
     /// Step 13 in integration: a novel project may reopen execution.
     fn s13_novel_project(&mut self, m: &mut Month) {
         let p = self.p;
-        let rate = p.events.novel_rate * p.supplier.exploration * self.capability * self.trust_s;
+        // Institutionalised routines reduce the flexibility to start changes (P12).
+        let rigidity = 1.0 - p.coefficients.novel.rigidity * self.inst;
+        let rate = p.events.novel_rate
+            * p.supplier.exploration
+            * self.capability
+            * self.trust_s
+            * rigidity;
         if m.u_novel < rate {
             self.novel += 1;
             m.ev |= Events::NOVEL_PROJECT;
@@ -601,5 +747,29 @@ impl Dyad<'_> {
             events: Events(self.record.events.0 | m.ev),
         };
         &self.record
+    }
+}
+
+/// Add one month of evidence `e` with weight `w` to trust `t` backed by evidence mass `n`,
+/// after forgetting a share `1 − keep` of the old mass: a weighted mean of the old trust and
+/// the new evidence (§7.11). Returns the new trust and mass.
+fn add_evidence(t: f64, n: f64, keep: f64, w: f64, e: f64) -> (f64, f64) {
+    if n.is_infinite() {
+        return (t, n);
+    }
+    let n = n * keep;
+    if n + w <= 0.0 {
+        return (t, n);
+    }
+    ((t * n + w * e) / (n + w), n + w)
+}
+
+/// The gap of `out` over `stay` relative to their size, in [−1, 1] (0 when both are 0).
+fn relative_gap(out: f64, stay: f64) -> f64 {
+    let scale = out.abs() + stay.abs();
+    if scale > 0.0 {
+        (out - stay) / scale
+    } else {
+        0.0
     }
 }
