@@ -114,6 +114,8 @@ pub struct Dyad<'p> {
     champion_present: bool,
     /// Buyer's cumulative co-investment (sunk, buyer-specific), kEUR.
     coinvest_cum: f64,
+    /// Stock of specific assets of both sides, depreciating with knowledge (§7.7), kEUR.
+    assets: f64,
     /// Each side's probability of leaving last month (what the partner expects), §7.12.
     p_exit_s: f64,
     p_exit_b: f64,
@@ -196,6 +198,7 @@ impl<'p> Dyad<'p> {
             alt_b: p.buyer.alternatives,
             champion_present: true,
             coinvest_cum: 0.0,
+            assets: 0.0,
             p_exit_s: 0.0,
             p_exit_b: 0.0,
             share: p.relationship.initial_share,

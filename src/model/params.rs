@@ -407,7 +407,7 @@ specs! {
     "dynamics.crisis_threshold" => dynamics.crisis_threshold: Real = 0.7, [0.0, 1.0], "0..1", "Smoothed performance below which a performance crisis is declared.";
     "dynamics.escalation" => dynamics.escalation: Real = 1.5, [0.0, 10.0], "multiple", "Extra investment intensity in a crisis when the supplier trusts the buyer.";
     "dynamics.invest_trust_threshold" => dynamics.invest_trust_threshold: Real = 0.45, [0.0, 1.0], "0..1", "Supplier trust needed before it invests specifically.";
-    "dynamics.exit_hazard" => dynamics.exit_hazard: Real = 0.15, [0.0, 1.0], "probability/month", "Monthly probability of acting on a preferred exit.";
+    "dynamics.exit_hazard" => dynamics.exit_hazard: Real = 0.05, [0.0, 1.0], "probability/month", "Largest monthly probability of leaving, reached when leaving is clearly better than staying (§7.12).";
     "dynamics.sunk_weight" => dynamics.sunk_weight: Real = 1.0, [0.0, 10.0], "1", "Weight of unrecovered sunk costs in the decision to stay (lock-in).";
     "dynamics.lockin_half" => dynamics.lockin_half: Real = 150.0, [1.0e-6, 1.0e9], "kEUR", "Sunk stock at which lock-in reaches half its strength.";
     "dynamics.csi_half" => dynamics.csi_half: Real = 40.0, [1.0e-6, 1.0e9], "kEUR", "Cumulative specific investment that supports half the knowledge rate.";
@@ -520,7 +520,7 @@ specs! {
     "coefficients.continuation.trust_floor" => coefficients.continuation.trust_floor: Real = 0.5, [0.0, 1.0], "0..1", "Weight of the continuation value to a side with no trust: floor + weight·T (§7.12).";
     "coefficients.continuation.trust_weight" => coefficients.continuation.trust_weight: Real = 0.5, [0.0, 1.0], "weight", "Weight of own trust in the weight of the continuation value (§7.12).";
     "coefficients.continuation.smoothing" => coefficients.continuation.smoothing: Real = 0.2, [0.0, 1.0], "weight", "Weight of this month's appropriation in cv ← (1 − w)·cv + w·app after preparation (§7.12).";
-    "coefficients.continuation.exit_temperature" => coefficients.continuation.exit_temperature: Real = 0.15, [0.001, 10.0], "1", "Temperature of the logit exit choice on the relative value difference (§7.12).";
+    "coefficients.continuation.exit_temperature" => coefficients.continuation.exit_temperature: Real = 0.05, [0.001, 10.0], "1", "Temperature of the logit exit choice on the relative value difference (§7.12).";
     "coefficients.continuation.need_weight" => coefficients.continuation.need_weight: Real = 0.5, [0.0, 1.0], "weight", "How far the buyer's need for the supplier discounts its outside value (§7.12).";
     "coefficients.continuation.joint_weight" => coefficients.continuation.joint_weight: Real = 0.5, [0.0, 5.0], "weight", "Weight of joint dependence in the value of staying, when that rival mechanism is on (§7.12).";
     "coefficients.novel.institutionalization_kept" => coefficients.novel.institutionalization_kept: Real = 0.5, [0.0, 1.0], "share", "Share of institutionalisation kept when a novel project starts (§7.13).";

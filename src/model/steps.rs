@@ -49,6 +49,7 @@ pub(super) struct Month {
     app_b: f64,
     // Step 5.
     csi: f64,
+    coinvest: f64,
     signal: f64,
     // Step 9.
     margin: f64,
@@ -93,6 +94,7 @@ impl Month {
             app_s: 0.0,
             app_b: 0.0,
             csi: 0.0,
+            coinvest: 0.0,
             signal: 0.0,
             margin: 0.0,
             d_s: 0.0,
@@ -337,13 +339,13 @@ impl Dyad<'_> {
         let w = c.signal_smoothing;
         self.signal_ema = (1.0 - w) * self.signal_ema + w * m.signal;
         if p.mechanisms.buyer_coinvestment && p.mechanisms.specific_investment {
-            self.s05_coinvestment();
+            self.s05_coinvestment(m);
         }
     }
 
     /// Step 5 for the buyer: co-investment driven by its exploration motive, trust and
     /// engagement; it is sunk and locks the buyer in too (§7.5).
-    fn s05_coinvestment(&mut self) {
+    fn s05_coinvestment(&mut self, m: &mut Month) {
         let p = self.p;
         let b = &p.buyer;
         let mut intent = b.coinvest_propensity * b.exploration * self.trust_b * self.engagement;
@@ -351,7 +353,8 @@ impl Dyad<'_> {
             let d = expected_duration(b.discount, self.p_exit_s);
             intent *= d / (d + p.coefficients.forward.horizon_half);
         }
-        self.coinvest_cum += p.coefficients.coinvestment.scale * p.relationship.csi_max * intent;
+        m.coinvest = p.coefficients.coinvestment.scale * p.relationship.csi_max * intent;
+        self.coinvest_cum += m.coinvest;
     }
 
     /// Step 6. Buyer engagement: reciprocity to the signal; the champion mobilises
@@ -389,9 +392,11 @@ impl Dyad<'_> {
         let keep = 1.0 - dy.knowledge_depreciation;
         self.k_port *= keep;
         self.k_spec *= keep;
+        // Specific assets wear out at the same rate (equipment, dedicated people).
+        self.assets *= keep;
+        self.assets += m.csi + m.coinvest;
         if p.mechanisms.learning {
-            let invested = self.csi_cum + self.coinvest_cum;
-            let csi_f = invested / (invested + dy.csi_half);
+            let csi_f = self.assets / (self.assets + dy.csi_half);
             dk = dy.knowledge_rate
                 * p.relationship.complementarity
                 * (self.l_cog * self.l_beh).sqrt()
