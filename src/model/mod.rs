@@ -474,4 +474,6 @@ pub fn simulate_with(
 }
 
 #[cfg(test)]
+mod mechanism_tests;
+#[cfg(test)]
 mod tests;

@@ -399,7 +399,7 @@ specs! {
     "dynamics.exec_rate" => dynamics.exec_rate: Real = 0.06, [0.0, 1.0], "1/month", "Base execution progress per month.";
     "dynamics.learning_rate" => dynamics.learning_rate: Real = 0.08, [0.0, 1.0], "1/month", "Rate of cognitive and behavioural learning.";
     "dynamics.knowledge_rate" => dynamics.knowledge_rate: Real = 0.15, [0.0, 10.0], "units/month", "Rate of new joint knowledge creation.";
-    "dynamics.trust_rate" => dynamics.trust_rate: Real = 0.15, [0.0, 1.0], "1/month", "Rate at which trust follows experience.";
+    "dynamics.trust_rate" => dynamics.trust_rate: Real = 0.05, [0.0, 1.0], "share", "Weight of the first month's evidence against initial trust; initial trust counts as (1 − r)/r months of evidence (§7.11).";
     "dynamics.perception_rate" => dynamics.perception_rate: Real = 0.3, [0.0, 1.0], "1/month", "Rate at which the buyer's perception of supplier capability follows demonstrated capability.";
     "dynamics.bargaining_rate" => dynamics.bargaining_rate: Real = 0.15, [0.0, 1.0], "1/month", "Rate at which the value split moves to its bargained target.";
     "dynamics.institutionalization_rate" => dynamics.institutionalization_rate: Real = 0.08, [0.0, 1.0], "1/month", "Rate of institutionalisation in integration.";

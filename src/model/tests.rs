@@ -4,10 +4,10 @@
 use super::*;
 use proptest::prelude::*;
 
-const N: u64 = 300;
+pub(super) const N: u64 = 300;
 
 /// Mean of an outcome metric over `N` runs with seeds 0..N.
-fn mean_of(p: &Params, f: impl Fn(&RunOutcome) -> f64) -> f64 {
+pub(super) fn mean_of(p: &Params, f: impl Fn(&RunOutcome) -> f64) -> f64 {
     let mut s = 0.0;
     for seed in 0..N {
         s += f(&simulate(p, seed));
@@ -19,14 +19,14 @@ fn base() -> Params {
     Params::default()
 }
 
-fn with(f: impl FnOnce(&mut Params)) -> Params {
+pub(super) fn with(f: impl FnOnce(&mut Params)) -> Params {
     let mut p = base();
     f(&mut p);
     p.validate().unwrap();
     p
 }
 
-fn records(p: &Params, seed: u64) -> Vec<MonthRecord> {
+pub(super) fn records(p: &Params, seed: u64) -> Vec<MonthRecord> {
     let mut v = Vec::new();
     simulate_with(p, seed, |r| v.push(*r));
     v
@@ -107,8 +107,9 @@ fn reciprocity_raises_engagement() {
         p.buyer.champion = 0.0;
         p.mechanisms.reciprocity = false;
     });
-    assert!((mean_of(&off, |o| o.engagement) - off.buyer.engagement).abs() < 1e-12);
-    assert!(mean_of(&on, |o| o.engagement) > on.buyer.engagement);
+    assert!(mean_of(&on, |o| o.engagement) > mean_of(&off, |o| o.engagement));
+    // Without reciprocity or champion, engagement only decays (current-sales motive).
+    assert!(mean_of(&off, |o| o.engagement) <= off.buyer.engagement);
 }
 
 #[test]
@@ -315,6 +316,8 @@ fn dependence_is_need_times_lack_of_alternatives() {
     let d0 = |f: fn(&mut Params)| {
         let mut p = with(f);
         p.mechanisms.learning = false;
+        // The buyer's own co-investment would lock it in (lower its alternatives).
+        p.mechanisms.buyer_coinvestment = false;
         records(&p, 2)[0]
     };
     let lo = d0(|p| p.supplier.sales_concentration = 0.2);
@@ -375,8 +378,9 @@ fn execution_can_be_skipped_and_entry_reset_raises_asymmetry() {
 #[test]
 fn same_seed_same_outcome_different_seed_different() {
     let p = base();
-    assert_eq!(simulate(&p, 9), simulate(&p, 9));
-    assert_ne!(simulate(&p, 9), simulate(&p, 10));
+    let bits = |o: RunOutcome| o.metrics().map(f64::to_bits);
+    assert_eq!(bits(simulate(&p, 9)), bits(simulate(&p, 9)));
+    assert_ne!(bits(simulate(&p, 9)), bits(simulate(&p, 10)));
     assert_eq!(records(&p, 9), records(&p, 9));
 }
 
@@ -419,6 +423,14 @@ fn every_coefficient_reaches_the_model() {
     });
     // A supplier that starts with most of the split reaches the upper bound of the target.
     let favoured = with(|p| p.relationship.initial_share = 0.9);
+    // The rival mechanisms, each with its coefficients.
+    let rivals = with(|p| {
+        p.months = 120;
+        p.mechanisms.temptation = true;
+        p.mechanisms.productive_coercion = true;
+        p.mechanisms.nash_bargaining = true;
+        p.mechanisms.joint_dependence = true;
+    });
     let fingerprint = |p: &Params| {
         let mut h: u64 = 0xcbf2_9ce4_8422_2325;
         for seed in 0..40 {
@@ -443,7 +455,7 @@ fn every_coefficient_reaches_the_model() {
         .filter(|s| s.path.starts_with("coefficients."))
         .collect();
     assert!(coefficients.len() >= 40, "{}", coefficients.len());
-    let bases = [busy, locked, favoured];
+    let bases = [busy, locked, favoured, rivals];
     let reference: Vec<u64> = bases.iter().map(fingerprint).collect();
     for s in coefficients {
         // Halfway into the wider side of the range.
