@@ -520,7 +520,7 @@ specs! {
     "coefficients.continuation.trust_floor" => coefficients.continuation.trust_floor: Real = 0.5, [0.0, 1.0], "0..1", "Weight of the continuation value to a side with no trust: floor + weight·T (§7.12).";
     "coefficients.continuation.trust_weight" => coefficients.continuation.trust_weight: Real = 0.5, [0.0, 1.0], "weight", "Weight of own trust in the weight of the continuation value (§7.12).";
     "coefficients.continuation.smoothing" => coefficients.continuation.smoothing: Real = 0.2, [0.0, 1.0], "weight", "Weight of this month's appropriation in cv ← (1 − w)·cv + w·app after preparation (§7.12).";
-    "coefficients.continuation.exit_temperature" => coefficients.continuation.exit_temperature: Real = 0.05, [0.001, 10.0], "1", "Temperature of the logit exit choice on the relative value difference (§7.12).";
+    "coefficients.continuation.exit_temperature" => coefficients.continuation.exit_temperature: Real = 0.15, [0.001, 10.0], "1", "Temperature of the logit exit choice on the relative value difference (§7.12).";
     "coefficients.continuation.need_weight" => coefficients.continuation.need_weight: Real = 0.5, [0.0, 1.0], "weight", "How far the buyer's need for the supplier discounts its outside value (§7.12).";
     "coefficients.continuation.joint_weight" => coefficients.continuation.joint_weight: Real = 0.5, [0.0, 5.0], "weight", "Weight of joint dependence in the value of staying, when that rival mechanism is on (§7.12).";
     "coefficients.novel.institutionalization_kept" => coefficients.novel.institutionalization_kept: Real = 0.5, [0.0, 1.0], "share", "Share of institutionalisation kept when a novel project starts (§7.13).";

@@ -569,11 +569,13 @@ impl Dyad<'_> {
         // The buyer's need for the supplier discounts what it expects from an alternative.
         let out_b = rel.buyer_outside_value * m.a_b * (1.0 - c.need_weight * p.buyer.need);
         if on.forward_looking {
-            // Present value of staying against leaving: the relationship lasts only while
-            // the partner stays, the outside option indefinitely.
-            stay_s *=
-                (1.0 - p.supplier.discount) * expected_duration(p.supplier.discount, self.p_exit_b);
-            stay_b *= (1.0 - p.buyer.discount) * expected_duration(p.buyer.discount, self.p_exit_s);
+            // Present values: this relationship lasts while this partner stays; the outside
+            // option is a relationship with a typical partner, who leaves at the midpoint
+            // hazard. A reliable partner is worth more than its monthly value.
+            let typical = 0.5 * dy.exit_hazard;
+            let (ds, db) = (p.supplier.discount, p.buyer.discount);
+            stay_s *= expected_duration(ds, self.p_exit_b) / expected_duration(ds, typical);
+            stay_b *= expected_duration(db, self.p_exit_s) / expected_duration(db, typical);
         }
         let pull = if on.lock_in {
             dy.sunk_weight * (self.sunk - self.focal_income_cum).max(0.0)
