@@ -12,6 +12,7 @@
 
 pub mod coefficients;
 pub mod params;
+pub mod population;
 mod record;
 mod seed;
 mod steps;
@@ -20,6 +21,7 @@ pub use record::{
     Boundaries, EndReason, Events, Level, MonthRecord, OUTCOME_METRICS, Phase, PhasePath,
     RunOutcome, TRAJECTORY_METRICS,
 };
+pub use population::{Dist, POPULATION_STREAM, Population};
 pub use seed::{mix_seed, run_seed};
 
 pub use params::{
