@@ -9,7 +9,7 @@
 use rayon::prelude::*;
 
 use crate::model::params::{PARAM_SPECS, ParamKind, ParamSpec, check_value, spec};
-use crate::model::{Params, run_seed};
+use crate::model::{Params, Population, run_seed};
 use crate::probe::{At, Metric, RunTrace};
 use crate::scenario::{Block, BlockError, did_you_mean, toml_number, value_as_f64};
 use crate::stats::{ExactAcc, Expect, PairedAccumulator, PairedTest, Verdict, verdict};
@@ -191,23 +191,31 @@ fn read_metric(h: &Hypothesis, params: &Params, seed: u64) -> (f64, bool) {
 }
 
 /// Run one hypothesis: `reps` pairs (common random numbers: replication r uses the same
-/// seed at every level) on top of `base`.
-pub fn test(h: &Hypothesis, base: &Params, reps: u64, seed: u64) -> HypothesisResult {
-    let level_params: Vec<Params> = h
-        .levels
-        .iter()
-        .map(|&l| {
-            let mut p = base.clone();
-            h.factor.set(&mut p, l);
-            p
-        })
-        .collect();
+/// seed at every level) on top of `base`, with the parameters of `population` drawn once
+/// per replication. The factor is fixed at each level (a distribution of the factor itself
+/// is overridden); every other parameter is drawn from the replication's seed, so both
+/// arms of a pair get the same draws.
+pub fn test(
+    h: &Hypothesis,
+    base: &Params,
+    population: &Population,
+    reps: u64,
+    seed: u64,
+) -> HypothesisResult {
+    let population = population.without(h.factor);
     // Each replication's values at every level, collected in order (deterministic).
     let rows: Vec<Vec<(f64, bool)>> = (0..reps)
         .into_par_iter()
         .map(|r| {
             let s = run_seed(seed, 0, r);
-            level_params.iter().map(|p| read_metric(h, p, s)).collect()
+            let mut p = population.realise(base, s);
+            h.levels
+                .iter()
+                .map(|&l| {
+                    h.factor.set(&mut p, l);
+                    read_metric(h, &p, s)
+                })
+                .collect()
         })
         .collect();
     let mut acc = PairedAccumulator::default();
