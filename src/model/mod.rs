@@ -17,11 +17,11 @@ mod record;
 mod seed;
 mod steps;
 
+pub use population::{Dist, POPULATION_STREAM, Population};
 pub use record::{
     Boundaries, EndReason, Events, Level, MonthRecord, OUTCOME_METRICS, Phase, PhasePath,
     RunOutcome, TRAJECTORY_METRICS,
 };
-pub use population::{Dist, POPULATION_STREAM, Population};
 pub use seed::{mix_seed, run_seed};
 
 pub use params::{

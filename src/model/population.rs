@@ -194,9 +194,10 @@ impl Dist {
     pub fn support(&self) -> (f64, f64) {
         match self {
             Dist::Beta { .. } => (0.0, 1.0),
-            Dist::Normal { min, max, .. } => {
-                (min.unwrap_or(f64::NEG_INFINITY), max.unwrap_or(f64::INFINITY))
-            }
+            Dist::Normal { min, max, .. } => (
+                min.unwrap_or(f64::NEG_INFINITY),
+                max.unwrap_or(f64::INFINITY),
+            ),
             Dist::Uniform { from, to } => (*from, *to),
             Dist::Triangular { min, max, .. } => (*min, *max),
             Dist::LogNormal { .. } => (0.0, f64::INFINITY),
@@ -213,12 +214,7 @@ impl Dist {
     pub fn mean(&self) -> f64 {
         match self {
             Dist::Beta { a, b } => a / (a + b),
-            Dist::Normal {
-                mean,
-                sd,
-                min,
-                max,
-            } => {
+            Dist::Normal { mean, sd, min, max } => {
                 let alpha = (min.unwrap_or(f64::NEG_INFINITY) - mean) / sd;
                 let beta = (max.unwrap_or(f64::INFINITY) - mean) / sd;
                 mean + sd * (density(alpha) - density(beta)) / mass(alpha, beta)
@@ -229,7 +225,12 @@ impl Dist {
             Dist::Choice { values, weights } => {
                 let w = |i: usize| weights.as_ref().map_or(1.0, |w| w[i]);
                 let total: f64 = (0..values.len()).map(w).sum();
-                values.iter().enumerate().map(|(i, v)| w(i) * v).sum::<f64>() / total
+                values
+                    .iter()
+                    .enumerate()
+                    .map(|(i, v)| w(i) * v)
+                    .sum::<f64>()
+                    / total
             }
         }
     }
@@ -257,24 +258,26 @@ impl Dist {
     /// Check the distribution's own parameters, and that its support lies inside `spec`'s
     /// range (whole-number parameters and switches take only `choice`).
     pub fn check(&self, spec: &'static ParamSpec) -> Result<(), DistError> {
-        let path = spec.path;
         let range = format!("{} ..= {}", spec.min, spec.max);
         let finite = |key: &'static str, v: f64| {
             if v.is_finite() {
                 Ok(())
             } else {
-                Err(dist_err(Some(key), format!("`{key}` = {v} is not a finite number")))
+                Err(dist_err(
+                    Some(key),
+                    format!("`{key}` = {v} is not a finite number"),
+                ))
             }
         };
         if spec.kind != ParamKind::Real && !matches!(self, Dist::Choice { .. }) {
             let what = match spec.kind {
-                ParamKind::Integer => "a whole number",
+                ParamKind::Integer => "a whole-number parameter",
                 _ => "a switch",
             };
             return Err(dist_err(
                 Some("dist"),
                 format!(
-                    "`{path}` is {what}: it takes only dist = \"choice\" (or a plain value), not \"{}\"",
+                    "{what} takes only dist = \"choice\" (or a plain value), not \"{}\"",
                     self.name()
                 ),
             ));
@@ -283,7 +286,7 @@ impl Dist {
             if v < spec.min || v > spec.max {
                 Err(dist_err(
                     Some(key),
-                    format!("`{key}` = {v} is outside the range of `{path}`: allowed {range}"),
+                    format!("`{key}` = {v} is outside the parameter's range: allowed {range}"),
                 ))
             } else {
                 Ok(())
@@ -301,21 +304,19 @@ impl Dist {
                     return Err(dist_err(
                         Some("dist"),
                         format!(
-                            "a beta takes values in 0 ..= 1, outside the range of `{path}`: allowed {range}"
+                            "a beta takes values in 0 ..= 1, outside the parameter's range: allowed {range}"
                         ),
                     ));
                 }
             }
-            Dist::Normal {
-                mean,
-                sd,
-                min,
-                max,
-            } => {
+            Dist::Normal { mean, sd, min, max } => {
                 finite("mean", *mean)?;
                 finite("sd", *sd)?;
                 if *sd <= 0.0 {
-                    return Err(dist_err(Some("sd"), format!("normal `sd` = {sd} must be > 0")));
+                    return Err(dist_err(
+                        Some("sd"),
+                        format!("normal `sd` = {sd} must be > 0"),
+                    ));
                 }
                 for (k, bound, need) in [("min", *min, spec.min), ("max", *max, spec.max)] {
                     match bound {
@@ -327,7 +328,7 @@ impl Dist {
                             return Err(dist_err(
                                 Some(k),
                                 format!(
-                                    "a normal puts values outside the range of `{path}` (allowed {range}); truncate it with `min` and `max` inside that range"
+                                    "an untruncated normal puts values outside the parameter's range (allowed {range}); truncate it with `min` and `max` inside that range"
                                 ),
                             ));
                         }
@@ -346,7 +347,7 @@ impl Dist {
                     return Err(dist_err(
                         Some("mean"),
                         format!(
-                            "a normal with mean {mean} and sd {sd} puts only {p:.1e} of its probability in {lo} ..= {hi} (at least {MIN_ACCEPTANCE:e} is needed); move the mean or widen the bounds"
+                            "a normal with `mean` = {mean} and `sd` = {sd} puts only {p:.1e} of its probability in {lo} ..= {hi} (at least {MIN_ACCEPTANCE:e} is needed); move the mean or widen the bounds"
                         ),
                     ));
                 }
@@ -376,7 +377,9 @@ impl Dist {
                 if mode < min || mode > max {
                     return Err(dist_err(
                         Some("mode"),
-                        format!("triangular `mode` = {mode} must lie in `min` ..= `max` ({min} ..= {max})"),
+                        format!(
+                            "triangular `mode` = {mode} must lie in `min` ..= `max` ({min} ..= {max})"
+                        ),
                     ));
                 }
                 inside("min", *min)?;
@@ -395,7 +398,7 @@ impl Dist {
                     return Err(dist_err(
                         Some("dist"),
                         format!(
-                            "a lognormal takes values near 0, below the range of `{path}` (allowed {range}); use a truncated normal, a uniform or a triangular"
+                            "a lognormal takes values near 0, below the parameter's range (allowed {range}); use a truncated normal, a uniform or a triangular"
                         ),
                     ));
                 }
@@ -404,7 +407,7 @@ impl Dist {
                     return Err(dist_err(
                         Some("mu"),
                         format!(
-                            "a lognormal with mu {mu} and sigma {sigma} puts {tail:.1e} of its probability above the maximum of `{path}` ({}; at most {MAX_LOGNORMAL_TAIL:e} is allowed); lower mu or sigma",
+                            "a lognormal with `mu` = {mu} and `sigma` = {sigma} puts {tail:.1e} of its probability above the parameter's maximum ({}; at most {MAX_LOGNORMAL_TAIL:e} is allowed); lower mu or sigma",
                             spec.max
                         ),
                     ));
@@ -415,16 +418,15 @@ impl Dist {
                     return Err(dist_err(Some("values"), "choice `values` is empty"));
                 }
                 for v in values {
-                    check_value(spec, *v).map_err(|e| {
-                        dist_err(Some("values"), format!("choice `values`: {e}"))
-                    })?;
+                    check_value(spec, *v)
+                        .map_err(|e| dist_err(Some("values"), format!("choice `values`: {e}")))?;
                 }
                 if let Some(w) = weights {
                     if w.len() != values.len() {
                         return Err(dist_err(
                             Some("weights"),
                             format!(
-                                "choice has {} weights for {} values; give one weight per value",
+                                "choice has {} `weights` for {} values; give one weight per value",
                                 w.len(),
                                 values.len()
                             ),
@@ -433,14 +435,14 @@ impl Dist {
                     if let Some(x) = w.iter().find(|x| !x.is_finite() || **x < 0.0) {
                         return Err(dist_err(
                             Some("weights"),
-                            format!("choice weight {x} must be a finite number >= 0"),
+                            format!("choice `weights`: {x} must be a finite number >= 0"),
                         ));
                     }
                     let total: f64 = w.iter().sum();
                     if !(total > 0.0 && total.is_finite()) {
                         return Err(dist_err(
                             Some("weights"),
-                            "choice weights must have a positive, finite sum",
+                            "choice `weights` must have a positive, finite sum",
                         ));
                     }
                 }

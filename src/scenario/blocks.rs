@@ -174,6 +174,10 @@ pub(crate) fn set_nested(
         // A top-level parameter such as `months`.
         return set_one(loc, p, dists, table, sec, section.span().start, value);
     };
+    if spec(sec).is_some() {
+        // A top-level parameter given a distribution.
+        return set_one(loc, p, dists, table, sec, section.span().start, value);
+    }
     if !sections().contains(&sec.as_str()) {
         return Err(unknown_key(loc, section, table, &sections()));
     }

@@ -361,17 +361,19 @@ pub fn parse(text: &str, file: &str, ov: Overrides) -> Result<(Scenario, Extras)
         check_value(s, v).map_err(|e| loc.at(m.span().start, format!("[scenario] {e}")))?;
         base.months = v as u32;
     }
-    let dist_at: Vec<(&'static str, usize)> = dists.iter().map(|(s, _, at)| (s.path, *at)).collect();
-    let mut population = Population::new(dists.into_iter().map(|(s, d, _)| (s, d))).map_err(|e| {
-        let at = match &e {
-            crate::model::population::PopulationError::Dist { path, .. }
-            | crate::model::population::PopulationError::Duplicate(path) => {
-                dist_at.iter().find(|(p, _)| p == path).map_or(0, |x| x.1)
-            }
-            _ => 0,
-        };
-        loc.at(at, format!("[params] {e}"))
-    })?;
+    let dist_at: Vec<(&'static str, usize)> =
+        dists.iter().map(|(s, _, at)| (s.path, *at)).collect();
+    let mut population =
+        Population::new(dists.into_iter().map(|(s, d, _)| (s, d))).map_err(|e| {
+            let at = match &e {
+                crate::model::population::PopulationError::Dist { path, .. }
+                | crate::model::population::PopulationError::Duplicate(path) => {
+                    dist_at.iter().find(|(p, _)| p == path).map_or(0, |x| x.1)
+                }
+                _ => 0,
+            };
+            loc.at(at, format!("[params] {e}"))
+        })?;
     population.set_typical(&mut base);
     base.validate()
         .map_err(|e| loc.at(0, format!("[params] {e}")))?;

@@ -58,12 +58,7 @@ pub struct AblationRow {
 /// baseline's 95% confidence interval (and whose own CI does not overlap it). The
 /// parameters of `population` are drawn for each run (a switched-off mechanism is off
 /// whatever its distribution).
-pub fn ablation(
-    base: &Params,
-    population: &Population,
-    runs: u64,
-    seed: u64,
-) -> Vec<AblationRow> {
+pub fn ablation(base: &Params, population: &Population, runs: u64, seed: u64) -> Vec<AblationRow> {
     let reference = outcome_stats(base, population, runs, seed);
     mechanism_names()
         .map(|name| {
