@@ -403,7 +403,7 @@ impl Dist {
                     ));
                 }
                 let tail = q((spec.max.ln() - mu) / sigma);
-                if !(tail < MAX_LOGNORMAL_TAIL) {
+                if tail.is_nan() || tail >= MAX_LOGNORMAL_TAIL {
                     return Err(dist_err(
                         Some("mu"),
                         format!(
