@@ -17,7 +17,7 @@ fn main() -> anyhow::Result<()> {
         "| mechanism off | outcomes moved beyond the baseline 95% CI (baseline -> ablated), largest first |"
     );
     println!("|---|---|");
-    for row in ablation(&s.base, runs, s.seed) {
+    for row in ablation(&s.base, &s.population, runs, s.seed) {
         let moved: Vec<String> = row
             .changed
             .iter()

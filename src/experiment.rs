@@ -207,14 +207,23 @@ fn run_chunk(s: &Scenario, c: Chunk, kinds: RowKinds) -> ChunkResult {
     let mut spill_rows = Vec::with_capacity(if kinds.spill { n * spill::ROW_BYTES } else { 0 });
     for rep in c.rep_start..c.rep_end {
         let seed = run_seed(s.seed, c.point, rep);
-        let o = simulate_with(&dp.params, seed, |r| sums.month(r));
+        // The point's parameters with the population drawn for this run (no copy when
+        // nothing is drawn).
+        let drawn;
+        let params = if dp.population.is_empty() {
+            &dp.params
+        } else {
+            drawn = dp.realise(seed);
+            &drawn
+        };
+        let o = simulate_with(params, seed, |r| sums.month(r));
         sums.run(&o);
         if kinds.csv {
             // Writing to a Vec cannot fail.
-            let _ = run_row(s, c.point, rep, seed, &o, &mut w);
+            let _ = run_row(s, c.point, rep, seed, params, &o, &mut w);
         }
         if kinds.spill {
-            spill::encode(c.point, rep, seed, &o, &dp.params.power, &mut spill_rows);
+            spill::encode(c.point, rep, seed, &o, &params.power, &mut spill_rows);
         }
     }
     let agg = sums.finish();

@@ -80,6 +80,14 @@ pub fn template(name: &str) -> Result<String, ScenarioError> {
         }
     }
     t.push_str(
+        "\n# Any parameter but `months` may be a distribution, drawn once per run (a population\n\
+         # of dyads; see docs/SCENARIOS.md), e.g. under [params.supplier]:\n\
+         # capability = { dist = \"beta\", a = 2, b = 5 }\n\
+         # experience = { dist = \"normal\", mean = 0.3, sd = 0.2, min = 0.0, max = 0.8 }\n\
+         # Also uniform (from, to), triangular (min, mode, max), lognormal (mu, sigma) and\n\
+         # choice (values, weights).\n",
+    );
+    t.push_str(
         "\n# A sweep: every combination of the listed values (design = \"grid\"), a Latin\n\
          # hypercube (design = \"lhs\", samples = N), one factor at a time, or zip.\n\
          # [sweep]\n\
@@ -99,28 +107,85 @@ fn param_schema(s: &ParamSpec) -> Value {
     } else {
         format!(" ({})", s.unit)
     };
-    let description = format!("{}{unit}", s.doc);
+    let description = format!(
+        "{}{unit}. A value, or a distribution drawn once per run.",
+        s.doc
+    );
+    // `minimum` and `maximum` constrain plain numbers; a distribution is an object, whose
+    // support the parser checks against the range.
     match s.kind {
         ParamKind::Switch => json!({
-            "type": "boolean",
+            "anyOf": [{ "type": "boolean" }, { "$ref": "#/$defs/choice_switch" }],
             "default": s.default == 1.0,
             "description": description,
         }),
         ParamKind::Integer => json!({
-            "type": "integer",
+            "anyOf": [{ "type": "integer" }, { "$ref": "#/$defs/choice" }],
             "minimum": s.min,
             "maximum": s.max,
             "default": s.default,
             "description": description,
         }),
         ParamKind::Real => json!({
-            "type": "number",
+            "anyOf": [{ "type": "number" }, { "$ref": "#/$defs/distribution" }],
             "minimum": s.min,
             "maximum": s.max,
             "default": s.default,
             "description": description,
         }),
     }
+}
+
+/// The distribution tables of `[params]` (`{ dist = "beta", a = 2, b = 5 }`, ...), one
+/// schema per `dist` name with exactly its keys.
+fn distribution_defs() -> Value {
+    let number = json!({ "type": "number" });
+    let positive = json!({ "type": "number", "exclusiveMinimum": 0 });
+    let table = |name: &str, required: &[&str], props: Vec<(&str, Value)>| {
+        let mut p = Map::new();
+        p.insert("dist".into(), json!({ "const": name }));
+        for (k, v) in props {
+            p.insert(k.into(), v);
+        }
+        let mut req = vec!["dist"];
+        req.extend(required);
+        json!({ "type": "object", "additionalProperties": false, "required": req, "properties": p })
+    };
+    let weights =
+        json!({ "type": "array", "minItems": 1, "items": { "type": "number", "minimum": 0 } });
+    let choice = |item: Value| {
+        table(
+            "choice",
+            &["values"],
+            vec![
+                (
+                    "values",
+                    json!({ "type": "array", "minItems": 1, "items": item }),
+                ),
+                ("weights", weights.clone()),
+            ],
+        )
+    };
+    json!({
+        "distribution": {
+            "description": "A distribution drawn once per run: beta, normal (truncated with min and max), uniform, triangular, lognormal or choice.",
+            "oneOf": [
+                table("beta", &["a", "b"], vec![("a", positive.clone()), ("b", positive.clone())]),
+                table("normal", &["mean", "sd"], vec![
+                    ("mean", number.clone()), ("sd", positive.clone()),
+                    ("min", number.clone()), ("max", number.clone()),
+                ]),
+                table("uniform", &["from", "to"], vec![("from", number.clone()), ("to", number.clone())]),
+                table("triangular", &["min", "mode", "max"], vec![
+                    ("min", number.clone()), ("mode", number.clone()), ("max", number.clone()),
+                ]),
+                table("lognormal", &["mu", "sigma"], vec![("mu", number.clone()), ("sigma", positive)]),
+                choice(number),
+            ]
+        },
+        "choice": choice(json!({ "type": "integer" })),
+        "choice_switch": choice(json!({ "type": "boolean" })),
+    })
 }
 
 /// Insert `node` at the dotted `key` (`trust.damping`: a `trust` object holding `damping`),
@@ -208,6 +273,7 @@ pub fn schema() -> Value {
         "type": "object",
         "additionalProperties": false,
         "required": ["scenario"],
+        "$defs": distribution_defs(),
         "properties": {
             "scenario": {
                 "type": "object",

@@ -8,7 +8,7 @@ use dyadsim::science::ablation::ablation;
 #[ignore = "statistical; run with cargo test --release -- --ignored"]
 fn every_mechanism_changes_some_outcome() {
     let (s, _) = parse(BASELINE_TOML, "baseline", Overrides::default()).unwrap();
-    let rows = ablation(&s.base, 10_000, s.seed);
+    let rows = ablation(&s.base, &s.population, 10_000, s.seed);
     assert_eq!(rows.len(), 14);
     let dead: Vec<&str> = rows
         .iter()

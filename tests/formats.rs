@@ -17,6 +17,9 @@ months = 12
 [output]
 plots = false
 
+[params.supplier]
+capability = { dist = "beta", a = 2, b = 5 }
+
 [sweep]
 design = "grid"
 

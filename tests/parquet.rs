@@ -25,6 +25,12 @@ months = 12
 [output]
 plots = false
 
+[params.supplier]
+capability = { dist = "beta", a = 2, b = 5 }
+
+[params.mechanisms]
+lock_in = { dist = "choice", values = [true, false], weights = [3, 1] }
+
 [sweep]
 design = "grid"
 
@@ -323,6 +329,12 @@ fn values_types_and_metadata_match_the_csv_files() {
     assert_eq!(ty("final_phase"), DataType::Utf8);
     assert_eq!(ty("value_created"), DataType::Float64);
     assert_eq!(ty("level_execution_exit"), DataType::Utf8);
+    // The drawn parameters, last.
+    assert_eq!(ty("supplier.capability"), DataType::Float64);
+    assert_eq!(ty("mechanisms.lock_in"), DataType::Float64);
+    let n = runs.fields().len();
+    assert_eq!(runs.field(n - 2).name(), "supplier.capability");
+    assert_eq!(runs.field(n - 1).name(), "mechanisms.lock_in");
     assert_eq!(
         schema_of("timeseries.parquet")
             .field_with_name("month")

@@ -40,6 +40,11 @@ impl fmt::Display for CheckListing<'_> {
         for fac in &s.factors {
             writeln!(f, "  factor {} = {:?}", fac.path, fac.values)?;
         }
+        for (spec, d) in s.population.iter() {
+            // The distribution as written in a scenario file, e.g. {"dist":"beta","a":2.0,"b":5.0}.
+            let text = serde_json::to_string(d).unwrap_or_default();
+            writeln!(f, "  drawn {} ~ {text}", spec.path)?;
+        }
         for (i, p) in s.points.iter().enumerate().take(LISTED_POINTS) {
             let vals: Vec<String> = s
                 .factors

@@ -419,10 +419,18 @@ fn trace_run(a: &TraceArgs, out: &mut dyn Write) -> Result<()> {
         Some(rep) => run_seed(s.seed, a.point, rep),
         None => a.seed.unwrap_or(1),
     };
+    // The point's parameters with the population drawn for this run's seed.
+    let params = dp.realise(seed);
     if a.csv {
-        trace::csv(&dp.params, seed, out)?;
+        // The CSV stays a plain table; the draws go to standard error.
+        if !dp.population.is_empty() {
+            let mut err = std::io::stderr().lock();
+            trace::draws(&dp.population, seed, &mut err)?;
+        }
+        trace::csv(&params, seed, out)?;
     } else {
-        trace::narrate(&dp.params, seed, out)?;
+        trace::draws(&dp.population, seed, out)?;
+        trace::narrate(&params, seed, out)?;
     }
     out.flush()?;
     Ok(())

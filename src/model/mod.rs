@@ -12,10 +12,12 @@
 
 pub mod coefficients;
 pub mod params;
+pub mod population;
 mod record;
 mod seed;
 mod steps;
 
+pub use population::{Dist, POPULATION_STREAM, Population};
 pub use record::{
     Boundaries, EndReason, Events, Level, MonthRecord, OUTCOME_METRICS, Phase, PhasePath,
     RunOutcome, TRAJECTORY_METRICS,

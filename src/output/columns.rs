@@ -7,12 +7,14 @@
 //! the metric columns of `runs.csv` and the rows of `summary.csv`) or
 //! `| metric | unit | meaning |` (the metrics of `timeseries.csv`). The first cell names one
 //! or more columns in backticks; `<phase>` stands for `preparation`, `execution` and
-//! `integration` (in the name and in the meaning). Rows without a backticked name (the swept parameters, whose unit and
-//! meaning come from the parameter table of `dyadsim params`) are skipped.
+//! `integration` (in the name and in the meaning). Rows without a backticked name (the swept
+//! and the drawn parameters, whose unit and meaning come from the parameter table of
+//! `dyadsim params`) are skipped.
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
+use crate::model::ParamSpec;
 use crate::scenario::Factor;
 
 /// The document the units and meanings are read from.
@@ -165,6 +167,15 @@ pub fn factor(f: &Factor) -> ColumnDoc {
     ColumnDoc {
         unit: f.spec.unit.to_string(),
         meaning: f.spec.doc.to_string(),
+    }
+}
+
+/// A drawn parameter's column of `runs` (a parameter with a distribution in `[params]`):
+/// the parameter's unit and meaning, marked as drawn once per run.
+pub fn drawn(spec: &ParamSpec) -> ColumnDoc {
+    ColumnDoc {
+        unit: spec.unit.to_string(),
+        meaning: format!("drawn once per run from its distribution: {}", spec.doc),
     }
 }
 

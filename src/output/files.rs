@@ -119,7 +119,14 @@ pub fn runs_header(s: &Scenario) -> Vec<String> {
         h.push(format!("level_{ph}_entry"));
         h.push(format!("level_{ph}_exit"));
     }
+    h.extend(drawn_columns(s).map(str::to_string));
     h
+}
+
+/// The columns of the parameters drawn once per run (the scenario's population), last in
+/// `runs.csv`: one per distributed parameter, named by its path, in parameter-table order.
+pub fn drawn_columns(s: &Scenario) -> impl Iterator<Item = &'static str> + '_ {
+    s.population.iter().map(|(spec, _)| spec.path)
 }
 
 fn level_str(x: f64, p: &PowerParams) -> String {
@@ -130,12 +137,14 @@ fn level_str(x: f64, p: &PowerParams) -> String {
     }
 }
 
-/// Append the `runs.csv` row of run `(point, rep)` with `seed` and outcome `o`.
+/// Append the `runs.csv` row of run `(point, rep)` with `seed`, parameters `params` (the
+/// point's, with the population drawn) and outcome `o`.
 pub fn run_row(
     s: &Scenario,
     point: usize,
     rep: u64,
     seed: u64,
+    params: &crate::model::Params,
     o: &RunOutcome,
     w: &mut csv::Writer<Vec<u8>>,
 ) -> csv::Result<()> {
@@ -147,9 +156,10 @@ pub fn run_row(
     rec.push(o.path.code());
     rec.extend(o.metrics().iter().map(|v| num(*v)));
     for k in 0..3 {
-        rec.push(level_str(o.boundaries.entry[k], &dp.params.power));
-        rec.push(level_str(o.boundaries.exit[k], &dp.params.power));
+        rec.push(level_str(o.boundaries.entry[k], &params.power));
+        rec.push(level_str(o.boundaries.exit[k], &params.power));
     }
+    rec.extend(s.population.iter().map(|(spec, _)| num(spec.get(params))));
     w.write_record(&rec)
 }
 

@@ -417,6 +417,8 @@ fn runs_batch(s: &Scenario, schema: &SchemaRef, bytes: &[u8]) -> Result<RecordBa
     let mut factors = vec![Vec::with_capacity(n); nf];
     let mut metrics = vec![Vec::with_capacity(n); n_out];
     let mut text: [Vec<Option<&str>>; 9] = std::array::from_fn(|_| Vec::with_capacity(n));
+    // The drawn parameters are not in the spill: they follow from the run's seed.
+    let mut drawn = vec![Vec::with_capacity(n); s.population.len()];
     for r in bytes.chunks_exact(ROW_BYTES).map(SpillRow) {
         let p = r.point();
         let Some(dp) = s.points.get(p as usize) else {
@@ -440,6 +442,9 @@ fn runs_batch(s: &Scenario, schema: &SchemaRef, bytes: &[u8]) -> Result<RecordBa
         for k in 0..6 {
             text[3 + k].push(r.level(k));
         }
+        for (i, col) in drawn.iter_mut().enumerate() {
+            col.push(s.population.draw(i, r.seed()));
+        }
     }
     let strs = |v: &Vec<Option<&str>>| -> ArrayRef {
         Arc::new(v.iter().copied().collect::<StringArray>())
@@ -453,6 +458,7 @@ fn runs_batch(s: &Scenario, schema: &SchemaRef, bytes: &[u8]) -> Result<RecordBa
     columns.extend(text[..3].iter().map(strs));
     columns.extend(metrics.into_iter().map(f64_array));
     columns.extend(text[3..].iter().map(strs));
+    columns.extend(drawn.into_iter().map(f64_array));
     RecordBatch::try_new(Arc::clone(schema), columns).map_err(|e| e.to_string())
 }
 

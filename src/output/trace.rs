@@ -2,7 +2,9 @@
 
 use std::io::Write;
 
-use crate::model::{Events, Level, MonthRecord, Params, Phase, RunOutcome, simulate_with};
+use crate::model::{
+    Events, Level, MonthRecord, Params, Phase, Population, RunOutcome, simulate_with,
+};
 use crate::output::num;
 
 fn status(r: &MonthRecord, p: &Params) -> String {
@@ -15,6 +17,19 @@ fn status(r: &MonthRecord, p: &Params) -> String {
         100.0 * r.supplier_share,
         r.supplier_cash
     )
+}
+
+/// Write the parameters drawn for the run with seed `seed` (nothing when no parameter is
+/// distributed): a `Drawn for this run:` line, then `  path = value` per parameter.
+pub fn draws(population: &Population, seed: u64, w: &mut dyn Write) -> std::io::Result<()> {
+    if population.is_empty() {
+        return Ok(());
+    }
+    writeln!(w, "Drawn for this run:")?;
+    for (path, v) in population.draws(seed) {
+        writeln!(w, "  {path} = {}", num(v))?;
+    }
+    Ok(())
 }
 
 /// Write a month-by-month narrative of the run `(params, seed)`.

@@ -7,8 +7,10 @@ use thiserror::Error;
 use toml::Spanned;
 
 use super::ScenarioError;
+use super::dist::{DistSite, parse_dist};
 use crate::model::Params;
-use crate::model::params::{PARAM_SPECS, ParamKind, check_value, nearest, spec};
+use crate::model::params::{PARAM_SPECS, ParamKind, ParamSpec, check_value, nearest, spec};
+use crate::model::population::Dist;
 
 /// `; did you mean `x`?` for the candidate nearest to `word`, or `otherwise`.
 pub(crate) fn did_you_mean<'a>(
@@ -154,9 +156,15 @@ pub(crate) fn unknown_key(
     )
 }
 
+/// A distribution read from a parameter table, with the offset of its parameter's key.
+pub(crate) type LocatedDist = (&'static ParamSpec, Dist, usize);
+
+/// Set the parameters of `section` of a `[params]`-like table on `p`; distributions are
+/// checked against their parameters and collected in `dists`.
 pub(crate) fn set_nested(
     loc: &Locator,
     p: &mut Params,
+    dists: &mut Vec<LocatedDist>,
     table: &str,
     section: &Spanned<String>,
     value: &Spanned<toml::Value>,
@@ -164,8 +172,12 @@ pub(crate) fn set_nested(
     let sec = section.get_ref();
     let toml::Value::Table(t) = value.get_ref() else {
         // A top-level parameter such as `months`.
-        return set_one(loc, p, table, sec, section.span().start, value);
+        return set_one(loc, p, dists, table, sec, section.span().start, value);
     };
+    if spec(sec).is_some() {
+        // A top-level parameter given a distribution.
+        return set_one(loc, p, dists, table, sec, section.span().start, value);
+    }
     if !sections().contains(&sec.as_str()) {
         return Err(unknown_key(loc, section, table, &sections()));
     }
@@ -173,7 +185,7 @@ pub(crate) fn set_nested(
         // toml::Table loses spans; locate the key inside this section's text.
         let offset = find_key(loc.text, section.span().start, key).unwrap_or(section.span().start);
         let spanned = Spanned::new(offset..offset, v.clone());
-        set_one(loc, p, table, &path, offset, &spanned)?;
+        set_one(loc, p, dists, table, &path, offset, &spanned)?;
     }
     Ok(())
 }
@@ -242,6 +254,7 @@ pub(crate) fn value_as_f64(v: &toml::Value) -> Option<f64> {
 fn set_one(
     loc: &Locator,
     p: &mut Params,
+    dists: &mut Vec<LocatedDist>,
     table: &str,
     path: &str,
     offset: usize,
@@ -250,6 +263,18 @@ fn set_one(
     let Some(s) = spec(path) else {
         return Err(unknown_param(loc, offset, path, table));
     };
+    if let toml::Value::Table(t) = value.get_ref() {
+        let site = DistSite {
+            loc,
+            table,
+            spec: s,
+            offset,
+        };
+        let d = parse_dist(&site, t)?;
+        d.check(s).map_err(|e| site.check_err(&e))?;
+        dists.push((s, d, offset));
+        return Ok(());
+    }
     let v = value_as_f64(value.get_ref())
         .ok_or_else(|| loc.at(offset, format!("`{path}` must be a {}", kind_word(s.kind))))?;
     if s.kind == ParamKind::Switch && !matches!(value.get_ref(), toml::Value::Boolean(_)) {

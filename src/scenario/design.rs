@@ -121,7 +121,7 @@ pub(crate) fn expand(s: &Scenario, samples: Option<u64>) -> Result<Vec<DesignPoi
             };
             sp.set(&mut p, v);
         }
-        p.validate().map_err(|e| {
+        let invalid = |e: &dyn std::fmt::Display| {
             format!(
                 "design point {:?} is invalid: {e}",
                 s.factors
@@ -130,8 +130,16 @@ pub(crate) fn expand(s: &Scenario, samples: Option<u64>) -> Result<Vec<DesignPoi
                     .map(|(f, v)| format!("{}={v}", f.path))
                     .collect::<Vec<_>>()
             )
-        })?;
-        Ok(DesignPoint { values, params: p })
+        };
+        p.validate().map_err(|e| invalid(&e))?;
+        if !s.population.is_empty() && !s.factors.is_empty() {
+            s.population.check_corners(&p).map_err(|e| invalid(&e))?;
+        }
+        Ok(DesignPoint {
+            values,
+            params: p,
+            population: s.population.clone(),
+        })
     };
     let base_values: Vec<f64> = s.factors.iter().map(|f| f.spec.get(&s.base)).collect();
     let mut out = Vec::new();

@@ -12,6 +12,7 @@ use toml::Spanned;
 
 mod blocks;
 mod design;
+mod dist;
 mod set;
 
 pub use blocks::BlockError;
@@ -19,8 +20,8 @@ pub(crate) use blocks::{Block, did_you_mean, toml_number, value_as_f64};
 use blocks::{Locator, key_hint, set_nested, sweep_candidates, unknown_key};
 use design::{collect_factors, expand};
 
-use crate::model::Params;
 use crate::model::params::{ParamSpec, check_value, spec};
+use crate::model::{Params, Population};
 
 /// Most design points a scenario may expand to.
 pub const MAX_POINTS: u64 = 1_000_000;
@@ -151,8 +152,13 @@ pub struct Scenario {
     pub seed: u64,
     /// Replications per design point.
     pub replications: u64,
-    /// Base parameters (defaults plus `[params]`).
+    /// Base parameters (defaults plus `[params]`; a distributed parameter holds its
+    /// typical value, see [`crate::model::Dist::typical`]).
     pub base: Params,
+    /// The distributed parameters of `[params]`, drawn once per run (swept parameters
+    /// excluded: the sweep's value wins).
+    #[serde(skip_serializing_if = "Population::is_empty")]
+    pub population: Population,
     /// Sweep design (grid with no factors = a single point).
     pub design: Design,
     /// Swept factors, in path order.
@@ -180,14 +186,25 @@ pub struct Overrides {
     pub replications: Option<u64>,
 }
 
-/// One design point: the swept values and the full parameters.
+/// One design point: the swept values, the full parameters and the distributed ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DesignPoint {
     /// Swept values in factor order.
     pub values: Vec<f64>,
-    /// Full parameters.
+    /// Full parameters (distributed ones at their typical values).
     #[serde(skip)]
     pub params: Params,
+    /// The parameters drawn once per run (shared by every point of a scenario).
+    #[serde(skip)]
+    pub population: Population,
+}
+
+impl DesignPoint {
+    /// The parameters of the run with seed `run_seed` at this point: [`DesignPoint::params`]
+    /// with the population drawn ([`Population::realise`]).
+    pub fn realise(&self, run_seed: u64) -> Params {
+        self.population.realise(&self.params, run_seed)
+    }
 }
 
 #[derive(Deserialize)]
@@ -328,8 +345,15 @@ pub fn parse(text: &str, file: &str, ov: Overrides) -> Result<(Scenario, Extras)
         ));
     }
     let mut base = Params::default();
+    let mut dists = Vec::new();
     for (section, value) in &raw.params {
-        set_nested(&loc, &mut base, "params", section, value)?;
+        set_nested(&loc, &mut base, &mut dists, "params", section, value)?;
+    }
+    if let Some((_, _, at)) = dists.iter().find(|(s, _, _)| s.path == "months") {
+        return Err(loc.at(
+            *at,
+            "[params] `months` cannot be a distribution: the horizon fixes the length of a design point's time series; sweep it instead",
+        ));
     }
     if let Some(m) = &header.months {
         let s = spec("months").expect("months is a parameter");
@@ -337,6 +361,20 @@ pub fn parse(text: &str, file: &str, ov: Overrides) -> Result<(Scenario, Extras)
         check_value(s, v).map_err(|e| loc.at(m.span().start, format!("[scenario] {e}")))?;
         base.months = v as u32;
     }
+    let dist_at: Vec<(&'static str, usize)> =
+        dists.iter().map(|(s, _, at)| (s.path, *at)).collect();
+    let mut population =
+        Population::new(dists.into_iter().map(|(s, d, _)| (s, d))).map_err(|e| {
+            let at = match &e {
+                crate::model::population::PopulationError::Dist { path, .. }
+                | crate::model::population::PopulationError::Duplicate(path) => {
+                    dist_at.iter().find(|(p, _)| p == path).map_or(0, |x| x.1)
+                }
+                _ => 0,
+            };
+            loc.at(at, format!("[params] {e}"))
+        })?;
+    population.set_typical(&mut base);
     base.validate()
         .map_err(|e| loc.at(0, format!("[params] {e}")))?;
 
@@ -378,6 +416,18 @@ pub fn parse(text: &str, file: &str, ov: Overrides) -> Result<(Scenario, Extras)
         }
     }
     factors.sort_by(|a, b| a.path.cmp(&b.path));
+    // A swept parameter takes the sweep's values, not its distribution.
+    for f in &factors {
+        population = population.without(f.spec);
+    }
+    population.check_corners(&base).map_err(|e| {
+        let at = population
+            .iter()
+            .next()
+            .and_then(|(s, _)| dist_at.iter().find(|(p, _)| *p == s.path))
+            .map_or(0, |x| x.1);
+        loc.at(at, format!("[params] {e}"))
+    })?;
     if design == Design::Zip {
         let lens: Vec<usize> = factors.iter().map(|f| f.values.len()).collect();
         if lens.windows(2).any(|w| w[0] != w[1]) {
@@ -429,6 +479,7 @@ pub fn parse(text: &str, file: &str, ov: Overrides) -> Result<(Scenario, Extras)
         seed,
         replications: reps,
         base,
+        population,
         design,
         factors,
         output,
@@ -551,6 +602,8 @@ impl Scenario {
             name: &'a str,
             replications: u64,
             base: &'a Params,
+            #[serde(skip_serializing_if = "Population::is_empty")]
+            population: &'a Population,
             design: Design,
             factors: &'a [Factor],
             points: Vec<&'a Params>,
@@ -561,6 +614,7 @@ impl Scenario {
             name: &self.name,
             replications: self.replications,
             base: &self.base,
+            population: &self.population,
             design: self.design,
             factors: &self.factors,
             points: self.points.iter().map(|p| &p.params).collect(),

@@ -5,9 +5,10 @@
 
 use toml_edit::{DocumentMut, Item, Table, Value};
 
-use super::blocks::did_you_mean;
+use super::blocks::{Locator, did_you_mean};
+use super::dist::{DistSite, parse_dist};
 use super::{OUTPUT_KEYS, SCENARIO_KEYS, SWEEP_KEYS, ScenarioError};
-use crate::model::params::{PARAM_SPECS, ParamKind, check_value, spec};
+use crate::model::params::{PARAM_SPECS, ParamKind, ParamSpec, check_value, spec};
 
 /// Tables a `--set` path may start with; any other path is a parameter (`buyer.champion`
 /// means `params.buyer.champion`).
@@ -55,6 +56,12 @@ fn parse_one(arg: &str) -> Result<(Vec<String>, Value), ScenarioError> {
             let hint = did_you_mean(path, known.iter().map(String::as_str), "");
             return Err(set_error(arg, format!("unknown parameter `{p}`{hint}")));
         };
+        if let Value::InlineTable(_) = &value {
+            check_dist(arg, s, raw)?;
+            let mut full = vec!["params".to_string()];
+            full.extend(p.split('.').map(str::to_string));
+            return Ok((full, value));
+        }
         let x = match (&value, s.kind) {
             (Value::Boolean(b), ParamKind::Switch) => f64::from(u8::from(*b.value())),
             (Value::Integer(i), ParamKind::Real | ParamKind::Integer) => *i.value() as f64,
@@ -79,6 +86,36 @@ fn parse_one(arg: &str) -> Result<(Vec<String>, Value), ScenarioError> {
         return Err(set_error(arg, format!("unknown key `{path}`{hint}")));
     }
     Ok((path.split('.').map(str::to_string).collect(), value))
+}
+
+/// Check the distribution `raw` (an inline table) of parameter `s` given by `--set arg`,
+/// as the scenario parser would, so that its errors name the argument.
+fn check_dist(arg: &str, s: &'static ParamSpec, raw: &str) -> Result<(), ScenarioError> {
+    if s.path == "months" {
+        return Err(set_error(
+            arg,
+            "`months` cannot be a distribution: the horizon fixes the length of a design point's time series".into(),
+        ));
+    }
+    let text = format!("x = {raw}\n");
+    let t: toml::Table =
+        toml::from_str(&text).map_err(|e| set_error(arg, e.message().to_string()))?;
+    let Some(toml::Value::Table(d)) = t.get("x") else {
+        return Err(set_error(arg, "expected a distribution table".into()));
+    };
+    let loc = Locator {
+        file: "",
+        text: &text,
+    };
+    let site = DistSite {
+        loc: &loc,
+        table: "params",
+        spec: s,
+        offset: 0,
+    };
+    let dist = parse_dist(&site, d).map_err(|e| set_error(arg, e.message))?;
+    dist.check(s)
+        .map_err(|e| set_error(arg, site.check_err(&e).message))
 }
 
 /// Apply `sets` (each `path=value`) to the scenario text `text` of `file`.
@@ -163,5 +200,23 @@ mod tests {
         assert!(e("buyer.champion=high").contains("must be a number"));
         assert!(e("buyer.champion").contains("PATH=VALUE"));
         assert!(e("scenario.sede=3").contains("did you mean `scenario.seed`"));
+        let m = e("buyer.champion={ dist = \"beta\", a = 2, bb = 5 }");
+        assert!(m.starts_with("--set buyer.champion="), "{m}");
+        assert!(m.contains("did you mean `b`?"), "{m}");
+        assert!(e("buyer.champion={ dist = \"beta\", a = 0, b = 5 }").contains("> 0"));
+        assert!(e("months={ dist = \"choice\", values = [12] }").contains("`months`"));
+    }
+
+    #[test]
+    fn a_set_may_give_a_distribution() {
+        let t = apply(
+            TEXT,
+            "t.toml",
+            &["buyer.champion={ dist = \"uniform\", from = 0.1, to = 0.3 }".to_string()],
+        )
+        .unwrap();
+        let (s, _) = super::super::parse(&t, "t.toml", Default::default()).unwrap();
+        let paths: Vec<&str> = s.population.iter().map(|(p, _)| p.path).collect();
+        assert_eq!(paths, ["buyer.champion"]);
     }
 }

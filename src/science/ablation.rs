@@ -4,22 +4,29 @@
 
 use rayon::prelude::*;
 
-use crate::model::params::mechanism_names;
+use crate::model::params::{mechanism_names, spec};
 use crate::model::run_seed;
-use crate::model::{OUTCOME_METRICS, Params, simulate};
+use crate::model::{OUTCOME_METRICS, Params, Population, simulate};
 use crate::stats::ExactAcc;
 
 use super::propositions::{HypothesisSet, PropositionError, run_sets};
 
 /// Means with 95% CIs of every outcome of [`OUTCOME_METRICS`] over `runs` runs, seeds
-/// derived from `seed` (the same seeds for any `params`: common random numbers).
-pub fn outcome_stats(params: &Params, runs: u64, seed: u64) -> Vec<ExactAcc> {
+/// derived from `seed` (the same seeds for any `params`: common random numbers), with the
+/// parameters of `population` drawn for each run on top of `params`.
+pub fn outcome_stats(
+    params: &Params,
+    population: &Population,
+    runs: u64,
+    seed: u64,
+) -> Vec<ExactAcc> {
     (0..runs)
         .into_par_iter()
         .fold(
             || vec![ExactAcc::default(); OUTCOME_METRICS.len()],
             |mut acc, r| {
-                let o = simulate(params, run_seed(seed, 0, r));
+                let s = run_seed(seed, 0, r);
+                let o = simulate(&population.realise(params, s), s);
                 for (a, v) in acc.iter_mut().zip(o.metrics()) {
                     a.push(v);
                 }
@@ -48,16 +55,19 @@ pub struct AblationRow {
 }
 
 /// Turn off each mechanism of `base` in turn and list the outcomes whose mean leaves the
-/// baseline's 95% confidence interval (and whose own CI does not overlap it).
-pub fn ablation(base: &Params, runs: u64, seed: u64) -> Vec<AblationRow> {
-    let reference = outcome_stats(base, runs, seed);
+/// baseline's 95% confidence interval (and whose own CI does not overlap it). The
+/// parameters of `population` are drawn for each run (a switched-off mechanism is off
+/// whatever its distribution).
+pub fn ablation(base: &Params, population: &Population, runs: u64, seed: u64) -> Vec<AblationRow> {
+    let reference = outcome_stats(base, population, runs, seed);
     mechanism_names()
         .map(|name| {
             let mut p = base.clone();
             let path = format!("mechanisms.{name}");
             // The path comes from the spec table, so it exists.
             let _ = p.set(&path, 0.0);
-            let ablated = outcome_stats(&p, runs, seed);
+            let pop = spec(&path).map_or_else(|| population.clone(), |s| population.without(s));
+            let ablated = outcome_stats(&p, &pop, runs, seed);
             let mut changed: Vec<(&'static str, f64, f64)> = OUTCOME_METRICS
                 .iter()
                 .zip(reference.iter().zip(&ablated))

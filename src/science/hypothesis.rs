@@ -9,7 +9,7 @@
 use rayon::prelude::*;
 
 use crate::model::params::{PARAM_SPECS, ParamKind, ParamSpec, check_value, spec};
-use crate::model::{Params, run_seed};
+use crate::model::{Params, Population, run_seed};
 use crate::probe::{At, Metric, RunTrace};
 use crate::scenario::{Block, BlockError, did_you_mean, toml_number, value_as_f64};
 use crate::stats::{ExactAcc, Expect, PairedAccumulator, PairedTest, Verdict, verdict};
@@ -191,23 +191,26 @@ fn read_metric(h: &Hypothesis, params: &Params, seed: u64) -> (f64, bool) {
 }
 
 /// Run one hypothesis: `reps` pairs (common random numbers: replication r uses the same
-/// seed at every level) on top of `base`.
-pub fn test(h: &Hypothesis, base: &Params, reps: u64, seed: u64) -> HypothesisResult {
-    let level_params: Vec<Params> = h
-        .levels
-        .iter()
-        .map(|&l| {
-            let mut p = base.clone();
-            h.factor.set(&mut p, l);
-            p
-        })
-        .collect();
+/// seed at every level) on top of `base`, with the parameters of `population` drawn once
+/// per replication. The factor is fixed at each level (a distribution of the factor itself
+/// is overridden); every other parameter is drawn from the replication's seed, so both
+/// arms of a pair get the same draws.
+pub fn test(
+    h: &Hypothesis,
+    base: &Params,
+    population: &Population,
+    reps: u64,
+    seed: u64,
+) -> HypothesisResult {
+    let population = population.without(h.factor);
     // Each replication's values at every level, collected in order (deterministic).
     let rows: Vec<Vec<(f64, bool)>> = (0..reps)
         .into_par_iter()
         .map(|r| {
             let s = run_seed(seed, 0, r);
-            level_params.iter().map(|p| read_metric(h, p, s)).collect()
+            let mut row = Vec::with_capacity(h.levels.len());
+            arms(h, base, &population, s, |p| row.push(read_metric(h, p, s)));
+            row
         })
         .collect();
     let mut acc = PairedAccumulator::default();
@@ -236,6 +239,23 @@ pub fn test(h: &Hypothesis, base: &Params, reps: u64, seed: u64) -> HypothesisRe
         test: t,
         dropped,
         verdict: v,
+    }
+}
+
+/// Call `f` with the parameters of each arm (level) of the pair with run seed `s`: the
+/// population drawn from `s` once, then the factor set to each level in turn (overriding
+/// its own distribution, if any).
+fn arms(
+    h: &Hypothesis,
+    base: &Params,
+    population: &Population,
+    s: u64,
+    mut f: impl FnMut(&Params),
+) {
+    let mut p = population.realise(base, s);
+    for &l in &h.levels {
+        h.factor.set(&mut p, l);
+        f(&p);
     }
 }
 
@@ -281,6 +301,43 @@ mod tests {
     }
 
     const OK: &str = "id = \"X\"\nstatement = \"s\"\nfactor = \"buyer.engagement\"\nlevels = [0.2, 0.8]\nmetric = \"sunk_costs\"\nexpect = \"decrease\"\nsmallest_effect = 1.0\n";
+
+    #[test]
+    fn both_arms_of_a_pair_get_the_same_draws() {
+        use crate::model::Dist;
+        use crate::model::params::spec;
+        let h = parse(OK).unwrap();
+        let pop = Population::new([
+            (
+                spec("buyer.engagement").unwrap(),
+                Dist::Beta { a: 2.0, b: 2.0 },
+            ),
+            (
+                spec("supplier.capability").unwrap(),
+                Dist::Beta { a: 2.0, b: 5.0 },
+            ),
+            (
+                spec("buyer.champion").unwrap(),
+                Dist::Uniform { from: 0.1, to: 0.9 },
+            ),
+        ])
+        .unwrap();
+        let base = Params::default();
+        for s in 0..50 {
+            let mut got = Vec::new();
+            arms(&h, &base, &pop, s, |p| got.push(p.clone()));
+            assert_eq!(got.len(), 2);
+            // The factor is at its level in each arm, whatever its distribution.
+            assert_eq!(got[0].buyer.engagement, 0.2);
+            assert_eq!(got[1].buyer.engagement, 0.8);
+            // Everything else is drawn identically in both arms.
+            let mut b = got[1].clone();
+            b.buyer.engagement = 0.2;
+            assert_eq!(got[0], b);
+            assert_eq!(got[0].supplier.capability, pop.draw(0, s));
+            assert_ne!(got[0].supplier.capability, base.supplier.capability);
+        }
+    }
 
     #[test]
     fn a_valid_block_parses() {
@@ -340,12 +397,12 @@ mod tests {
             "id = \"null\"\nstatement = \"s\"\nfactor = \"power.level_low\"\nlevels = [0.0, 0.3]\nmetric = \"value_created\"\nexpect = \"increase\"\nsmallest_effect = 1.0\n",
         )
         .unwrap();
-        let r = test(&h, &Params::default(), 200, 5);
+        let r = test(&h, &Params::default(), &Population::default(), 200, 5);
         assert_eq!(r.verdict, Verdict::Inconclusive);
         assert_eq!(r.test.diff_mean, 0.0);
         let mut none = h.clone();
         none.expect = Expect::None;
-        let r = test(&none, &Params::default(), 200, 5);
+        let r = test(&none, &Params::default(), &Population::default(), 200, 5);
         assert_eq!(
             r.verdict,
             Verdict::Supported,
@@ -358,20 +415,20 @@ mod tests {
         let mut h = parse(OK).unwrap();
         h.metric = Metric::parse("supplier_trust").unwrap();
         h.at = At::Month(6);
-        let r = test(&h, &Params::default(), 50, 1);
+        let r = test(&h, &Params::default(), &Population::default(), 50, 1);
         assert_eq!(r.test.n + r.dropped, 50);
         assert!(r.test.mean_a > 0.0 && r.test.mean_a < 1.0);
         h.metric = Metric::parse("asymmetry").unwrap();
         h.at = At::Exit(Phase::Preparation);
-        let r = test(&h, &Params::default(), 50, 1);
+        let r = test(&h, &Params::default(), &Population::default(), 50, 1);
         assert!(r.test.n > 0);
     }
 
     #[test]
     fn results_are_deterministic() {
         let h = parse(OK).unwrap();
-        let a = test(&h, &Params::default(), 100, 9);
-        let b = test(&h, &Params::default(), 100, 9);
+        let a = test(&h, &Params::default(), &Population::default(), 100, 9);
+        let b = test(&h, &Params::default(), &Population::default(), 100, 9);
         assert_eq!(a.test, b.test);
     }
 }

@@ -85,14 +85,20 @@ pub fn run_sets(
     let mut out = Vec::new();
     for set in sets {
         let mut base: Params = set.scenario.base.clone();
+        let mut population = set.scenario.population.clone();
         if let Some(m) = ablate {
+            let path = format!("mechanisms.{m}");
             // Validated above.
-            let _ = base.set(&format!("mechanisms.{m}"), 0.0);
+            let _ = base.set(&path, 0.0);
+            if let Some(s) = crate::model::params::spec(&path) {
+                population = population.without(s);
+            }
         }
         for h in &set.hypotheses {
             out.push(hypothesis::test(
                 h,
                 &base,
+                &population,
                 set.scenario.replications,
                 set.scenario.seed,
             ));

@@ -368,7 +368,8 @@ pub fn run_pack(pack: &Pack) -> Vec<PatternResult> {
     let obs: Vec<Vec<[f64; 3]>> = units
         .par_iter()
         .map(|&(point, rep)| {
-            let run = RunTrace::simulate(&s.points[point].params, run_seed(s.seed, point, rep));
+            let seed = run_seed(s.seed, point, rep);
+            let run = RunTrace::simulate(&s.points[point].realise(seed), seed);
             pack.patterns.iter().map(|p| observe(p, &run)).collect()
         })
         .collect();

@@ -27,6 +27,10 @@ bad = {
     "unknown table": '[scenario]\nname = "x"\n[parms]\n',
     "bad name": '[scenario]\nname = "a b"\n',
     "unknown design": '[scenario]\nname = "x"\n[sweep]\ndesign = "random"\n',
+    "unknown distribution": '[scenario]\nname = "x"\n[params.buyer]\nchampion = { dist = "gauss", mean = 0.5, sd = 0.1 }\n',
+    "distribution key typo": '[scenario]\nname = "x"\n[params.buyer]\nchampion = { dist = "beta", a = 2, bb = 5 }\n',
+    "beta with a = 0": '[scenario]\nname = "x"\n[params.buyer]\nchampion = { dist = "beta", a = 0, b = 5 }\n',
+    "a switch drawn from a beta": '[scenario]\nname = "x"\n[params.mechanisms]\nexit = { dist = "beta", a = 2, b = 5 }\n',
 }
 for what, text in bad.items():
     if validator.is_valid(tomllib.loads(text)):

@@ -67,6 +67,14 @@ pub fn runs_schema(s: &Scenario) -> SchemaRef {
             v.push(field(&name, DataType::Utf8, true, doc));
         }
     }
+    v.extend(s.population.iter().map(|(spec, _)| {
+        field(
+            spec.path,
+            DataType::Float64,
+            false,
+            Some(columns::drawn(spec)),
+        )
+    }));
     Arc::new(Schema::new(v))
 }
 

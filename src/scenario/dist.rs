@@ -1,0 +1,403 @@
+//! Distributions in `[params]`: `capability = { dist = "beta", a = 2, b = 5 }` read into a
+//! [`Dist`], every problem located at the key it is about.
+
+use super::ScenarioError;
+use super::blocks::{Locator, did_you_mean, find_key, key_hint, toml_number};
+use crate::model::params::{ParamKind, ParamSpec};
+use crate::model::population::{Dist, DistError};
+
+/// Where a distribution's table is: the parameter's key in the text.
+pub(crate) struct DistSite<'a> {
+    pub(crate) loc: &'a Locator<'a>,
+    /// Table name for messages (`params`).
+    pub(crate) table: &'a str,
+    pub(crate) spec: &'static ParamSpec,
+    /// Offset of the parameter's key.
+    pub(crate) offset: usize,
+}
+
+impl DistSite<'_> {
+    /// An error at `key` of the distribution's table (or at the parameter when not found).
+    pub(crate) fn err(&self, key: Option<&str>, message: impl std::fmt::Display) -> ScenarioError {
+        let at = key
+            .and_then(|k| find_key(self.loc.text, self.offset, k))
+            .filter(|at| {
+                // Only inside the parameter's own table (before the next table header).
+                !self.loc.text[self.offset..*at].contains("\n[")
+            })
+            .unwrap_or(self.offset);
+        self.loc.at(
+            at,
+            format!("[{}] `{}`: {message}", self.table, self.spec.path),
+        )
+    }
+
+    /// The error of [`Dist::check`].
+    pub(crate) fn check_err(&self, e: &DistError) -> ScenarioError {
+        self.err(e.key, &e.message)
+    }
+}
+
+/// Read the distribution table `t` of parameter `site.spec` (not yet checked against the
+/// parameter's range: see [`Dist::check`]).
+pub(crate) fn parse_dist(site: &DistSite, t: &toml::Table) -> Result<Dist, ScenarioError> {
+    let spec = site.spec;
+    let name = match t.get("dist") {
+        Some(toml::Value::String(s)) => s.as_str(),
+        Some(_) => {
+            return Err(site.err(
+                Some("dist"),
+                "`dist` must be a string naming the distribution",
+            ));
+        }
+        None => {
+            let hint = t
+                .keys()
+                .find_map(|k| crate::model::params::nearest(k, ["dist"].into_iter()))
+                .map(|_| "; did you mean `dist`?")
+                .unwrap_or("");
+            return Err(site.err(
+                None,
+                format!(
+                    "must be a {} or a distribution such as {{ dist = \"{}\", ... }}{hint}",
+                    super::blocks::kind_word(spec.kind),
+                    if spec.kind == ParamKind::Real {
+                        "beta"
+                    } else {
+                        "choice"
+                    }
+                ),
+            ));
+        }
+    };
+    if !Dist::NAMES.contains(&name) {
+        let hint = did_you_mean(
+            name,
+            Dist::NAMES.iter().copied(),
+            &format!("; known distributions: {}", Dist::NAMES.join(", ")),
+        );
+        return Err(site.err(Some("dist"), format!("unknown distribution `{name}`{hint}")));
+    }
+    let keys = Dist::keys(name);
+    for k in t.keys() {
+        if k != "dist" && !keys.contains(&k.as_str()) {
+            let mut all = vec!["dist"];
+            all.extend(keys);
+            let hint = key_hint(k, &all);
+            return Err(site.err(
+                Some(k),
+                format!("unknown key `{k}` of a {name} distribution{hint}"),
+            ));
+        }
+    }
+    let num = |k: &str| -> Result<Option<f64>, ScenarioError> {
+        match t.get(k) {
+            None => Ok(None),
+            Some(v) => toml_number(v)
+                .map(Some)
+                .ok_or_else(|| site.err(Some(k), format!("{name} `{k}` must be a number"))),
+        }
+    };
+    let need = |k: &str| -> Result<f64, ScenarioError> {
+        num(k)?.ok_or_else(|| {
+            site.err(
+                None,
+                format!(
+                    "a {name} distribution needs `{k}` (keys: {})",
+                    keys.join(", ")
+                ),
+            )
+        })
+    };
+    let list = |k: &str, switch: bool| -> Result<Option<Vec<f64>>, ScenarioError> {
+        let Some(v) = t.get(k) else { return Ok(None) };
+        let toml::Value::Array(a) = v else {
+            return Err(site.err(Some(k), format!("choice `{k}` must be an array")));
+        };
+        a.iter()
+            .map(|x| match (x, switch) {
+                (toml::Value::Boolean(b), true) => Ok(if *b { 1.0 } else { 0.0 }),
+                (_, true) => Err(site.err(
+                    Some(k),
+                    format!("choice `{k}` of a switch must be true or false"),
+                )),
+                (x, false) => toml_number(x)
+                    .ok_or_else(|| site.err(Some(k), format!("choice `{k}` must be numbers"))),
+            })
+            .collect::<Result<Vec<f64>, _>>()
+            .map(Some)
+    };
+    Ok(match name {
+        "beta" => Dist::Beta {
+            a: need("a")?,
+            b: need("b")?,
+        },
+        "normal" => Dist::Normal {
+            mean: need("mean")?,
+            sd: need("sd")?,
+            min: num("min")?,
+            max: num("max")?,
+        },
+        "uniform" => Dist::Uniform {
+            from: need("from")?,
+            to: need("to")?,
+        },
+        "triangular" => Dist::Triangular {
+            min: need("min")?,
+            mode: need("mode")?,
+            max: need("max")?,
+        },
+        "lognormal" => Dist::LogNormal {
+            mu: need("mu")?,
+            sigma: need("sigma")?,
+        },
+        _ => {
+            let switch = spec.kind == ParamKind::Switch;
+            let values = list("values", switch)?.ok_or_else(|| {
+                site.err(
+                    None,
+                    "a choice distribution needs `values` (keys: values, weights)",
+                )
+            })?;
+            Dist::Choice {
+                values,
+                weights: list("weights", false)?,
+            }
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::model::Dist;
+    use crate::scenario::{Overrides, parse};
+
+    const HEAD: &str = "[scenario]\nname = \"x\"\n\n[params.supplier]\nexperience = 0.2\n";
+
+    /// The error of a scenario whose line 6 is `line`.
+    fn err(line: &str) -> String {
+        parse(&format!("{HEAD}{line}\n"), "d.toml", Overrides::default())
+            .unwrap_err()
+            .to_string()
+    }
+
+    /// `line` is rejected with an error at line 6 that names the parameter, the key and
+    /// each of `words`.
+    fn rejected(line: &str, key: &str, words: &[&str]) {
+        let e = err(line);
+        assert!(e.starts_with("d.toml:6:"), "{line}: {e}");
+        assert!(e.contains("`supplier.capability`"), "{line}: {e}");
+        assert!(e.contains(&format!("`{key}`")), "{line}: {e}");
+        for w in words {
+            assert!(e.contains(w), "{line}: expected {w:?} in {e}");
+        }
+        // The column points at the key when it is in the line.
+        let col: usize = e["d.toml:6:".len()..]
+            .split(':')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        if let Some(i) = line.find(&format!(" {key} =")) {
+            assert_eq!(col, i + 2, "{line}: {e}");
+        }
+    }
+
+    #[test]
+    fn every_distribution_parses_and_holds_its_typical_value() {
+        let text = format!(
+            "{HEAD}capability = {{ dist = \"beta\", a = 2, b = 6 }}\ntrust = {{ dist = \"normal\", mean = 0.5, sd = 0.2, min = 0.1, max = 0.9 }}\ncash = {{ dist = \"lognormal\", mu = 5, sigma = 0.5 }}\n\
+             [params.buyer]\nengagement = {{ dist = \"uniform\", from = 0.2, to = 0.6 }}\nchampion = {{ dist = \"triangular\", min = 0, mode = 0.3, max = 0.6 }}\n\
+             [params.mechanisms]\nlock_in = {{ dist = \"choice\", values = [true, false], weights = [1, 3] }}\n"
+        );
+        let (s, _) = parse(&text, "d.toml", Overrides::default()).unwrap();
+        let names: Vec<&str> = s
+            .population
+            .iter()
+            .map(|(sp, d)| {
+                let _ = d.name();
+                sp.path
+            })
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "supplier.capability",
+                "supplier.cash",
+                "supplier.trust",
+                "buyer.engagement",
+                "buyer.champion",
+                "mechanisms.lock_in"
+            ]
+        );
+        assert_eq!(s.base.supplier.capability, 0.25);
+        assert_eq!(s.base.buyer.engagement, 0.4);
+        assert!(!s.base.mechanisms.lock_in, "the most likely choice");
+        assert_eq!(s.points[0].population, s.population);
+        // The distribution is part of the scenario's identity.
+        let other = text.replace("b = 6", "b = 5");
+        let (t, _) = parse(&other, "d.toml", Overrides::default()).unwrap();
+        assert_ne!(s.hash(), t.hash());
+        // Without distributions the hash is what it was before populations existed.
+        let (plain, _) = parse(HEAD, "d.toml", Overrides::default()).unwrap();
+        assert!(plain.population.is_empty());
+        assert!(
+            !serde_json::to_string(&plain)
+                .unwrap()
+                .contains("population")
+        );
+    }
+
+    #[test]
+    fn a_swept_parameter_takes_the_sweeps_values() {
+        let text = format!(
+            "{HEAD}capability = {{ dist = \"beta\", a = 2, b = 6 }}\ntrust = {{ dist = \"beta\", a = 2, b = 2 }}\n[sweep.supplier]\ncapability = {{ values = [0.1, 0.9] }}\n"
+        );
+        let (s, _) = parse(&text, "d.toml", Overrides::default()).unwrap();
+        let paths: Vec<&str> = s.population.iter().map(|(sp, _)| sp.path).collect();
+        assert_eq!(paths, ["supplier.trust"]);
+        for seed in 0..20 {
+            assert_eq!(s.points[1].realise(seed).supplier.capability, 0.9);
+        }
+    }
+
+    #[test]
+    fn bad_distributions_are_located_at_their_key() {
+        rejected(
+            "capability = { dist = \"beta\", a = 2, bb = 5 }",
+            "bb",
+            &["did you mean `b`?"],
+        );
+        rejected(
+            "capability = { dist = \"beta\", a = 0, b = 5 }",
+            "a",
+            &["> 0"],
+        );
+        rejected("capability = { dist = \"beta\", a = 2 }", "b", &["needs"]);
+        rejected(
+            "capability = { dist = \"bta\", a = 2, b = 5 }",
+            "bta",
+            &["did you mean `beta`?"],
+        );
+        rejected(
+            "capability = { dist = \"normal\", mean = 0.5, sd = 0.1 }",
+            "min",
+            &["truncate", "0 ..= 1"],
+        );
+        rejected(
+            "capability = { dist = \"normal\", mean = 0.5, sd = -1, min = 0, max = 1 }",
+            "sd",
+            &["> 0"],
+        );
+        rejected(
+            "capability = { dist = \"normal\", mean = 0.5, sd = 0.1, min = 0, max = 2 }",
+            "max",
+            &["0 ..= 1"],
+        );
+        rejected(
+            "capability = { dist = \"normal\", mean = 5, sd = 0.1, min = 0, max = 1 }",
+            "mean",
+            &["1e-6"],
+        );
+        rejected(
+            "capability = { dist = \"normal\", mean = 0.5, sd = 0.1, min = 0, maxx = 1 }",
+            "maxx",
+            &["did you mean `max`?"],
+        );
+        rejected(
+            "capability = { dist = \"uniform\", from = 0.6, to = 0.4 }",
+            "to",
+            &["below"],
+        );
+        rejected(
+            "capability = { dist = \"uniform\", from = -0.5, to = 0.4 }",
+            "from",
+            &["0 ..= 1"],
+        );
+        rejected(
+            "capability = { dist = \"uniform\", form = 0.1, to = 0.4 }",
+            "form",
+            &["did you mean `from`?"],
+        );
+        rejected(
+            "capability = { dist = \"triangular\", min = 0.1, mode = 0.5, max = 0.3 }",
+            "mode",
+            &["min"],
+        );
+        rejected(
+            "capability = { dist = \"triangular\", min = 0.1, mode = 0.2, max = 1.3 }",
+            "max",
+            &["0 ..= 1"],
+        );
+        rejected(
+            "capability = { dist = \"lognormal\", mu = 0, sigma = 1 }",
+            "mu",
+            &["maximum"],
+        );
+        rejected(
+            "capability = { dist = \"lognormal\", mu = 0, sigma = 0 }",
+            "sigma",
+            &["> 0"],
+        );
+        rejected(
+            "capability = { dist = \"choice\", values = [0.1, 1.5] }",
+            "values",
+            &["out of range"],
+        );
+        rejected(
+            "capability = { dist = \"choice\", values = [0.1, 0.5], weights = [1] }",
+            "weights",
+            &["one weight per value"],
+        );
+        rejected(
+            "capability = { dist = \"choice\", values = [0.1, 0.5], weights = [0, 0] }",
+            "weights",
+            &["positive"],
+        );
+        rejected(
+            "capability = { dist = \"choice\", vals = [0.1] }",
+            "vals",
+            &["did you mean `values`?"],
+        );
+        rejected("capability = { dist = 3 }", "dist", &["string"]);
+        rejected(
+            "capability = { dits = \"beta\" }",
+            "supplier.capability",
+            &["did you mean `dist`?"],
+        );
+    }
+
+    #[test]
+    fn whole_numbers_switches_and_rules_between_parameters() {
+        let e = err("[params.mechanisms]\nexit = { dist = \"beta\", a = 1, b = 1 }");
+        assert!(e.starts_with("d.toml:7:"), "{e}");
+        assert!(
+            e.contains("`mechanisms.exit`") && e.contains("choice"),
+            "{e}"
+        );
+        let e = err("[params.mechanisms]\nexit = { dist = \"choice\", values = [1, 0] }");
+        assert!(e.contains("true or false"), "{e}");
+        let e = err("[params]\nmonths = { dist = \"choice\", values = [12, 24] }");
+        assert!(e.starts_with("d.toml:7:") && e.contains("`months`"), "{e}");
+        let e = err("[params.power]\nlevel_low = { dist = \"uniform\", from = 0.0, to = 0.5 }");
+        assert!(e.starts_with("d.toml:7:"), "{e}");
+        assert!(e.contains("power.level_high"), "{e}");
+        // A sweep point that a draw would break is refused too.
+        let e = err(
+            "[params.power]\nlevel_low = { dist = \"uniform\", from = -0.5, to = -0.1 }\n[sweep.power]\nlevel_high = { values = [0.5, -0.2] }",
+        );
+        assert!(
+            e.contains("design point") && e.contains("level_high=-0.2"),
+            "{e}"
+        );
+        assert!(matches!(
+            parse(&format!("{HEAD}[params.power]\nlevel_low = {{ dist = \"uniform\", from = -0.5, to = -0.1 }}\n"), "d.toml", Overrides::default())
+                .unwrap()
+                .0
+                .population
+                .iter()
+                .next(),
+            Some((_, Dist::Uniform { .. }))
+        ));
+    }
+}
