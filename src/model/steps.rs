@@ -371,6 +371,7 @@ impl Dyad<'_> {
         // The champion may leave: the relationship loses its bridge, and the supplier reads
         // it as a broken promise.
         if self.p.mechanisms.champion_turnover
+            && self.p.mechanisms.champion
             && self.champion_present
             && b.champion > 0.0
             && m.u_champion < b.champion_hazard
@@ -523,8 +524,13 @@ impl Dyad<'_> {
         } else {
             self.perf_ema.min(1.0)
         };
-        // Power the buyer could use but does not.
-        let forbearance = (m.asym.max(0.0) * (1.0 - m.a_s) - self.power_use_b).max(0.0);
+        // Power the buyer could use but does not (none to forgo when the model has no power
+        // use).
+        let forbearance = if p.mechanisms.power_use {
+            (m.asym.max(0.0) * (1.0 - m.a_s) - self.power_use_b).max(0.0)
+        } else {
+            0.0
+        };
         let e_s = clamp01(
             c.supplier_base
                 + c.supplier_engagement * self.engagement
