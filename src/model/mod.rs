@@ -84,6 +84,10 @@ pub struct Dyad<'p> {
     ext_prob: f64,
     shock_prob: f64,
     delay_prob: f64,
+    /// Each side's expected duration of a relationship with a typical partner, who leaves at
+    /// half the largest exit hazard (§7.12), months.
+    typical_dur_s: f64,
+    typical_dur_b: f64,
     theta: f64,
     month: u32,
     phase: Phase,
@@ -175,6 +179,8 @@ impl<'p> Dyad<'p> {
             ext_prob: 1.0 - (-p.events.external_rate).exp(),
             shock_prob: 1.0 - (-p.events.shock_rate).exp(),
             delay_prob: 1.0 - (-p.dynamics.delay_rate).exp(),
+            typical_dur_s: expected_duration(p.supplier.discount, 0.5 * p.dynamics.exit_hazard),
+            typical_dur_b: expected_duration(p.buyer.discount, 0.5 * p.dynamics.exit_hazard),
             theta,
             month: 0,
             phase: Phase::Preparation,

@@ -29,6 +29,10 @@ pub(super) struct Month {
     u_skip: f64,
     z: f64,
     z_prep: f64,
+    /// Each side's expected duration of the relationship this month (from the partner's
+    /// exit probability last month), months (§7.5).
+    dur_s: f64,
+    dur_b: f64,
     /// Champion strength χ (0 when the mechanism is off).
     champ: f64,
     /// Phase at the start of the month.
@@ -82,6 +86,8 @@ impl Month {
             u_skip: 0.0,
             z: 0.0,
             z_prep: 0.0,
+            dur_s: 0.0,
+            dur_b: 0.0,
             champ: 0.0,
             phase,
             ev: 0,
@@ -152,6 +158,8 @@ impl Dyad<'_> {
             u_skip,
             z,
             z_prep,
+            dur_s: expected_duration(p.supplier.discount, self.p_exit_b),
+            dur_b: expected_duration(p.buyer.discount, self.p_exit_s),
             champ,
             ..Month::open(phase)
         }
@@ -316,8 +324,7 @@ impl Dyad<'_> {
             }
             if p.mechanisms.forward_looking {
                 // Specific assets pay off over the relationship's expected duration.
-                let d = expected_duration(p.supplier.discount, self.p_exit_b);
-                intent *= d / (d + p.coefficients.forward.horizon_half);
+                intent *= m.dur_s / (m.dur_s + p.coefficients.forward.horizon_half);
             }
             let csi = (rel.csi_max * intent.min(1.0)).min(c.cash_cap * self.cash.max(0.0));
             m.csi = csi;
@@ -350,8 +357,7 @@ impl Dyad<'_> {
         let b = &p.buyer;
         let mut intent = b.coinvest_propensity * b.exploration * self.trust_b * self.engagement;
         if p.mechanisms.forward_looking {
-            let d = expected_duration(b.discount, self.p_exit_s);
-            intent *= d / (d + p.coefficients.forward.horizon_half);
+            intent *= m.dur_b / (m.dur_b + p.coefficients.forward.horizon_half);
         }
         m.coinvest = p.coefficients.coinvestment.scale * p.relationship.csi_max * intent;
         self.coinvest_cum += m.coinvest;
@@ -456,10 +462,8 @@ impl Dyad<'_> {
                 // the longer the expected future, the freer the target is to leave and the
                 // more the user needs it.
                 let c = &p.coefficients.forward;
-                let d_b_dur = expected_duration(p.buyer.discount, self.p_exit_s);
-                let d_s_dur = expected_duration(p.supplier.discount, self.p_exit_b);
-                use_b /= 1.0 + c.restraint * d_b_dur / c.horizon_half * (1.0 - d_s) * d_b;
-                use_s /= 1.0 + c.restraint * d_s_dur / c.horizon_half * (1.0 - d_b) * d_s;
+                use_b /= 1.0 + c.restraint * m.dur_b / c.horizon_half * (1.0 - d_s) * d_b;
+                use_s /= 1.0 + c.restraint * m.dur_s / c.horizon_half * (1.0 - d_b) * d_s;
             }
             self.power_use_b = clamp01(use_b);
             self.power_use_s = clamp01(use_s);
@@ -578,10 +582,8 @@ impl Dyad<'_> {
             // Present values: this relationship lasts while this partner stays; the outside
             // option is a relationship with a typical partner, who leaves at the midpoint
             // hazard. A reliable partner is worth more than its monthly value.
-            let typical = 0.5 * dy.exit_hazard;
-            let (ds, db) = (p.supplier.discount, p.buyer.discount);
-            stay_s *= expected_duration(ds, self.p_exit_b) / expected_duration(ds, typical);
-            stay_b *= expected_duration(db, self.p_exit_s) / expected_duration(db, typical);
+            stay_s *= m.dur_s / self.typical_dur_s;
+            stay_b *= m.dur_b / self.typical_dur_b;
         }
         let pull = if on.lock_in {
             dy.sunk_weight * (self.sunk - self.focal_income_cum).max(0.0)
