@@ -1,5 +1,5 @@
-//! Distributions in `[params]`: `capability = { dist = "beta", a = 2, b = 5 }` read into a
-//! [`Dist`], every problem located at the key it is about.
+//! Distributions in `[params]` and among a sweep's `values`: `capability = { dist = "beta",
+//! a = 2, b = 5 }` read into a [`Dist`], every problem located at the key it is about.
 
 use super::ScenarioError;
 use super::blocks::{Locator, did_you_mean, find_key, key_hint, toml_number};
@@ -12,8 +12,10 @@ pub(crate) struct DistSite<'a> {
     /// Table name for messages (`params`).
     pub(crate) table: &'a str,
     pub(crate) spec: &'static ParamSpec,
-    /// Offset of the parameter's key.
+    /// Offset of the parameter's key (for a sweep level: of the level's table).
     pub(crate) offset: usize,
+    /// For a distribution among a sweep's `values`: its index there.
+    pub(crate) item: Option<usize>,
 }
 
 impl DistSite<'_> {
@@ -26,9 +28,12 @@ impl DistSite<'_> {
                 !self.loc.text[self.offset..*at].contains("\n[")
             })
             .unwrap_or(self.offset);
+        let item = self
+            .item
+            .map_or_else(String::new, |i| format!(" values[{i}]"));
         self.loc.at(
             at,
-            format!("[{}] `{}`: {message}", self.table, self.spec.path),
+            format!("[{}] `{}`{item}: {message}", self.table, self.spec.path),
         )
     }
 
