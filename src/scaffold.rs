@@ -228,26 +228,26 @@ pub fn schema() -> Value {
             ParamKind::Real => "#/$defs/distribution",
         };
         json!({
-        "type": "object",
-        "additionalProperties": false,
-        "properties": {
-            "values": {
-                "type": "array",
-                "minItems": 1,
-                "items": { "anyOf": [{ "type": ["number", "boolean"] }, { "$ref": dist }] },
-                "description": "The levels: values, or distributions drawn once per run at their design point."
-            },
-            "range": {
-                "type": "object",
-                "additionalProperties": false,
-                "required": ["from", "to"],
-                "properties": {
-                    "from": { "type": "number" },
-                    "to": { "type": "number" },
-                    "steps": { "type": "integer", "minimum": 1 }
+            "type": "object",
+            "additionalProperties": false,
+            "properties": {
+                "values": {
+                    "type": "array",
+                    "minItems": 1,
+                    "items": { "anyOf": [{ "type": ["number", "boolean"] }, { "$ref": dist }] },
+                    "description": "The levels: values, or distributions drawn once per run at their design point."
+                },
+                "range": {
+                    "type": "object",
+                    "additionalProperties": false,
+                    "required": ["from", "to"],
+                    "properties": {
+                        "from": { "type": "number" },
+                        "to": { "type": "number" },
+                        "steps": { "type": "integer", "minimum": 1 }
+                    }
                 }
             }
-        }
         })
     };
     for sec in sections() {

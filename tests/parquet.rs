@@ -436,15 +436,30 @@ design = "zip"
 experience = { values = [{ dist = "beta", a = 3, b = 7 }, 0.5, { dist = "uniform", from = 0.6, to = 0.95 }] }
 "#;
     let scn = write(tmp.path(), "z.toml", text);
-    run(&scn, &tmp.path().join("one"), &["--format", "both", "--threads", "1"]);
-    run(&scn, &tmp.path().join("two"), &["--format", "both", "--threads", "2"]);
-    assert_same(&tmp.path().join("one/z"), &tmp.path().join("two/z"), &all_files());
+    run(
+        &scn,
+        &tmp.path().join("one"),
+        &["--format", "both", "--threads", "1"],
+    );
+    run(
+        &scn,
+        &tmp.path().join("two"),
+        &["--format", "both", "--threads", "2"],
+    );
+    assert_same(
+        &tmp.path().join("one/z"),
+        &tmp.path().join("two/z"),
+        &all_files(),
+    );
     let dir = tmp.path().join("one/z");
     let (names, rows) = parquet_as_csv(&dir.join("runs.parquet"));
     let csv = std::fs::read_to_string(dir.join("runs.csv")).unwrap();
     let mut lines = csv.lines();
     assert_eq!(names.join(","), lines.next().unwrap());
-    assert!(names.ends_with(&["supplier.capability".into(), "supplier.experience_drawn".into()]));
+    assert!(names.ends_with(&[
+        "supplier.capability".into(),
+        "supplier.experience_drawn".into()
+    ]));
     for (r, line) in rows.iter().zip(lines) {
         assert_eq!(&r.join(","), line);
     }

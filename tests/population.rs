@@ -307,7 +307,11 @@ fn a_sweep_level_that_is_a_distribution_is_drawn_per_run_at_its_point() {
     assert!((mean - 0.3).abs() < 0.05, "{mean}");
     assert!(at("0", "supplier.experience").iter().all(|x| *x == 0.3));
     // Point 1: a plain number stays fixed.
-    assert!(at("1", "supplier.experience_drawn").iter().all(|x| *x == 0.5));
+    assert!(
+        at("1", "supplier.experience_drawn")
+            .iter()
+            .all(|x| *x == 0.5)
+    );
     assert!(at("1", "supplier.experience").iter().all(|x| *x == 0.5));
     // Point 2: Uniform(0.6, 0.95).
     let drawn = at("2", "supplier.experience_drawn");

@@ -7,13 +7,13 @@ use rand::{RngExt, SeedableRng};
 use toml::Spanned;
 
 use super::blocks::{
-    Locator, did_you_mean, find_key, kind_word, leaves, sections, sweep_candidates,
-    unknown_key, unknown_param, value_as_f64,
+    Locator, did_you_mean, find_key, kind_word, leaves, sections, sweep_candidates, unknown_key,
+    unknown_param, value_as_f64,
 };
 use super::dist::{DistSite, parse_dist};
 use super::{Design, DesignPoint, Factor, Scenario, ScenarioError};
-use crate::model::mix_seed;
 use crate::model::Dist;
+use crate::model::mix_seed;
 use crate::model::params::{ParamKind, ParamSpec, check_value, spec};
 
 pub(crate) fn collect_factors(
@@ -47,42 +47,7 @@ pub(crate) fn collect_factors(
         }
         let factor = match (ft.get("values"), ft.get("range")) {
             (Some(toml::Value::Array(a)), None) => {
-                let mut values = Vec::new();
-                let mut dists = Vec::new();
-                let mut tables = 0;
-                for (i, x) in a.iter().enumerate() {
-                    if let toml::Value::Table(t) = x {
-                        // A distribution: this level is a population of its own.
-                        let site = DistSite {
-                            loc,
-                            table: "sweep",
-                            spec: s,
-                            offset: level_table(text, offset, tables).unwrap_or(offset),
-                            item: Some(i),
-                        };
-                        tables += 1;
-                        let d = parse_dist(&site, t)?;
-                        d.check(s).map_err(|e| site.check_err(&e))?;
-                        values.push(d.typical(s));
-                        dists.push(Some(d));
-                        continue;
-                    }
-                    let v = value_as_f64(x).ok_or_else(|| {
-                        bad(format!(
-                            "values must be {}s or distributions such as {{ dist = \"{}\", ... }}",
-                            kind_word(s.kind),
-                            if s.kind == ParamKind::Real { "beta" } else { "choice" }
-                        ))
-                    })?;
-                    values.push(v);
-                    dists.push(None);
-                }
-                if values.is_empty() {
-                    return Err(bad("values is empty".into()));
-                }
-                if dists.iter().all(Option::is_none) {
-                    dists.clear();
-                }
+                let (values, dists) = levels(loc, text, offset, s, a, &bad)?;
                 Factor {
                     path: path.clone(),
                     spec: s,
@@ -142,6 +107,60 @@ pub(crate) fn collect_factors(
         out.push(factor);
     }
     Ok(())
+}
+
+/// The levels of the `values` array `a` of the factor `s` whose key is at `offset`: each
+/// level's number (a distribution's typical value) and, when some level is a distribution,
+/// which levels are (empty otherwise). `bad` makes an error of the factor.
+fn levels(
+    loc: &Locator,
+    text: &str,
+    offset: usize,
+    s: &'static ParamSpec,
+    a: &[toml::Value],
+    bad: &dyn Fn(String) -> ScenarioError,
+) -> Result<(Vec<f64>, Vec<Option<Dist>>), ScenarioError> {
+    let mut values = Vec::new();
+    let mut dists = Vec::new();
+    let mut tables = 0;
+    for (i, x) in a.iter().enumerate() {
+        if let toml::Value::Table(t) = x {
+            // A distribution: this level is a population of its own.
+            let site = DistSite {
+                loc,
+                table: "sweep",
+                spec: s,
+                offset: level_table(text, offset, tables).unwrap_or(offset),
+                item: Some(i),
+            };
+            tables += 1;
+            let d = parse_dist(&site, t)?;
+            d.check(s).map_err(|e| site.check_err(&e))?;
+            values.push(d.typical(s));
+            dists.push(Some(d));
+            continue;
+        }
+        let example = if s.kind == ParamKind::Real {
+            "beta"
+        } else {
+            "choice"
+        };
+        let v = value_as_f64(x).ok_or_else(|| {
+            bad(format!(
+                "values must be {}s or distributions such as {{ dist = \"{example}\", ... }}",
+                kind_word(s.kind)
+            ))
+        })?;
+        values.push(v);
+        dists.push(None);
+    }
+    if values.is_empty() {
+        return Err(bad("values is empty".into()));
+    }
+    if dists.iter().all(Option::is_none) {
+        dists.clear();
+    }
+    Ok((values, dists))
 }
 
 /// Offset of the `k`-th inline table (0-based) in the `values` array of the factor whose key
@@ -214,8 +233,12 @@ pub(crate) fn expand(s: &Scenario, samples: Option<u64>) -> Result<Vec<DesignPoi
         Design::Grid => {
             let mut idx = vec![0usize; s.factors.len()];
             loop {
-                let dists: Vec<Option<&Dist>> =
-                    s.factors.iter().zip(&idx).map(|(f, &i)| f.dist(i)).collect();
+                let dists: Vec<Option<&Dist>> = s
+                    .factors
+                    .iter()
+                    .zip(&idx)
+                    .map(|(f, &i)| f.dist(i))
+                    .collect();
                 out.push(make(
                     s.factors
                         .iter()

@@ -480,7 +480,10 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.starts_with("z.toml:9:1:"), "{e}");
-        assert!(e.contains("`supplier.experience`") && e.contains("\"zip\""), "{e}");
+        assert!(
+            e.contains("`supplier.experience`") && e.contains("\"zip\""),
+            "{e}"
+        );
     }
 
     #[test]
@@ -525,15 +528,26 @@ mod tests {
         let e = parse(&zip("0.2, \"high\""), "z.toml", Overrides::default())
             .unwrap_err()
             .to_string();
-        assert!(e.starts_with("z.toml:8:1:") && e.contains("distributions"), "{e}");
+        assert!(
+            e.starts_with("z.toml:8:1:") && e.contains("distributions"),
+            "{e}"
+        );
         // A switch takes only a choice, as in [params].
-        let e = err("[sweep.mechanisms]\nlock_in = { values = [true, { dist = \"beta\", a = 1, b = 1 }] }");
+        let e = err(
+            "[sweep.mechanisms]\nlock_in = { values = [true, { dist = \"beta\", a = 1, b = 1 }] }",
+        );
         assert!(e.starts_with("d.toml:7:"), "{e}");
-        assert!(e.contains("`mechanisms.lock_in` values[1]") && e.contains("choice"), "{e}");
+        assert!(
+            e.contains("`mechanisms.lock_in` values[1]") && e.contains("choice"),
+            "{e}"
+        );
         // A point whose draws could break a rule between parameters is refused.
         let e = err(
             "[sweep.power]\nlevel_low = { values = [0.1, { dist = \"uniform\", from = 0.1, to = 0.9 }] }",
         );
-        assert!(e.contains("design point") && e.contains("power.level_low~"), "{e}");
+        assert!(
+            e.contains("design point") && e.contains("power.level_low~"),
+            "{e}"
+        );
     }
 }
