@@ -220,23 +220,36 @@ fn keys_object(keys: &[&str]) -> Value {
 pub fn schema() -> Value {
     let mut params = Map::new();
     let mut sweep = Map::new();
-    let factor = json!({
-        "type": "object",
-        "additionalProperties": false,
-        "properties": {
-            "values": { "type": "array", "minItems": 1, "items": { "type": ["number", "boolean"] } },
-            "range": {
-                "type": "object",
-                "additionalProperties": false,
-                "required": ["from", "to"],
-                "properties": {
-                    "from": { "type": "number" },
-                    "to": { "type": "number" },
-                    "steps": { "type": "integer", "minimum": 1 }
+    // A level of `values` is a value or, like a parameter in `[params]`, a distribution.
+    let factor = |s: &ParamSpec| {
+        let dist = match s.kind {
+            ParamKind::Switch => "#/$defs/choice_switch",
+            ParamKind::Integer => "#/$defs/choice",
+            ParamKind::Real => "#/$defs/distribution",
+        };
+        json!({
+            "type": "object",
+            "additionalProperties": false,
+            "properties": {
+                "values": {
+                    "type": "array",
+                    "minItems": 1,
+                    "items": { "anyOf": [{ "type": ["number", "boolean"] }, { "$ref": dist }] },
+                    "description": "The levels: values, or distributions drawn once per run at their design point."
+                },
+                "range": {
+                    "type": "object",
+                    "additionalProperties": false,
+                    "required": ["from", "to"],
+                    "properties": {
+                        "from": { "type": "number" },
+                        "to": { "type": "number" },
+                        "steps": { "type": "integer", "minimum": 1 }
+                    }
                 }
             }
-        }
-    });
+        })
+    };
     for sec in sections() {
         let specs = PARAM_SPECS
             .iter()
@@ -251,7 +264,7 @@ pub fn schema() -> Value {
         let mut f = Map::new();
         for s in specs {
             insert_nested(&mut p, key(s), param_schema(s));
-            insert_nested(&mut f, key(s), factor.clone());
+            insert_nested(&mut f, key(s), factor(s));
         }
         params.insert(sec.to_string(), object(p));
         sweep.insert(sec.to_string(), object(f));

@@ -219,6 +219,13 @@ fn schema_lists_every_parameter_with_its_range() {
         }
     }
     assert!(v["properties"]["hypothesis"]["items"]["properties"]["smallest_effect"].is_object());
+    // A sweep's levels may be distributions, of the kinds the parameter takes.
+    let sweep = &v["properties"]["sweep"]["properties"];
+    let level = |sec: &str, key: &str| {
+        sweep[sec]["properties"][key]["properties"]["values"]["items"]["anyOf"][1]["$ref"].clone()
+    };
+    assert_eq!(level("supplier", "experience"), "#/$defs/distribution");
+    assert_eq!(level("mechanisms", "lock_in"), "#/$defs/choice_switch");
 }
 
 #[test]

@@ -416,3 +416,51 @@ fn an_unknown_format_names_the_choices() {
     let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
     assert!(err.contains("\"csv\", \"parquet\", \"both\""), "{err}");
 }
+
+#[test]
+fn sweep_levels_that_are_distributions_match_the_csv_files() {
+    let tmp = TempDir::new().unwrap();
+    let text = r#"
+[scenario]
+name = "z"
+seed = 9
+replications = 50
+months = 12
+[output]
+plots = false
+[params.supplier]
+capability = { dist = "beta", a = 2, b = 5 }
+[sweep]
+design = "zip"
+[sweep.supplier]
+experience = { values = [{ dist = "beta", a = 3, b = 7 }, 0.5, { dist = "uniform", from = 0.6, to = 0.95 }] }
+"#;
+    let scn = write(tmp.path(), "z.toml", text);
+    run(
+        &scn,
+        &tmp.path().join("one"),
+        &["--format", "both", "--threads", "1"],
+    );
+    run(
+        &scn,
+        &tmp.path().join("two"),
+        &["--format", "both", "--threads", "2"],
+    );
+    assert_same(
+        &tmp.path().join("one/z"),
+        &tmp.path().join("two/z"),
+        &all_files(),
+    );
+    let dir = tmp.path().join("one/z");
+    let (names, rows) = parquet_as_csv(&dir.join("runs.parquet"));
+    let csv = std::fs::read_to_string(dir.join("runs.csv")).unwrap();
+    let mut lines = csv.lines();
+    assert_eq!(names.join(","), lines.next().unwrap());
+    assert!(names.ends_with(&[
+        "supplier.capability".into(),
+        "supplier.experience_drawn".into()
+    ]));
+    for (r, line) in rows.iter().zip(lines) {
+        assert_eq!(&r.join(","), line);
+    }
+}

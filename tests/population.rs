@@ -242,3 +242,139 @@ fn bad_distributions_are_refused_before_anything_is_written() {
         &["unknown distribution `gauss`"],
     );
 }
+
+/// A zip sweep whose first and last levels of `supplier.experience` are distributions: a
+/// case pack giving each design point its own population.
+const ZIP: &str = r#"
+[scenario]
+name = "zip"
+seed = 3
+replications = 120
+months = 12
+
+[output]
+plots = false
+
+[params.supplier]
+capability = { dist = "beta", a = 2, b = 5 }
+
+[sweep]
+design = "zip"
+
+[sweep.supplier]
+experience = { values = [{ dist = "beta", a = 3, b = 7 }, 0.5, { dist = "uniform", from = 0.6, to = 0.95 }] }
+"#;
+
+#[test]
+fn a_sweep_level_that_is_a_distribution_is_drawn_per_run_at_its_point() {
+    let tmp = TempDir::new().unwrap();
+    let scn = write(tmp.path(), "zip.toml", ZIP);
+    run(&scn, &tmp.path().join("one"), &["--threads", "1"]);
+    run(&scn, &tmp.path().join("two"), &["--threads", "2"]);
+    for f in ["runs.csv", "timeseries.csv", "summary.csv", "points.csv"] {
+        let a = std::fs::read(tmp.path().join("one/zip").join(f)).unwrap();
+        let b = std::fs::read(tmp.path().join("two/zip").join(f)).unwrap();
+        assert!(a == b, "{f} differs between thread counts");
+    }
+    let dir = tmp.path().join("one/zip");
+    let (header, rows) = runs_csv(&dir);
+    assert_eq!(rows.len(), 360);
+    let n = header.len();
+    // The swept column holds the point's value; the drawn one, last, the run's draw.
+    assert_eq!(header[3], "supplier.experience");
+    assert_eq!(
+        &header[n - 2..],
+        ["supplier.capability", "supplier.experience_drawn"]
+    );
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let at = |point: &str, name: &str| -> Vec<f64> {
+        rows.iter()
+            .filter(|r| r[0] == point)
+            .map(|r| r[col(name)].parse::<f64>().unwrap())
+            .collect()
+    };
+    let distinct = |v: &[f64]| {
+        v.iter()
+            .map(|x| x.to_bits())
+            .collect::<std::collections::BTreeSet<_>>()
+            .len()
+    };
+    // Point 0: Beta(3, 7), mean 0.3, in the swept column.
+    let drawn = at("0", "supplier.experience_drawn");
+    assert!(distinct(&drawn) > 100, "drawn per run");
+    assert!(drawn.iter().all(|x| (0.0..=1.0).contains(x)));
+    let mean = drawn.iter().sum::<f64>() / drawn.len() as f64;
+    assert!((mean - 0.3).abs() < 0.05, "{mean}");
+    assert!(at("0", "supplier.experience").iter().all(|x| *x == 0.3));
+    // Point 1: a plain number stays fixed.
+    assert!(
+        at("1", "supplier.experience_drawn")
+            .iter()
+            .all(|x| *x == 0.5)
+    );
+    assert!(at("1", "supplier.experience").iter().all(|x| *x == 0.5));
+    // Point 2: Uniform(0.6, 0.95).
+    let drawn = at("2", "supplier.experience_drawn");
+    assert!(distinct(&drawn) > 100, "drawn per run");
+    assert!(drawn.iter().all(|x| (0.6..0.95).contains(x)));
+    // The scenario's own distributions are drawn at every point.
+    for point in ["0", "1", "2"] {
+        assert!(distinct(&at(point, "supplier.capability")) > 100, "{point}");
+    }
+    // points.csv gives each point the typical value of its level.
+    let points = std::fs::read_to_string(dir.join("points.csv")).unwrap();
+    let typical: Vec<f64> = points
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(1).unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(points.lines().next(), Some("point,supplier.experience"));
+    assert_eq!(typical.len(), 3);
+    for (got, want) in typical.iter().zip([0.3, 0.5, 0.775]) {
+        assert!((got - want).abs() < 1e-12, "{points}");
+    }
+    // The manifest records the levels' distributions.
+    let m: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).unwrap()).unwrap();
+    let dists = &m["scenario"]["factors"][0]["dists"];
+    assert_eq!(dists[0]["dist"], "beta");
+    assert!(dists[1].is_null());
+    assert_eq!(dists[2]["dist"], "uniform");
+
+    // `dyadsim trace` tells a point's draw as its row of runs.csv does.
+    let row = rows.iter().find(|r| r[0] == "2" && r[1] == "5").unwrap();
+    let out = dyadsim()
+        .arg("trace")
+        .arg(&scn)
+        .args(["--point", "2", "--rep", "5"])
+        .assert()
+        .success();
+    let text = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    let line = format!(
+        "  supplier.experience = {}\n",
+        row[col("supplier.experience_drawn")]
+    );
+    assert!(text.contains(&line), "{line:?} not in {text}");
+}
+
+#[test]
+fn a_bad_distribution_among_sweep_values_is_refused_before_anything_is_written() {
+    let tmp = TempDir::new().unwrap();
+    let text = ZIP.replace("b = 7", "bb = 7");
+    let path = write(tmp.path(), "bad.toml", &text);
+    let out = dyadsim()
+        .arg("run")
+        .arg(&path)
+        .arg("--out")
+        .arg(tmp.path().join("out"))
+        .assert()
+        .failure();
+    assert_eq!(out.get_output().status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    let line = text.lines().position(|l| l.contains("bb = 7")).unwrap() + 1;
+    let col = text.lines().nth(line - 1).unwrap().find("bb").unwrap() + 1;
+    assert!(err.contains(&format!("bad.toml:{line}:{col}:")), "{err}");
+    assert!(err.contains("`supplier.experience` values[0]"), "{err}");
+    assert!(err.contains("did you mean `b`?"), "{err}");
+    assert!(!tmp.path().join("out").exists(), "nothing written");
+}

@@ -39,6 +39,13 @@ impl fmt::Display for CheckListing<'_> {
         )?;
         for fac in &s.factors {
             writeln!(f, "  factor {} = {:?}", fac.path, fac.values)?;
+            for (i, d) in fac.dists.iter().enumerate() {
+                if let Some(d) = d {
+                    // The level's distribution; the factor's value above is its typical value.
+                    let text = serde_json::to_string(d).unwrap_or_default();
+                    writeln!(f, "    level {i} drawn ~ {text}")?;
+                }
+            }
         }
         for (spec, d) in s.population.iter() {
             // The distribution as written in a scenario file, e.g. {"dist":"beta","a":2.0,"b":5.0}.

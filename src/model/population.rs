@@ -719,6 +719,27 @@ impl Population {
         }
     }
 
+    /// This population with the distributions `more` added (each checked as by
+    /// [`Population::new`]; a parameter already distributed here is refused).
+    pub fn with(
+        &self,
+        more: impl IntoIterator<Item = (&'static ParamSpec, Dist)>,
+    ) -> Result<Population, PopulationError> {
+        Population::new(
+            self.entries
+                .iter()
+                .map(|e| (e.spec, e.dist.clone()))
+                .chain(more),
+        )
+    }
+
+    /// The draw of parameter `spec` for the run with seed `run_seed`, or `None` when it is
+    /// not distributed here.
+    pub fn draw_of(&self, spec: &ParamSpec, run_seed: u64) -> Option<f64> {
+        let i = self.entries.iter().position(|e| e.spec == spec)?;
+        Some(self.draw(i, run_seed))
+    }
+
     /// The `i`-th distributed parameter's draw for the run with seed `run_seed`.
     pub fn draw(&self, i: usize, run_seed: u64) -> f64 {
         let e = &self.entries[i];

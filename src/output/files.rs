@@ -119,14 +119,25 @@ pub fn runs_header(s: &Scenario) -> Vec<String> {
         h.push(format!("level_{ph}_entry"));
         h.push(format!("level_{ph}_exit"));
     }
-    h.extend(drawn_columns(s).map(str::to_string));
+    h.extend(drawn_columns(s));
     h
 }
 
-/// The columns of the parameters drawn once per run (the scenario's population), last in
-/// `runs.csv`: one per distributed parameter, named by its path, in parameter-table order.
-pub fn drawn_columns(s: &Scenario) -> impl Iterator<Item = &'static str> + '_ {
-    s.population.iter().map(|(spec, _)| spec.path)
+/// The columns of the parameters drawn once per run (the scenario's population and the
+/// swept parameters with a distribution among their levels), last in `runs.csv`: one per
+/// such parameter, in parameter-table order, named by [`drawn_column`].
+pub fn drawn_columns(s: &Scenario) -> impl Iterator<Item = String> + '_ {
+    s.drawn_params().map(|spec| drawn_column(s, spec))
+}
+
+/// The name of the drawn column of `spec`: its path, or `<path>_drawn` for a swept
+/// parameter (whose column by its path holds the design point's value).
+pub fn drawn_column(s: &Scenario, spec: &crate::model::ParamSpec) -> String {
+    if s.factors.iter().any(|f| f.spec == spec) {
+        format!("{}_drawn", spec.path)
+    } else {
+        spec.path.to_string()
+    }
 }
 
 fn level_str(x: f64, p: &PowerParams) -> String {
@@ -159,7 +170,7 @@ pub fn run_row(
         rec.push(level_str(o.boundaries.entry[k], &params.power));
         rec.push(level_str(o.boundaries.exit[k], &params.power));
     }
-    rec.extend(s.population.iter().map(|(spec, _)| num(spec.get(params))));
+    rec.extend(s.drawn_params().map(|spec| num(spec.get(params))));
     w.write_record(&rec)
 }
 

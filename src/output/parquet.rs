@@ -48,6 +48,7 @@ use super::files::{
 };
 use super::spill::{self, ROW_BYTES, SpillRow};
 use super::{AtomicFile, OutputError, io_err, num};
+use crate::model::params::ParamSpec;
 use crate::model::{OUTCOME_METRICS, TRAJECTORY_METRICS};
 use crate::scenario::Scenario;
 use crate::stats::{ExactAcc, PointAgg, share_stats};
@@ -417,8 +418,10 @@ fn runs_batch(s: &Scenario, schema: &SchemaRef, bytes: &[u8]) -> Result<RecordBa
     let mut factors = vec![Vec::with_capacity(n); nf];
     let mut metrics = vec![Vec::with_capacity(n); n_out];
     let mut text: [Vec<Option<&str>>; 9] = std::array::from_fn(|_| Vec::with_capacity(n));
-    // The drawn parameters are not in the spill: they follow from the run's seed.
-    let mut drawn = vec![Vec::with_capacity(n); s.population.len()];
+    // The drawn parameters are not in the spill: they follow from the run's seed (at a
+    // point where a parameter is fixed, its column holds the fixed value).
+    let drawn_params: Vec<&ParamSpec> = s.drawn_params().collect();
+    let mut drawn = vec![Vec::with_capacity(n); drawn_params.len()];
     for r in bytes.chunks_exact(ROW_BYTES).map(SpillRow) {
         let p = r.point();
         let Some(dp) = s.points.get(p as usize) else {
@@ -442,8 +445,9 @@ fn runs_batch(s: &Scenario, schema: &SchemaRef, bytes: &[u8]) -> Result<RecordBa
         for k in 0..6 {
             text[3 + k].push(r.level(k));
         }
-        for (i, col) in drawn.iter_mut().enumerate() {
-            col.push(s.population.draw(i, r.seed()));
+        for (spec, col) in drawn_params.iter().zip(drawn.iter_mut()) {
+            let v = dp.population.draw_of(spec, r.seed());
+            col.push(v.unwrap_or_else(|| spec.get(&dp.params)));
         }
     }
     let strs = |v: &Vec<Option<&str>>| -> ArrayRef {

@@ -269,6 +269,7 @@ fn set_one(
             table,
             spec: s,
             offset,
+            item: None,
         };
         let d = parse_dist(&site, t)?;
         d.check(s).map_err(|e| site.check_err(&e))?;

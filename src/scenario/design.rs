@@ -7,12 +7,14 @@ use rand::{RngExt, SeedableRng};
 use toml::Spanned;
 
 use super::blocks::{
-    Locator, did_you_mean, find_key, leaves, sections, sweep_candidates, unknown_key,
+    Locator, did_you_mean, find_key, kind_word, leaves, sections, sweep_candidates, unknown_key,
     unknown_param, value_as_f64,
 };
+use super::dist::{DistSite, parse_dist};
 use super::{Design, DesignPoint, Factor, Scenario, ScenarioError};
+use crate::model::Dist;
 use crate::model::mix_seed;
-use crate::model::params::{ParamKind, check_value, spec};
+use crate::model::params::{ParamKind, ParamSpec, check_value, spec};
 
 pub(crate) fn collect_factors(
     loc: &Locator,
@@ -45,19 +47,14 @@ pub(crate) fn collect_factors(
         }
         let factor = match (ft.get("values"), ft.get("range")) {
             (Some(toml::Value::Array(a)), None) => {
-                let mut values = Vec::new();
-                for x in a {
-                    let v = value_as_f64(x).ok_or_else(|| bad("values must be numbers".into()))?;
-                    values.push(v);
-                }
-                if values.is_empty() {
-                    return Err(bad("values is empty".into()));
-                }
+                let (values, dists) = levels(loc, text, offset, s, a, &bad)?;
                 Factor {
                     path: path.clone(),
                     spec: s,
                     values,
+                    dists,
                     range: None,
+                    at: offset,
                 }
             }
             (None, Some(toml::Value::Table(r))) => {
@@ -89,7 +86,9 @@ pub(crate) fn collect_factors(
                     path: path.clone(),
                     spec: s,
                     values,
+                    dists: Vec::new(),
                     range: Some((from, to)),
+                    at: offset,
                 }
             }
             _ => {
@@ -110,8 +109,75 @@ pub(crate) fn collect_factors(
     Ok(())
 }
 
+/// The levels of the `values` array `a` of the factor `s` whose key is at `offset`: each
+/// level's number (a distribution's typical value) and, when some level is a distribution,
+/// which levels are (empty otherwise). `bad` makes an error of the factor.
+fn levels(
+    loc: &Locator,
+    text: &str,
+    offset: usize,
+    s: &'static ParamSpec,
+    a: &[toml::Value],
+    bad: &dyn Fn(String) -> ScenarioError,
+) -> Result<(Vec<f64>, Vec<Option<Dist>>), ScenarioError> {
+    let mut values = Vec::new();
+    let mut dists = Vec::new();
+    let mut tables = 0;
+    for (i, x) in a.iter().enumerate() {
+        if let toml::Value::Table(t) = x {
+            // A distribution: this level is a population of its own.
+            let site = DistSite {
+                loc,
+                table: "sweep",
+                spec: s,
+                offset: level_table(text, offset, tables).unwrap_or(offset),
+                item: Some(i),
+            };
+            tables += 1;
+            let d = parse_dist(&site, t)?;
+            d.check(s).map_err(|e| site.check_err(&e))?;
+            values.push(d.typical(s));
+            dists.push(Some(d));
+            continue;
+        }
+        let example = if s.kind == ParamKind::Real {
+            "beta"
+        } else {
+            "choice"
+        };
+        let v = value_as_f64(x).ok_or_else(|| {
+            bad(format!(
+                "values must be {}s or distributions such as {{ dist = \"{example}\", ... }}",
+                kind_word(s.kind)
+            ))
+        })?;
+        values.push(v);
+        dists.push(None);
+    }
+    if values.is_empty() {
+        return Err(bad("values is empty".into()));
+    }
+    if dists.iter().all(Option::is_none) {
+        dists.clear();
+    }
+    Ok((values, dists))
+}
+
+/// Offset of the `k`-th inline table (0-based) in the `values` array of the factor whose key
+/// is at `from`: where the `k`-th distribution among its levels starts.
+fn level_table(text: &str, from: usize, k: usize) -> Option<usize> {
+    let at = find_key(text, from, "values")?;
+    let open = at + text[at..].find('[')?;
+    text[open..]
+        .match_indices('{')
+        .nth(k)
+        .map(|(i, _)| open + i)
+}
+
 pub(crate) fn expand(s: &Scenario, samples: Option<u64>) -> Result<Vec<DesignPoint>, String> {
-    let make = |values: Vec<f64>| -> Result<DesignPoint, String> {
+    // `values` are the levels (a distribution's typical value), `dists` the levels that are
+    // distributions (drawn once per run at this point, on top of the scenario's population).
+    let make = |values: Vec<f64>, dists: &[Option<&Dist>]| -> Result<DesignPoint, String> {
         let mut p = s.base.clone();
         for (f, &v) in s.factors.iter().zip(&values) {
             let sp = f.spec;
@@ -127,32 +193,59 @@ pub(crate) fn expand(s: &Scenario, samples: Option<u64>) -> Result<Vec<DesignPoi
                 s.factors
                     .iter()
                     .zip(&values)
-                    .map(|(f, v)| format!("{}={v}", f.path))
+                    .zip(dists.iter().chain(std::iter::repeat(&None)))
+                    .map(|((f, v), d)| match d {
+                        Some(d) => format!(
+                            "{}~{}",
+                            f.path,
+                            serde_json::to_string(d).unwrap_or_default()
+                        ),
+                        None => format!("{}={v}", f.path),
+                    })
                     .collect::<Vec<_>>()
             )
         };
         p.validate().map_err(|e| invalid(&e))?;
-        if !s.population.is_empty() && !s.factors.is_empty() {
-            s.population.check_corners(&p).map_err(|e| invalid(&e))?;
+        let own: Vec<(&'static ParamSpec, Dist)> = s
+            .factors
+            .iter()
+            .zip(dists)
+            .filter_map(|(f, d)| d.map(|d| (f.spec, d.clone())))
+            .collect();
+        let population = if own.is_empty() {
+            s.population.clone()
+        } else {
+            s.population.with(own).map_err(|e| invalid(&e))?
+        };
+        if !population.is_empty() && !s.factors.is_empty() {
+            population.check_corners(&p).map_err(|e| invalid(&e))?;
         }
         Ok(DesignPoint {
             values,
             params: p,
-            population: s.population.clone(),
+            population,
         })
     };
     let base_values: Vec<f64> = s.factors.iter().map(|f| f.spec.get(&s.base)).collect();
+    let fixed = vec![None; s.factors.len()];
     let mut out = Vec::new();
     match s.design {
         Design::Grid => {
             let mut idx = vec![0usize; s.factors.len()];
             loop {
+                let dists: Vec<Option<&Dist>> = s
+                    .factors
+                    .iter()
+                    .zip(&idx)
+                    .map(|(f, &i)| f.dist(i))
+                    .collect();
                 out.push(make(
                     s.factors
                         .iter()
                         .zip(&idx)
                         .map(|(f, &i)| f.values[i])
                         .collect(),
+                    &dists,
                 )?);
                 // Odometer with the last factor fastest.
                 let mut k = s.factors.len();
@@ -170,15 +263,18 @@ pub(crate) fn expand(s: &Scenario, samples: Option<u64>) -> Result<Vec<DesignPoi
             }
         }
         Design::OneAtATime => {
-            out.push(make(base_values.clone())?);
+            out.push(make(base_values.clone(), &fixed)?);
             for (i, f) in s.factors.iter().enumerate() {
-                for &v in &f.values {
-                    if v == base_values[i] {
+                for (j, &v) in f.values.iter().enumerate() {
+                    let d = f.dist(j);
+                    if d.is_none() && v == base_values[i] {
                         continue;
                     }
                     let mut vals = base_values.clone();
                     vals[i] = v;
-                    out.push(make(vals)?);
+                    let mut dists = fixed.clone();
+                    dists[i] = d;
+                    out.push(make(vals, &dists)?);
                 }
             }
             Ok(out)
@@ -186,7 +282,11 @@ pub(crate) fn expand(s: &Scenario, samples: Option<u64>) -> Result<Vec<DesignPoi
         Design::Zip => {
             let n = s.factors.first().map_or(1, |f| f.values.len());
             for i in 0..n {
-                out.push(make(s.factors.iter().map(|f| f.values[i]).collect())?);
+                let dists: Vec<Option<&Dist>> = s.factors.iter().map(|f| f.dist(i)).collect();
+                out.push(make(
+                    s.factors.iter().map(|f| f.values[i]).collect(),
+                    &dists,
+                )?);
             }
             Ok(out)
         }
@@ -213,7 +313,7 @@ pub(crate) fn expand(s: &Scenario, samples: Option<u64>) -> Result<Vec<DesignPoi
                 columns.push(col);
             }
             for i in 0..n {
-                out.push(make(columns.iter().map(|c| c[i]).collect())?);
+                out.push(make(columns.iter().map(|c| c[i]).collect(), &fixed)?);
             }
             Ok(out)
         }

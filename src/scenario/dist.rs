@@ -1,5 +1,5 @@
-//! Distributions in `[params]`: `capability = { dist = "beta", a = 2, b = 5 }` read into a
-//! [`Dist`], every problem located at the key it is about.
+//! Distributions in `[params]` and among a sweep's `values`: `capability = { dist = "beta",
+//! a = 2, b = 5 }` read into a [`Dist`], every problem located at the key it is about.
 
 use super::ScenarioError;
 use super::blocks::{Locator, did_you_mean, find_key, key_hint, toml_number};
@@ -12,8 +12,10 @@ pub(crate) struct DistSite<'a> {
     /// Table name for messages (`params`).
     pub(crate) table: &'a str,
     pub(crate) spec: &'static ParamSpec,
-    /// Offset of the parameter's key.
+    /// Offset of the parameter's key (for a sweep level: of the level's table).
     pub(crate) offset: usize,
+    /// For a distribution among a sweep's `values`: its index there.
+    pub(crate) item: Option<usize>,
 }
 
 impl DistSite<'_> {
@@ -26,9 +28,12 @@ impl DistSite<'_> {
                 !self.loc.text[self.offset..*at].contains("\n[")
             })
             .unwrap_or(self.offset);
+        let item = self
+            .item
+            .map_or_else(String::new, |i| format!(" values[{i}]"));
         self.loc.at(
             at,
-            format!("[{}] `{}`: {message}", self.table, self.spec.path),
+            format!("[{}] `{}`{item}: {message}", self.table, self.spec.path),
         )
     }
 
@@ -399,5 +404,150 @@ mod tests {
                 .next(),
             Some((_, Dist::Uniform { .. }))
         ));
+    }
+
+    /// A zip sweep whose `supplier.experience` levels (line 8) are `levels`, on top of a
+    /// drawn `supplier.capability`.
+    fn zip(levels: &str) -> String {
+        format!(
+            "[scenario]\nname = \"z\"\n[params.supplier]\ncapability = {{ dist = \"beta\", a = 2, b = 6 }}\n[sweep]\ndesign = \"zip\"\n[sweep.supplier]\nexperience = {{ values = [{levels}] }}\n"
+        )
+    }
+
+    #[test]
+    fn sweep_levels_may_be_distributions() {
+        let text = zip(
+            "{ dist = \"beta\", a = 3, b = 7 }, 0.5, { dist = \"uniform\", from = 0.6, to = 0.95 }",
+        );
+        let (s, _) = parse(&text, "z.toml", Overrides::default()).unwrap();
+        assert_eq!(s.points.len(), 3);
+        // Each point's number is the level's typical value (the mean).
+        let values: Vec<f64> = s.points.iter().map(|p| p.values[0]).collect();
+        assert!((values[0] - 0.3).abs() < 1e-12, "{values:?}");
+        assert_eq!(values[1], 0.5);
+        assert!((values[2] - 0.775).abs() < 1e-12, "{values:?}");
+        let f = &s.factors[0];
+        assert!(matches!(f.dist(0), Some(Dist::Beta { .. })));
+        assert!(f.dist(1).is_none());
+        assert!(matches!(f.dist(2), Some(Dist::Uniform { .. })));
+        // The scenario's population leaves the swept parameter out; each point adds its own.
+        let paths = |p: &crate::model::Population| -> Vec<&str> {
+            p.iter().map(|(sp, _)| sp.path).collect()
+        };
+        assert_eq!(paths(&s.population), ["supplier.capability"]);
+        assert_eq!(
+            paths(&s.points[0].population),
+            ["supplier.capability", "supplier.experience"]
+        );
+        assert_eq!(paths(&s.points[1].population), ["supplier.capability"]);
+        let drawn: Vec<&str> = s.drawn_params().map(|sp| sp.path).collect();
+        assert_eq!(drawn, ["supplier.capability", "supplier.experience"]);
+        let mut seen = std::collections::BTreeSet::new();
+        for seed in 0..50 {
+            let r: Vec<_> = s.points.iter().map(|p| p.realise(seed)).collect();
+            assert_eq!(r[1].supplier.experience, 0.5);
+            assert!((0.6..0.95).contains(&r[2].supplier.experience));
+            seen.insert(r[0].supplier.experience.to_bits());
+            // Common random numbers: the other parameters draw the same at every point.
+            assert_eq!(r[0].supplier.capability, r[1].supplier.capability);
+            assert_eq!(r[1].supplier.capability, r[2].supplier.capability);
+        }
+        assert!(seen.len() > 40, "drawn per run");
+        // A level's distribution is part of the scenario's identity, even when a plain
+        // number with the same typical value would give the same design points.
+        let hash = |t: &str| parse(t, "z.toml", Overrides::default()).unwrap().0.hash();
+        assert_ne!(s.hash(), hash(&text.replace("b = 7", "b = 8")));
+        assert_ne!(
+            s.hash(),
+            hash(&text.replace("{ dist = \"beta\", a = 3, b = 7 }", "0.3"))
+        );
+        assert_eq!(s.hash(), hash(&text));
+
+        // Grid and one-at-a-time take distributions too.
+        let grid = text.replace("\"zip\"", "\"grid\"");
+        let (g, _) = parse(&grid, "z.toml", Overrides::default()).unwrap();
+        assert_eq!(g.points.len(), 3);
+        assert_eq!(g.points[2].population.len(), 2);
+        let oat = text.replace("\"zip\"", "\"one-at-a-time\"");
+        let (o, _) = parse(&oat, "z.toml", Overrides::default()).unwrap();
+        // The base point, then every level (a distribution is never the base value).
+        assert_eq!(o.points.len(), 4);
+        assert_eq!(o.points[0].population.len(), 1);
+        assert_eq!(o.points[1].population.len(), 2);
+        // A Latin hypercube samples numbers: refused, at the factor.
+        let lhs = text.replace("\"zip\"", "\"lhs\"\nsamples = 4");
+        let e = parse(&lhs, "z.toml", Overrides::default())
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("z.toml:9:1:"), "{e}");
+        assert!(
+            e.contains("`supplier.experience`") && e.contains("\"zip\""),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn bad_distributions_among_sweep_values_are_located() {
+        // (levels, where the error points, words): line 8, at the key of the level at fault
+        // (at the level's table when the key is missing).
+        let cases = [
+            (
+                "0.2, { dist = \"beta\", a = 2, bb = 5 }",
+                "bb =",
+                &["values[1]", "`bb`", "did you mean `b`?"][..],
+            ),
+            (
+                "{ dist = \"uniform\", from = 0.1, to = 0.4 }, { dist = \"uniform\", from = -0.5, to = 0.4 }",
+                "from = -0.5",
+                &["values[1]", "`from`", "0 ..= 1"],
+            ),
+            (
+                "{ dist = \"normal\", mean = 0.5, sd = 0.1 }, 0.4",
+                "{ dist = \"normal\"",
+                &["values[0]", "`min`", "truncate"],
+            ),
+            (
+                "0.1, 0.2, { dist = \"bta\", a = 2, b = 5 }",
+                "dist = \"bta\"",
+                &["values[2]", "`bta`", "did you mean `beta`?"],
+            ),
+        ];
+        for (levels, at, words) in cases {
+            let e = parse(&zip(levels), "z.toml", Overrides::default())
+                .unwrap_err()
+                .to_string();
+            assert!(e.starts_with("z.toml:8:"), "{levels}: {e}");
+            assert!(e.contains("[sweep] `supplier.experience`"), "{levels}: {e}");
+            for w in words {
+                assert!(e.contains(w), "{levels}: expected {w:?} in {e}");
+            }
+            let line = format!("experience = {{ values = [{levels}] }}");
+            let col = line.find(at).unwrap() + 1;
+            assert!(e.starts_with(&format!("z.toml:8:{col}:")), "{levels}: {e}");
+        }
+        let e = parse(&zip("0.2, \"high\""), "z.toml", Overrides::default())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("z.toml:8:1:") && e.contains("distributions"),
+            "{e}"
+        );
+        // A switch takes only a choice, as in [params].
+        let e = err(
+            "[sweep.mechanisms]\nlock_in = { values = [true, { dist = \"beta\", a = 1, b = 1 }] }",
+        );
+        assert!(e.starts_with("d.toml:7:"), "{e}");
+        assert!(
+            e.contains("`mechanisms.lock_in` values[1]") && e.contains("choice"),
+            "{e}"
+        );
+        // A point whose draws could break a rule between parameters is refused.
+        let e = err(
+            "[sweep.power]\nlevel_low = { values = [0.1, { dist = \"uniform\", from = 0.1, to = 0.9 }] }",
+        );
+        assert!(
+            e.contains("design point") && e.contains("power.level_low~"),
+            "{e}"
+        );
     }
 }

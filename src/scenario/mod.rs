@@ -21,7 +21,7 @@ use blocks::{Locator, key_hint, set_nested, sweep_candidates, unknown_key};
 use design::{collect_factors, expand};
 
 use crate::model::params::{ParamSpec, check_value, spec};
-use crate::model::{Params, Population};
+use crate::model::{Dist, Params, Population};
 
 /// Most design points a scenario may expand to.
 pub const MAX_POINTS: u64 = 1_000_000;
@@ -77,10 +77,25 @@ pub struct Factor {
     /// The parameter.
     #[serde(skip)]
     pub spec: &'static ParamSpec,
-    /// The levels (for LHS: the range ends are `from` and `to`).
+    /// The levels (for LHS: the range ends are `from` and `to`); a level given as a
+    /// distribution holds its typical value ([`Dist::typical`]).
     pub values: Vec<f64>,
+    /// Which levels are distributions, one entry per level (empty when none is): at such a
+    /// level the parameter is drawn once per run, like a distribution in `[params]`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub dists: Vec<Option<Dist>>,
     /// `(from, to)` when given as a range.
     pub range: Option<(f64, f64)>,
+    /// Offset of the factor's key in the scenario text (for messages).
+    #[serde(skip)]
+    pub(crate) at: usize,
+}
+
+impl Factor {
+    /// The distribution of level `i`, if that level is one.
+    pub fn dist(&self, i: usize) -> Option<&Dist> {
+        self.dists.get(i).and_then(Option::as_ref)
+    }
 }
 
 /// Output switches.
@@ -156,7 +171,8 @@ pub struct Scenario {
     /// typical value, see [`crate::model::Dist::typical`]).
     pub base: Params,
     /// The distributed parameters of `[params]`, drawn once per run (swept parameters
-    /// excluded: the sweep's value wins).
+    /// excluded: the sweep's value wins; a sweep level that is a distribution is in its
+    /// design point's population, [`DesignPoint::population`]).
     #[serde(skip_serializing_if = "Population::is_empty")]
     pub population: Population,
     /// Sweep design (grid with no factors = a single point).
@@ -189,12 +205,13 @@ pub struct Overrides {
 /// One design point: the swept values, the full parameters and the distributed ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DesignPoint {
-    /// Swept values in factor order.
+    /// Swept values in factor order (a level that is a distribution: its typical value).
     pub values: Vec<f64>,
     /// Full parameters (distributed ones at their typical values).
     #[serde(skip)]
     pub params: Params,
-    /// The parameters drawn once per run (shared by every point of a scenario).
+    /// The parameters drawn once per run: the scenario's population plus the swept
+    /// parameters whose level at this point is a distribution.
     #[serde(skip)]
     pub population: Population,
 }
@@ -445,6 +462,15 @@ pub fn parse(text: &str, file: &str, ov: Overrides) -> Result<(Scenario, Extras)
         }
     }
     if design == Design::Lhs {
+        if let Some(f) = factors.iter().find(|f| !f.dists.is_empty()) {
+            return Err(loc.at(
+                f.at,
+                format!(
+                    "[sweep] `{}`: a Latin hypercube samples numbers between the levels; distributions among `values` need design = \"grid\", \"zip\" or \"one-at-a-time\"",
+                    f.path
+                ),
+            ));
+        }
         if samples.is_none() {
             return Err(loc.at(0, "[sweep] design = \"lhs\" needs samples = N"));
         }
@@ -623,6 +649,19 @@ impl Scenario {
         };
         let json = serde_json::to_vec(&key).unwrap_or_default();
         fnv1a_hex(&json)
+    }
+
+    /// The parameters drawn once per run at some design point, in parameter-table order:
+    /// those of [`Scenario::population`] and the swept ones with a distribution among
+    /// their levels (each has a column of `runs`).
+    pub fn drawn_params(&self) -> impl Iterator<Item = &'static ParamSpec> + '_ {
+        crate::model::PARAM_SPECS.iter().filter(move |sp| {
+            self.population.contains(sp)
+                || self
+                    .factors
+                    .iter()
+                    .any(|f| f.spec == *sp && !f.dists.is_empty())
+        })
     }
 
     /// Total number of runs (capped at parse time by [`MAX_RUNS`]).

@@ -112,6 +112,7 @@ fn check_dist(arg: &str, s: &'static ParamSpec, raw: &str) -> Result<(), Scenari
         table: "params",
         spec: s,
         offset: 0,
+        item: None,
     };
     let dist = parse_dist(&site, d).map_err(|e| set_error(arg, e.message))?;
     dist.check(s)

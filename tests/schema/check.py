@@ -19,6 +19,21 @@ for f in files:
     else:
         passed += 1
 
+# Files the parser accepts that no shipped scenario shows must be accepted too.
+good = {
+    "distributions among a sweep's values": '[scenario]\nname = "x"\n[sweep]\ndesign = "zip"\n'
+    '[sweep.supplier]\nexperience = { values = [{ dist = "beta", a = 3, b = 7 }, 0.5, '
+    '{ dist = "uniform", from = 0.6, to = 0.95 }] }\n'
+    '[sweep.mechanisms]\nlock_in = { values = [true, { dist = "choice", values = [true, false] }, false] }\n',
+}
+for what, text in good.items():
+    errors = list(validator.iter_errors(tomllib.loads(text)))
+    if errors:
+        failed += 1
+        print(f"FAIL schema rejects a file with {what}: {errors[0].message}")
+    else:
+        passed += 1
+
 # Files the parser rejects must be rejected by the schema too.
 bad = {
     "unknown parameter": '[scenario]\nname = "x"\n[params.buyer]\nchampoin = 0.5\n',
@@ -31,6 +46,8 @@ bad = {
     "distribution key typo": '[scenario]\nname = "x"\n[params.buyer]\nchampion = { dist = "beta", a = 2, bb = 5 }\n',
     "beta with a = 0": '[scenario]\nname = "x"\n[params.buyer]\nchampion = { dist = "beta", a = 0, b = 5 }\n',
     "a switch drawn from a beta": '[scenario]\nname = "x"\n[params.mechanisms]\nexit = { dist = "beta", a = 2, b = 5 }\n',
+    "a distribution key typo among sweep values": '[scenario]\nname = "x"\n[sweep.supplier]\nexperience = { values = [0.2, { dist = "beta", a = 2, bb = 5 }] }\n',
+    "a swept switch drawn from a beta": '[scenario]\nname = "x"\n[sweep.mechanisms]\nexit = { values = [true, { dist = "beta", a = 2, b = 5 }] }\n',
 }
 for what, text in bad.items():
     if validator.is_valid(tomllib.loads(text)):

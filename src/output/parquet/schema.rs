@@ -3,6 +3,7 @@
 
 #[allow(unused_imports)]
 use super::*;
+use crate::output::files::drawn_column;
 
 pub(super) fn field(name: &str, dt: DataType, nullable: bool, doc: Option<ColumnDoc>) -> Field {
     let doc = doc.unwrap_or(ColumnDoc {
@@ -67,9 +68,9 @@ pub fn runs_schema(s: &Scenario) -> SchemaRef {
             v.push(field(&name, DataType::Utf8, true, doc));
         }
     }
-    v.extend(s.population.iter().map(|(spec, _)| {
+    v.extend(s.drawn_params().map(|spec| {
         field(
-            spec.path,
+            &drawn_column(s, spec),
             DataType::Float64,
             false,
             Some(columns::drawn(spec)),
