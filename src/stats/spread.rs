@@ -1,0 +1,413 @@
+//! The spread of key trajectory metrics across dyads: per month, a fixed-bin histogram of
+//! each metric of [`SPREAD`] over the runs alive in that month, and its 10th, 50th and 90th
+//! percentiles.
+//!
+//! The bins are fixed per metric (never fitted to the data), so a histogram is a vector of
+//! integer counts: chunks, shards and resumed runs add up to the same counts in any order,
+//! and the percentiles read from them are the same bits whatever the thread count. Each
+//! metric has its inner bins on a fixed range plus an underflow and an overflow bin, so no
+//! value is lost or silently moved; a percentile that falls into the underflow or overflow
+//! bin is not known and reads as NaN (`NA` in the files). Inside a bin a percentile is
+//! interpolated linearly, on the grid's scale.
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::TRAJECTORY_METRICS;
+
+/// How a metric's values are cut into bins.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Grid {
+    /// Equal bins of the value on `[lo, hi]`.
+    Linear {
+        /// Lower edge of the first inner bin.
+        lo: f64,
+        /// Upper edge of the last inner bin.
+        hi: f64,
+    },
+    /// Equal bins of `t = sign(x) · log10(1 + |x| / scale)` on `[lo, hi]` (in `t`): about
+    /// linear for `|x|` below `scale`, logarithmic (constant relative width) above it.
+    SignedLog {
+        /// Where the grid turns from linear to logarithmic, in the metric's unit.
+        scale: f64,
+        /// Lower edge of the first inner bin, in `t`.
+        lo: f64,
+        /// Upper edge of the last inner bin, in `t`.
+        hi: f64,
+    },
+}
+
+impl Grid {
+    /// The grid coordinate of a value.
+    #[inline(always)]
+    pub fn forward(self, x: f64) -> f64 {
+        match self {
+            Grid::Linear { .. } => x,
+            Grid::SignedLog { scale, .. } => (x.abs() / scale).ln_1p().copysign(x) / 10f64.ln(),
+        }
+    }
+    /// The value of a grid coordinate.
+    pub fn inverse(self, t: f64) -> f64 {
+        match self {
+            Grid::Linear { .. } => t,
+            Grid::SignedLog { scale, .. } => (scale * (t.abs() * 10f64.ln()).exp_m1()).copysign(t),
+        }
+    }
+    /// The range of the inner bins, in grid coordinates.
+    pub fn range(self) -> (f64, f64) {
+        match self {
+            Grid::Linear { lo, hi } | Grid::SignedLog { lo, hi, .. } => (lo, hi),
+        }
+    }
+}
+
+/// A trajectory metric whose spread is kept.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SpreadMetric {
+    /// Its name in [`TRAJECTORY_METRICS`].
+    pub name: &'static str,
+    /// Its index in [`TRAJECTORY_METRICS`].
+    pub traj: usize,
+    /// The bins.
+    pub grid: Grid,
+    /// Number of inner bins.
+    pub bins: usize,
+}
+
+/// Index of `name` in [`TRAJECTORY_METRICS`]; a name that is not there fails the build.
+const fn traj_index(name: &str) -> usize {
+    let mut i = 0;
+    while i < TRAJECTORY_METRICS.len() {
+        let (a, b) = (TRAJECTORY_METRICS[i].as_bytes(), name.as_bytes());
+        if a.len() == b.len() {
+            let mut k = 0;
+            while k < a.len() && a[k] == b[k] {
+                k += 1;
+            }
+            if k == a.len() {
+                return i;
+            }
+        }
+        i += 1;
+    }
+    panic!("a spread metric is not a trajectory metric")
+}
+
+const fn linear(name: &'static str, lo: f64, hi: f64) -> SpreadMetric {
+    SpreadMetric {
+        name,
+        traj: traj_index(name),
+        grid: Grid::Linear { lo, hi },
+        bins: 100,
+    }
+}
+
+const fn signed_log(name: &'static str, scale: f64, lo: f64, hi: f64) -> SpreadMetric {
+    SpreadMetric {
+        name,
+        traj: traj_index(name),
+        grid: Grid::SignedLog { scale, lo, hi },
+        bins: 200,
+    }
+}
+
+/// The metrics whose percentiles `timeseries` reports, with their bins (documented in
+/// `docs/OUTPUTS.md`): shares, trust and dependence in 100 bins of 0.01 on [0, 1],
+/// asymmetry in 100 bins of 0.02 on [−1, 1]; knowledge and cash, which have no upper
+/// bound, in 200 bins of a signed log scale.
+pub const SPREAD: [SpreadMetric; 9] = [
+    linear("asymmetry", -1.0, 1.0),
+    linear("supplier_dependence", 0.0, 1.0),
+    linear("buyer_dependence", 0.0, 1.0),
+    linear("supplier_trust", 0.0, 1.0),
+    linear("buyer_trust", 0.0, 1.0),
+    linear("supplier_share", 0.0, 1.0),
+    linear("buyer_power_use", 0.0, 1.0),
+    // 0 to 10^4 units; 0.035 decades (8.4% of the value) per bin above 0.001 units.
+    signed_log("knowledge", 0.001, 0.0, 7.0),
+    // −10^4 to 10^6 kEUR; 0.05 decades (12.2% of the value) per bin beyond ±1 kEUR.
+    signed_log("supplier_cash", 1.0, -4.0, 6.0),
+];
+
+/// The percentiles reported, as fractions.
+pub const QUANTILES: [f64; 3] = [0.1, 0.5, 0.9];
+
+/// Counts per metric: the inner bins plus underflow (first) and overflow (last).
+const fn slots(m: &SpreadMetric) -> usize {
+    m.bins + 2
+}
+
+/// Where each metric's counts start within a month, and (last) the counts per month.
+const OFFSETS: [usize; SPREAD.len() + 1] = {
+    let mut o = [0; SPREAD.len() + 1];
+    let mut i = 0;
+    while i < SPREAD.len() {
+        o[i + 1] = o[i] + slots(&SPREAD[i]);
+        i += 1;
+    }
+    o
+};
+
+/// Counts per month of all metrics of [`SPREAD`].
+pub const PER_MONTH: usize = OFFSETS[SPREAD.len()];
+
+/// For each trajectory metric, its index in [`SPREAD`] if its spread is kept.
+pub const SPREAD_OF: [Option<usize>; TRAJECTORY_METRICS.len()] = {
+    let mut v = [None; TRAJECTORY_METRICS.len()];
+    let mut i = 0;
+    while i < SPREAD.len() {
+        v[SPREAD[i].traj] = Some(i);
+        i += 1;
+    }
+    v
+};
+
+impl SpreadMetric {
+    /// The count index of a finite value: 0 below the range, `bins + 1` above it, else
+    /// 1 + its inner bin (the upper edge belongs to the last inner bin).
+    #[inline(always)]
+    pub fn slot(&self, x: f64) -> usize {
+        let t = self.grid.forward(x);
+        let (lo, hi) = self.grid.range();
+        if t < lo {
+            0
+        } else if t > hi {
+            self.bins + 1
+        } else {
+            let b = ((t - lo) / (hi - lo) * self.bins as f64) as usize;
+            1 + b.min(self.bins - 1)
+        }
+    }
+
+    /// Width of an inner bin, in grid coordinates.
+    pub fn width(&self) -> f64 {
+        let (lo, hi) = self.grid.range();
+        (hi - lo) / self.bins as f64
+    }
+
+    /// The `q` quantile (0..=1) of the values counted in `counts` (this metric's slots):
+    /// the bin where the cumulative count reaches `q · n`, interpolated linearly inside
+    /// it on the grid's scale. NaN without values, or when the quantile falls into the
+    /// underflow or overflow bin.
+    pub fn quantile(&self, counts: &[u32], q: f64) -> f64 {
+        let n: u64 = counts.iter().map(|&c| u64::from(c)).sum();
+        if n == 0 {
+            return f64::NAN;
+        }
+        let target = q * n as f64;
+        let mut below = 0u64;
+        for (k, &c) in counts.iter().enumerate() {
+            if c == 0 {
+                continue;
+            }
+            let upto = below + u64::from(c);
+            if upto as f64 >= target || k + 1 == counts.len() {
+                if k == 0 || k == self.bins + 1 {
+                    return f64::NAN;
+                }
+                let frac = ((target - below as f64) / f64::from(c)).clamp(0.0, 1.0);
+                let t = self.grid.range().0 + ((k - 1) as f64 + frac) * self.width();
+                return self.grid.inverse(t);
+            }
+            below = upto;
+        }
+        f64::NAN
+    }
+}
+
+/// Count one month's trajectory metrics (`values`, in [`TRAJECTORY_METRICS`] order) into
+/// that month's counts (`month`, [`PER_MONTH`] long); non-finite values are skipped, as
+/// in the means.
+#[inline(always)]
+pub fn count(month: &mut [u32], values: &[f64; TRAJECTORY_METRICS.len()]) {
+    for (i, m) in SPREAD.iter().enumerate() {
+        let x = values[m.traj];
+        if x.is_finite() {
+            month[OFFSETS[i] + m.slot(x)] += 1;
+        }
+    }
+}
+
+/// The counts of metric `i` of [`SPREAD`] within one month's counts.
+pub fn metric_counts(month: &[u32], i: usize) -> &[u32] {
+    &month[OFFSETS[i]..OFFSETS[i + 1]]
+}
+
+/// Serialised as the non-zero counts only (`len` and `[index, count]` pairs), so that a
+/// checkpoint or shard file stays small; restores the same counts exactly.
+pub(crate) mod sparse {
+    use super::*;
+    use serde::{Deserializer, Serializer};
+
+    #[derive(Serialize, Deserialize)]
+    struct Sparse {
+        len: usize,
+        counts: Vec<(usize, u32)>,
+    }
+
+    pub fn serialize<S: Serializer>(v: &[u32], s: S) -> Result<S::Ok, S::Error> {
+        let counts = v
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| **c != 0)
+            .map(|(i, c)| (i, *c))
+            .collect();
+        Sparse {
+            len: v.len(),
+            counts,
+        }
+        .serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u32>, D::Error> {
+        let sp = Sparse::deserialize(d)?;
+        let mut v = vec![0u32; sp.len];
+        for (i, c) in sp.counts {
+            *v.get_mut(i)
+                .ok_or_else(|| serde::de::Error::custom("histogram index out of range"))? = c;
+        }
+        Ok(v)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn hist(m: &SpreadMetric, xs: &[f64]) -> Vec<u32> {
+        let mut h = vec![0u32; slots(m)];
+        for x in xs {
+            h[m.slot(*x)] += 1;
+        }
+        h
+    }
+
+    /// The exact `q` quantile: the smallest value with at least `q · n` values at or
+    /// below it.
+    fn exact(xs: &[f64], q: f64) -> f64 {
+        let mut v = xs.to_vec();
+        v.sort_by(f64::total_cmp);
+        let k = ((q * v.len() as f64).ceil() as usize).clamp(1, v.len());
+        v[k - 1]
+    }
+
+    #[test]
+    fn table_is_consistent() {
+        for (i, m) in SPREAD.iter().enumerate() {
+            assert_eq!(TRAJECTORY_METRICS[m.traj], m.name);
+            assert_eq!(SPREAD_OF[m.traj], Some(i));
+            assert_eq!(metric_counts(&[0; PER_MONTH], i).len(), m.bins + 2);
+            let (lo, hi) = m.grid.range();
+            for t in [lo, hi, 0.5 * (lo + hi)] {
+                let x = m.grid.inverse(t);
+                assert!((m.grid.forward(x) - t).abs() < 1e-9, "{}: {t}", m.name);
+            }
+        }
+        assert!(PER_MONTH < 1200, "{PER_MONTH} counts per month");
+    }
+
+    #[test]
+    fn percentiles_match_the_exact_ones_within_a_bin() {
+        // A skewed sample of shares, and cash spread over four decades.
+        let shares: Vec<f64> = (0..5000)
+            .map(|i| (((i * 7919) % 5000) as f64 / 5000.0).powi(3))
+            .collect();
+        let cash: Vec<f64> = (0..5000)
+            .map(|i| 10f64.powf(((i * 7919) % 5000) as f64 / 1250.0) - 50.0)
+            .collect();
+        for (m, xs) in [(&SPREAD[5], &shares), (&SPREAD[8], &cash)] {
+            let h = hist(m, xs);
+            for q in QUANTILES {
+                let (got, want) = (m.quantile(&h, q), exact(xs, q));
+                let err = (m.grid.forward(got) - m.grid.forward(want)).abs();
+                assert!(
+                    err <= m.width(),
+                    "{} q{q}: {got} vs exact {want} ({err} > {})",
+                    m.name,
+                    m.width()
+                );
+            }
+        }
+        // Bounded metric: the bin width is the value resolution.
+        assert!((SPREAD[5].width() - 0.01).abs() < 1e-15);
+        assert!((SPREAD[0].width() - 0.02).abs() < 1e-15);
+    }
+
+    #[test]
+    fn a_constant_reads_inside_its_bin_and_outside_the_range_reads_nan() {
+        let m = &SPREAD[3];
+        let h = hist(m, &[0.42; 10]);
+        let p = m.quantile(&h, 0.5);
+        assert!((0.42..0.43).contains(&p), "{p}");
+        assert!(m.quantile(&vec![0; slots(m)], 0.5).is_nan());
+        // Most values above the range: the median is unknown, not the edge.
+        let h = hist(m, &[0.5, 1.5, 2.0]);
+        assert!(m.quantile(&h, 0.5).is_nan());
+        assert!((0.5..0.51).contains(&m.quantile(&h, 0.1)));
+        // The edges of the range are inside it.
+        assert_eq!(m.slot(0.0), 1);
+        assert_eq!(m.slot(1.0), m.bins);
+        assert_eq!(m.slot(-1e-9), 0);
+        assert_eq!(m.slot(1.0 + 1e-9), m.bins + 1);
+    }
+
+    #[test]
+    fn sparse_form_round_trips() {
+        let mut v = vec![0u32; 3 * PER_MONTH];
+        v[7] = 3;
+        v[PER_MONTH + 100] = u32::MAX;
+        #[derive(Serialize, Deserialize)]
+        struct W(#[serde(with = "sparse")] Vec<u32>);
+        let text = serde_json::to_string(&W(v.clone())).unwrap();
+        let back: W = serde_json::from_str(&text).unwrap();
+        assert_eq!(back.0, v);
+        assert!(serde_json::from_str::<W>(r#"{"len":2,"counts":[[5,1]]}"#).is_err());
+    }
+
+    proptest! {
+        #[test]
+        fn merging_counts_is_order_free(
+            xs in proptest::collection::vec(-2.0f64..2.0, 0..300),
+            cut in 0usize..300,
+            cut2 in 0usize..300,
+        ) {
+            let vals = |x: f64| {
+                let mut v = [f64::NAN; TRAJECTORY_METRICS.len()];
+                for m in &SPREAD {
+                    v[m.traj] = x * 10f64.powi(m.traj as i32 % 4);
+                }
+                v
+            };
+            let whole = {
+                let mut h = vec![0u32; PER_MONTH];
+                for x in &xs { count(&mut h, &vals(*x)); }
+                h
+            };
+            let (a, b) = (cut.min(xs.len()), cut2.min(xs.len()));
+            let (a, b) = (a.min(b), a.max(b));
+            let mut parts: Vec<Vec<u32>> = [&xs[..a], &xs[a..b], &xs[b..]]
+                .iter()
+                .map(|part| {
+                    let mut h = vec![0u32; PER_MONTH];
+                    for x in *part { count(&mut h, &vals(*x)); }
+                    h
+                })
+                .collect();
+            parts.reverse();
+            let mut merged = vec![0u32; PER_MONTH];
+            for p in &parts {
+                for (m, c) in merged.iter_mut().zip(p) { *m += c; }
+            }
+            prop_assert_eq!(&merged, &whole);
+            for i in 0..SPREAD.len() {
+                for q in QUANTILES {
+                    let (x, y) = (
+                        SPREAD[i].quantile(metric_counts(&merged, i), q),
+                        SPREAD[i].quantile(metric_counts(&whole, i), q),
+                    );
+                    prop_assert_eq!(x.to_bits(), y.to_bits());
+                }
+            }
+        }
+    }
+}
