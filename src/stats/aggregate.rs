@@ -247,6 +247,10 @@ pub struct PointAgg {
     /// and values as `traj`, [`PER_MONTH`] counts a month (stored sparsely).
     #[serde(with = "spread::sparse")]
     pub hist: Vec<u32>,
+    /// `[month][metric]`: the smallest and largest value counted in `hist`, per metric of
+    /// [`SPREAD`] (percentiles stay within them).
+    #[serde(with = "spread::range_bits")]
+    pub hist_range: Vec<(f64, f64)>,
 }
 
 const NT: usize = TRAJECTORY_METRICS.len();
@@ -261,6 +265,7 @@ impl PointAgg {
             outcomes: vec![ExactAcc::default(); OUTCOME_METRICS.len()],
             runs: 0,
             hist: vec![0; m * PER_MONTH],
+            hist_range: vec![spread::EMPTY; m * SPREAD.len()],
         }
     }
     /// Add another point's aggregates.
@@ -280,6 +285,9 @@ impl PointAgg {
         // `percentiles`), never as wrapped counts.
         for (a, b) in self.hist.iter_mut().zip(&o.hist) {
             *a = a.saturating_add(*b);
+        }
+        for (a, b) in self.hist_range.iter_mut().zip(&o.hist_range) {
+            spread::merge_range(a, *b);
         }
         self.runs += o.runs;
     }
@@ -306,10 +314,11 @@ impl PointAgg {
         };
         let counts = spread::metric_counts(month, i);
         let n: u64 = counts.iter().map(|&c| u64::from(c)).sum();
+        let range = self.hist_range[m * SPREAD.len() + i];
         if n != self.cell(m, j).n {
             return nan;
         }
-        QUANTILES.map(|q| SPREAD[i].quantile(counts, q))
+        QUANTILES.map(|q| SPREAD[i].quantile(counts, q, range))
     }
     /// The first metric (outcomes first) whose sums left the exact range, if any.
     pub fn overflowed(&self) -> Option<&'static str> {
@@ -351,8 +360,12 @@ impl ChunkSums {
                 cell.push(v);
             }
         }
-        if let Some(month) = self.agg.hist.get_mut(m * PER_MONTH..(m + 1) * PER_MONTH) {
-            spread::count(month, &values);
+        let ns = SPREAD.len();
+        if let (Some(month), Some(range)) = (
+            self.agg.hist.get_mut(m * PER_MONTH..(m + 1) * PER_MONTH),
+            self.agg.hist_range.get_mut(m * ns..(m + 1) * ns),
+        ) {
+            spread::count(month, range, &values);
         }
         self.agg.phases[m][r.phase as usize] += 1;
     }
@@ -397,7 +410,18 @@ pub fn share_stats(count: u64, total: u64) -> (f64, f64, f64, f64) {
     let denom = 1.0 + z * z / n;
     let centre = (p + z * z / (2.0 * n)) / denom;
     let half = z * (p * (1.0 - p) / n + z * z / (4.0 * n * n)).sqrt() / denom;
-    (p, sd, (centre - half).max(0.0), (centre + half).min(1.0))
+    // No ones (or no zeros) bound the interval at exactly 0 (or 1), without rounding noise.
+    let lo = if count == 0 {
+        0.0
+    } else {
+        (centre - half).max(0.0)
+    };
+    let hi = if count >= total {
+        1.0
+    } else {
+        (centre + half).min(1.0)
+    };
+    (p, sd, lo, hi)
 }
 
 #[cfg(test)]
@@ -500,7 +524,8 @@ mod tests {
         assert_eq!(p, 0.3);
         assert!(lo > 0.21 && lo < 0.3 && hi > 0.3 && hi < 0.4, "{lo} {hi}");
         let (_, _, lo0, _) = share_stats(0, 50);
-        assert!(lo0 < 1e-12);
+        assert_eq!(lo0, 0.0);
+        assert_eq!(share_stats(50, 50).3, 1.0);
     }
 
     #[test]
@@ -589,6 +614,10 @@ mod tests {
                 merged.merge(p);
             }
             proptest::prop_assert_eq!(&merged.hist, &whole.hist);
+            let bits = |a: &PointAgg| -> Vec<(u64, u64)> {
+                a.hist_range.iter().map(|r| (r.0.to_bits(), r.1.to_bits())).collect()
+            };
+            proptest::prop_assert_eq!(bits(&merged), bits(&whole));
             proptest::prop_assert_eq!(merged.runs, whole.runs);
             // Checkpoints and shard files restore the counts exactly.
             let back: PointAgg =

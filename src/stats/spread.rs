@@ -8,7 +8,10 @@
 //! metric has its inner bins on a fixed range plus an underflow and an overflow bin, so no
 //! value is lost or silently moved; a percentile that falls into the underflow or overflow
 //! bin is not known and reads as NaN (`NA` in the files). Inside a bin a percentile is
-//! interpolated linearly, on the grid's scale.
+//! interpolated linearly, on the grid's scale, between the bin's edges or the smallest and
+//! largest value counted where those lie inside the bin (they are kept beside the counts and
+//! merge order-free too), so a percentile never leaves the range of the values: a metric
+//! that is the same in every run has that value as every percentile.
 
 use serde::{Deserialize, Serialize};
 
@@ -97,7 +100,7 @@ const fn linear(name: &'static str, lo: f64, hi: f64) -> SpreadMetric {
         name,
         traj: traj_index(name),
         grid: Grid::Linear { lo, hi },
-        bins: 100,
+        bins: 200,
     }
 }
 
@@ -111,8 +114,8 @@ const fn signed_log(name: &'static str, scale: f64, lo: f64, hi: f64) -> SpreadM
 }
 
 /// The metrics whose percentiles `timeseries` reports, with their bins (documented in
-/// `docs/OUTPUTS.md`): shares, trust and dependence in 100 bins of 0.01 on [0, 1],
-/// asymmetry in 100 bins of 0.02 on [−1, 1]; knowledge and cash, which have no upper
+/// `docs/OUTPUTS.md`): shares, trust and dependence in 200 bins of 0.005 on [0, 1],
+/// asymmetry in 200 bins of 0.01 on [−1, 1]; knowledge and cash, which have no upper
 /// bound, in 200 bins of a signed log scale.
 pub const SPREAD: [SpreadMetric; 9] = [
     linear("asymmetry", -1.0, 1.0),
@@ -122,9 +125,9 @@ pub const SPREAD: [SpreadMetric; 9] = [
     linear("buyer_trust", 0.0, 1.0),
     linear("supplier_share", 0.0, 1.0),
     linear("buyer_power_use", 0.0, 1.0),
-    // 0 to 10^4 units; 0.035 decades (8.4% of the value) per bin above 0.001 units.
+    // 0 to 10^4 units; 0.035 in t: a bin at x is 8.4% of (|x| + 0.001 units) wide.
     signed_log("knowledge", 0.001, 0.0, 7.0),
-    // −10^4 to 10^6 kEUR; 0.05 decades (12.2% of the value) per bin beyond ±1 kEUR.
+    // −10^4 to 10^6 kEUR; 0.05 in t: a bin at x is 12.2% of (|x| + 1 kEUR) wide.
     signed_log("supplier_cash", 1.0, -4.0, 6.0),
 ];
 
@@ -184,11 +187,11 @@ impl SpreadMetric {
         (hi - lo) / self.bins as f64
     }
 
-    /// The `q` quantile (0..=1) of the values counted in `counts` (this metric's slots):
-    /// the bin where the cumulative count reaches `q · n`, interpolated linearly inside
-    /// it on the grid's scale. NaN without values, or when the quantile falls into the
-    /// underflow or overflow bin.
-    pub fn quantile(&self, counts: &[u32], q: f64) -> f64 {
+    /// The `q` quantile (0..=1) of the values counted in `counts` (this metric's slots),
+    /// whose smallest and largest are `range`: the bin where the cumulative count reaches
+    /// `q · n`, interpolated linearly inside it on the grid's scale (within `range`). NaN
+    /// without values, or when the quantile falls into the underflow or overflow bin.
+    pub fn quantile(&self, counts: &[u32], q: f64, range: (f64, f64)) -> f64 {
         let n: u64 = counts.iter().map(|&c| u64::from(c)).sum();
         if n == 0 {
             return f64::NAN;
@@ -205,8 +208,13 @@ impl SpreadMetric {
                     return f64::NAN;
                 }
                 let frac = ((target - below as f64) / f64::from(c)).clamp(0.0, 1.0);
-                let t = self.grid.range().0 + ((k - 1) as f64 + frac) * self.width();
-                return self.grid.inverse(t);
+                let a = self.grid.range().0 + (k - 1) as f64 * self.width();
+                let b = a + self.width();
+                let (lo, hi) = (range.0.min(range.1), range.1.max(range.0));
+                let (a, b) = (a.max(self.grid.forward(lo)), b.min(self.grid.forward(hi)));
+                // A bin whose values are all one value (a constant) collapses to it.
+                let t = if a < b { a + frac * (b - a) } else { a };
+                return self.grid.inverse(t).clamp(lo, hi);
             }
             below = upto;
         }
@@ -214,22 +222,56 @@ impl SpreadMetric {
     }
 }
 
+/// The range of no values, the start of a minimum and maximum.
+pub const EMPTY: (f64, f64) = (f64::INFINITY, f64::NEG_INFINITY);
+
 /// Count one month's trajectory metrics (`values`, in [`TRAJECTORY_METRICS`] order) into
-/// that month's counts (`month`, [`PER_MONTH`] long); non-finite values are skipped, as
-/// in the means.
+/// that month's counts (`month`, [`PER_MONTH`] long) and smallest and largest values
+/// (`range`, one per metric of [`SPREAD`]); non-finite values are skipped, as in the means.
 #[inline(always)]
-pub fn count(month: &mut [u32], values: &[f64; TRAJECTORY_METRICS.len()]) {
-    for (i, m) in SPREAD.iter().enumerate() {
+pub fn count(
+    month: &mut [u32],
+    range: &mut [(f64, f64)],
+    values: &[f64; TRAJECTORY_METRICS.len()],
+) {
+    for ((i, m), r) in SPREAD.iter().enumerate().zip(range) {
         let x = values[m.traj];
         if x.is_finite() {
             month[OFFSETS[i] + m.slot(x)] += 1;
+            r.0 = if x < r.0 { x } else { r.0 };
+            r.1 = if x > r.1 { x } else { r.1 };
         }
     }
+}
+
+/// Merge the smallest and largest values of `b` into `a` (order-free).
+pub fn merge_range(a: &mut (f64, f64), b: (f64, f64)) {
+    a.0 = a.0.min(b.0);
+    a.1 = a.1.max(b.1);
 }
 
 /// The counts of metric `i` of [`SPREAD`] within one month's counts.
 pub fn metric_counts(month: &[u32], i: usize) -> &[u32] {
     &month[OFFSETS[i]..OFFSETS[i + 1]]
+}
+
+/// Floats stored by their bits, so that a checkpoint or shard file restores them exactly
+/// (infinities included).
+pub(crate) mod range_bits {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &[(f64, f64)], s: S) -> Result<S::Ok, S::Error> {
+        let bits: Vec<(u64, u64)> = v.iter().map(|(a, b)| (a.to_bits(), b.to_bits())).collect();
+        bits.serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<(f64, f64)>, D::Error> {
+        let bits = Vec::<(u64, u64)>::deserialize(d)?;
+        Ok(bits
+            .into_iter()
+            .map(|(a, b)| (f64::from_bits(a), f64::from_bits(b)))
+            .collect())
+    }
 }
 
 /// Serialised as the non-zero counts only (`len` and `[index, count]` pairs), so that a
@@ -274,12 +316,14 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    fn hist(m: &SpreadMetric, xs: &[f64]) -> Vec<u32> {
+    fn hist(m: &SpreadMetric, xs: &[f64]) -> (Vec<u32>, (f64, f64)) {
         let mut h = vec![0u32; slots(m)];
+        let mut r = EMPTY;
         for x in xs {
             h[m.slot(*x)] += 1;
+            merge_range(&mut r, (*x, *x));
         }
-        h
+        (h, r)
     }
 
     /// The exact `q` quantile: the smallest value with at least `q · n` values at or
@@ -303,7 +347,7 @@ mod tests {
                 assert!((m.grid.forward(x) - t).abs() < 1e-9, "{}: {t}", m.name);
             }
         }
-        assert!(PER_MONTH < 1200, "{PER_MONTH} counts per month");
+        assert!(PER_MONTH <= 9 * 202, "{PER_MONTH} counts per month");
     }
 
     #[test]
@@ -316,9 +360,9 @@ mod tests {
             .map(|i| 10f64.powf(((i * 7919) % 5000) as f64 / 1250.0) - 50.0)
             .collect();
         for (m, xs) in [(&SPREAD[5], &shares), (&SPREAD[8], &cash)] {
-            let h = hist(m, xs);
+            let (h, r) = hist(m, xs);
             for q in QUANTILES {
-                let (got, want) = (m.quantile(&h, q), exact(xs, q));
+                let (got, want) = (m.quantile(&h, q, r), exact(xs, q));
                 let err = (m.grid.forward(got) - m.grid.forward(want)).abs();
                 assert!(
                     err <= m.width(),
@@ -329,21 +373,27 @@ mod tests {
             }
         }
         // Bounded metric: the bin width is the value resolution.
-        assert!((SPREAD[5].width() - 0.01).abs() < 1e-15);
-        assert!((SPREAD[0].width() - 0.02).abs() < 1e-15);
+        assert!((SPREAD[5].width() - 0.005).abs() < 1e-15);
+        assert!((SPREAD[0].width() - 0.01).abs() < 1e-15);
     }
 
     #[test]
     fn a_constant_reads_inside_its_bin_and_outside_the_range_reads_nan() {
         let m = &SPREAD[3];
-        let h = hist(m, &[0.42; 10]);
-        let p = m.quantile(&h, 0.5);
-        assert!((0.42..0.43).contains(&p), "{p}");
-        assert!(m.quantile(&vec![0; slots(m)], 0.5).is_nan());
+        let (h, r) = hist(m, &[0.42; 10]);
+        for q in QUANTILES {
+            assert_eq!(m.quantile(&h, q, r), 0.42);
+        }
+        // Close values in one bin: the percentiles stay between them.
+        let (h, r) = hist(m, &[0.4205, 0.4231, 0.4232, 0.4242]);
+        let ps = QUANTILES.map(|q| m.quantile(&h, q, r));
+        assert!(ps.iter().all(|p| (0.4205..=0.4242).contains(p)), "{ps:?}");
+        assert!(ps[0] <= ps[1] && ps[1] <= ps[2]);
+        assert!(m.quantile(&vec![0; slots(m)], 0.5, EMPTY).is_nan());
         // Most values above the range: the median is unknown, not the edge.
-        let h = hist(m, &[0.5, 1.5, 2.0]);
-        assert!(m.quantile(&h, 0.5).is_nan());
-        assert!((0.5..0.51).contains(&m.quantile(&h, 0.1)));
+        let (h, r) = hist(m, &[0.5, 1.5, 2.0]);
+        assert!(m.quantile(&h, 0.5, r).is_nan());
+        assert!((0.5..0.505).contains(&m.quantile(&h, 0.1, r)));
         // The edges of the range are inside it.
         assert_eq!(m.slot(0.0), 1);
         assert_eq!(m.slot(1.0), m.bins);
@@ -380,30 +430,36 @@ mod tests {
             };
             let whole = {
                 let mut h = vec![0u32; PER_MONTH];
-                for x in &xs { count(&mut h, &vals(*x)); }
-                h
+                let mut r = [EMPTY; SPREAD.len()];
+                for x in &xs { count(&mut h, &mut r, &vals(*x)); }
+                (h, r)
             };
             let (a, b) = (cut.min(xs.len()), cut2.min(xs.len()));
             let (a, b) = (a.min(b), a.max(b));
-            let mut parts: Vec<Vec<u32>> = [&xs[..a], &xs[a..b], &xs[b..]]
-                .iter()
-                .map(|part| {
-                    let mut h = vec![0u32; PER_MONTH];
-                    for x in *part { count(&mut h, &vals(*x)); }
-                    h
-                })
-                .collect();
+            let mut parts: Vec<(Vec<u32>, [(f64, f64); SPREAD.len()])> =
+                [&xs[..a], &xs[a..b], &xs[b..]]
+                    .iter()
+                    .map(|part| {
+                        let mut h = vec![0u32; PER_MONTH];
+                        let mut r = [EMPTY; SPREAD.len()];
+                        for x in *part { count(&mut h, &mut r, &vals(*x)); }
+                        (h, r)
+                    })
+                    .collect();
             parts.reverse();
-            let mut merged = vec![0u32; PER_MONTH];
-            for p in &parts {
-                for (m, c) in merged.iter_mut().zip(p) { *m += c; }
+            let mut merged = (vec![0u32; PER_MONTH], [EMPTY; SPREAD.len()]);
+            for (h, r) in &parts {
+                for (m, c) in merged.0.iter_mut().zip(h) { *m += c; }
+                for (m, c) in merged.1.iter_mut().zip(r) { merge_range(m, *c); }
             }
-            prop_assert_eq!(&merged, &whole);
+            prop_assert_eq!(&merged.0, &whole.0);
             for i in 0..SPREAD.len() {
+                prop_assert_eq!(merged.1[i].0.to_bits(), whole.1[i].0.to_bits());
+                prop_assert_eq!(merged.1[i].1.to_bits(), whole.1[i].1.to_bits());
                 for q in QUANTILES {
                     let (x, y) = (
-                        SPREAD[i].quantile(metric_counts(&merged, i), q),
-                        SPREAD[i].quantile(metric_counts(&whole, i), q),
+                        SPREAD[i].quantile(metric_counts(&merged.0, i), q, merged.1[i]),
+                        SPREAD[i].quantile(metric_counts(&whole.0, i), q, whole.1[i]),
                     );
                     prop_assert_eq!(x.to_bits(), y.to_bits());
                 }
