@@ -565,7 +565,7 @@ fn asymmetry(
             have.len()
         )
     } else {
-        "mean over runs with 95% CI, by design point".to_string()
+        "mean over runs with 95% CI, median and 10–90% of dyads, by design point".to_string()
     };
     Some(Figure::Asymmetry(Asymmetry {
         lines: chosen
@@ -642,16 +642,8 @@ pub(crate) fn most_different(points: &[(usize, f64)], k: usize) -> Vec<usize> {
 
 /// The metrics of the `trajectories` figure: name, axis label and fixed range.
 const TRAJECTORY_PANELS: [(&str, &str, (f64, f64)); 2] = [
-    (
-        "asymmetry",
-        "asymmetry (supplier − buyer dependence)",
-        (-1.0, 1.0),
-    ),
-    (
-        "supplier_share",
-        "supplier's share of rival value (0–1)",
-        (0.0, 1.0),
-    ),
+    ("asymmetry", "asymmetry (−1…1)", (-1.0, 1.0)),
+    ("supplier_share", "supplier share (0–1)", (0.0, 1.0)),
 ];
 
 /// The `trajectories` figure of design point `p` (the point of `trajectories.csv`), if

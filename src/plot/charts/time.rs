@@ -211,7 +211,7 @@ pub(super) fn draw_asymmetry<DB: DrawingBackend>(
 pub(crate) struct TrajectoryPanel {
     /// Y axis label with unit.
     pub y_desc: String,
-    /// Fixed y range of the metric.
+    /// The metric's possible range (the axis shows what the data use of it).
     pub y: (f64, f64),
     /// The population's monthly statistics.
     pub series: Series,
@@ -244,10 +244,22 @@ pub(super) fn draw_trajectories<DB: DrawingBackend>(
     let x = padded(Some((1.0, d.months.max(2.0))), 0.0);
     // Runs take the colours after the population's.
     let run_colour = |k: usize| SERIES[1 + k % (SERIES.len() - 1)];
-    for (area, p) in panels.iter().zip(&d.panels) {
-        let y = padded(Some(p.y), 0.04);
+    let last = d.panels.len().saturating_sub(1);
+    for (k, (area, p)) in panels.iter().zip(&d.panels).enumerate() {
+        let s = &p.series;
+        let ys = s
+            .mean
+            .iter()
+            .chain(&s.lo)
+            .chain(&s.hi)
+            .chain(&s.pct[0])
+            .chain(&s.pct[2]);
+        let ys = ys.chain(p.runs.iter().flatten()).copied();
+        let (lo, hi) = extent(ys).unwrap_or(p.y);
+        let y = padded(Some((lo.max(p.y.0), hi.min(p.y.1))), 0.06);
         let mut chart = chart(area, x.clone(), y.clone(), 70)?;
-        house(&mut chart.configure_mesh(), "month", &p.y_desc).draw()?;
+        let x_desc = if k == last { "month" } else { "" };
+        house(&mut chart.configure_mesh(), x_desc, &p.y_desc).draw()?;
         let clip = |v: f64| v.clamp(y.start, y.end);
         population(&mut chart, &p.series, &clip, POPULATION)?;
         for (k, (run, values)) in d.runs.iter().zip(&p.runs).enumerate() {
