@@ -347,7 +347,7 @@ mod tests {
                 assert!((m.grid.forward(x) - t).abs() < 1e-9, "{}: {t}", m.name);
             }
         }
-        assert!(PER_MONTH <= 9 * 202, "{PER_MONTH} counts per month");
+        const { assert!(PER_MONTH <= 9 * 202) };
     }
 
     #[test]
@@ -436,7 +436,8 @@ mod tests {
             };
             let (a, b) = (cut.min(xs.len()), cut2.min(xs.len()));
             let (a, b) = (a.min(b), a.max(b));
-            let mut parts: Vec<(Vec<u32>, [(f64, f64); SPREAD.len()])> =
+            type Part = (Vec<u32>, [(f64, f64); SPREAD.len()]);
+            let mut parts: Vec<Part> =
                 [&xs[..a], &xs[a..b], &xs[b..]]
                     .iter()
                     .map(|part| {
@@ -453,13 +454,13 @@ mod tests {
                 for (m, c) in merged.1.iter_mut().zip(r) { merge_range(m, *c); }
             }
             prop_assert_eq!(&merged.0, &whole.0);
-            for i in 0..SPREAD.len() {
+            for (i, m) in SPREAD.iter().enumerate() {
                 prop_assert_eq!(merged.1[i].0.to_bits(), whole.1[i].0.to_bits());
                 prop_assert_eq!(merged.1[i].1.to_bits(), whole.1[i].1.to_bits());
                 for q in QUANTILES {
                     let (x, y) = (
-                        SPREAD[i].quantile(metric_counts(&merged.0, i), q, merged.1[i]),
-                        SPREAD[i].quantile(metric_counts(&whole.0, i), q, whole.1[i]),
+                        m.quantile(metric_counts(&merged.0, i), q, merged.1[i]),
+                        m.quantile(metric_counts(&whole.0, i), q, whole.1[i]),
                     );
                     prop_assert_eq!(x.to_bits(), y.to_bits());
                 }
