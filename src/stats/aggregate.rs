@@ -337,6 +337,12 @@ pub struct ChunkSums {
     cells: Vec<CellSums>,
     outcomes: [GroupSums; OUTCOME_METRICS.len()],
     last_month: usize,
+    /// `[month]`: the values of the metrics of [`SPREAD`] of the runs alive that month, one
+    /// group per run, counted into the histograms by [`ChunkSums::finish`] month by month.
+    /// Appending keeps the writes and reads sequential, and the counts of a month stay in
+    /// cache while they are counted, where counting while running would touch the whole
+    /// histogram every run.
+    spread: Vec<Vec<f64>>,
 }
 
 impl ChunkSums {
@@ -347,6 +353,7 @@ impl ChunkSums {
             cells: vec![CellSums::default(); months as usize * NT],
             outcomes: [GroupSums::default(); OUTCOME_METRICS.len()],
             last_month: 0,
+            spread: vec![Vec::new(); months as usize],
         }
     }
     /// Add one month of the current run.
@@ -360,12 +367,11 @@ impl ChunkSums {
                 cell.push(v);
             }
         }
-        let ns = SPREAD.len();
-        if let (Some(month), Some(range)) = (
-            self.agg.hist.get_mut(m * PER_MONTH..(m + 1) * PER_MONTH),
-            self.agg.hist_range.get_mut(m * ns..(m + 1) * ns),
-        ) {
-            spread::count(month, range, &values);
+        if let Some(month) = self.spread.get_mut(m) {
+            if month.capacity() == 0 {
+                month.reserve(64 * SPREAD.len());
+            }
+            month.extend_from_slice(&SPREAD.map(|s| values[s.traj]));
         }
         self.agg.phases[m][r.phase as usize] += 1;
     }
@@ -389,6 +395,12 @@ impl ChunkSums {
         }
         for (acc, g) in agg.outcomes.iter_mut().zip(&self.outcomes) {
             acc.add(g);
+        }
+        let ns = SPREAD.len();
+        for (m, values) in self.spread.iter().enumerate() {
+            let counts = &mut agg.hist[m * PER_MONTH..(m + 1) * PER_MONTH];
+            let range = &mut agg.hist_range[m * ns..(m + 1) * ns];
+            spread::count(counts, range, values);
         }
         agg
     }
