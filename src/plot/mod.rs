@@ -8,7 +8,7 @@
 //!
 //! | file stem | when | shows |
 //! |---|---|---|
-//! | `asymmetry` | `timeseries.csv` | power asymmetry per month, per design point the mean (solid) with its 95% CI band, the median (dashed) and the 10–90% band of the dyads, over the low/medium/high bands of the scenario's `power.level_low`/`level_high`; with more than [`MAX_LINES`] points only the most different ones (see below) |
+//! | `asymmetry` | `timeseries.csv` | power asymmetry per month, per design point the mean (solid) with its 95% CI band, the median (dashed) and the 10–90% band of the dyads (its edges as thin lines with more than two points), over the low/medium/high bands of the scenario's `power.level_low`/`level_high`; with more than [`MAX_LINES`] points only the most different ones (see below) |
 //! | `trajectories` | `timeseries.csv` and `trajectories.csv` | asymmetry and supplier share per month for design point 0: the 10–90% band of the dyads, median, mean with 95% CI, and the individual runs of `trajectories.csv` as thin lines, labelled with replication and seed |
 //! | `phases` | `timeseries.csv` | stacked shares of runs in preparation, execution, integration and dissolved per month, design point 0 |
 //! | `phases_last` | `timeseries.csv`, > 1 point | the same for the last design point |

@@ -25,7 +25,7 @@ pub(crate) const MEDIAN_LABEL: &str = "median";
 /// Legend label of the mean and its CI.
 pub(crate) const MEAN_LABEL: &str = "mean ± 95% CI";
 
-/// Fill between `lo` and `hi` of series `s` (where both are finite), clipped by `clip`.
+/// Fill between `lo` and `hi` (where both are finite), clipped by `clip`.
 fn band<DB: DrawingBackend>(
     chart: &mut Chart<'_, DB, RangedCoordf64, RangedCoordf64>,
     month: &[f64],
@@ -65,31 +65,56 @@ fn line<DB: DrawingBackend>(
     Ok(())
 }
 
-/// The spread band, the CI band, the median and the mean of `s` in `c`.
+/// How the 10–90% spread of the dyads is drawn.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum SpreadStyle {
+    /// A light band (one or two series).
+    Band,
+    /// Its edges as thin lines (several series, whose bands would hide each other).
+    Edges,
+}
+
+/// The spread (band or edges), the CI band, the median and the mean of `s` in `c`.
 fn population<DB: DrawingBackend>(
     chart: &mut Chart<'_, DB, RangedCoordf64, RangedCoordf64>,
     s: &Series,
     clip: &dyn Fn(f64) -> f64,
     c: RGBColor,
+    spread: SpreadStyle,
 ) -> DrawResult<DB> {
-    band(
-        chart,
-        &s.month,
-        &s.pct[0],
-        &s.pct[2],
-        clip,
-        c.mix(SPREAD_ALPHA),
-    )?;
+    match spread {
+        SpreadStyle::Band => band(
+            chart,
+            &s.month,
+            &s.pct[0],
+            &s.pct[2],
+            clip,
+            c.mix(SPREAD_ALPHA),
+        )?,
+        SpreadStyle::Edges => {
+            for p in [&s.pct[0], &s.pct[2]] {
+                line(chart, &s.month, p, clip, c.mix(0.7).stroke_width(1), false)?;
+            }
+        }
+    }
     band(chart, &s.month, &s.lo, &s.hi, clip, c.mix(CI_ALPHA))?;
     line(chart, &s.month, &s.pct[1], clip, c.stroke_width(2), true)?;
     line(chart, &s.month, &s.mean, clip, c.stroke_width(3), false)
 }
 
-/// The legend entries of [`population`] (the spread ones only when there is a band).
-fn population_items(c: RGBColor, spread: bool) -> Vec<LegendItem> {
+/// The legend entries of [`population`] (the spread ones only when there are
+/// percentiles).
+fn population_items(c: RGBColor, spread: Option<SpreadStyle>) -> Vec<LegendItem> {
     let mut v = Vec::new();
-    if spread {
-        v.push(item(Swatch::Fill(c.mix(SPREAD_ALPHA)), SPREAD_LABEL));
+    match spread {
+        Some(SpreadStyle::Band) => v.push(item(Swatch::Fill(c.mix(SPREAD_ALPHA)), SPREAD_LABEL)),
+        Some(SpreadStyle::Edges) => v.push(item(
+            Swatch::Thin(c),
+            format!("{SPREAD_LABEL} (thin lines: 10th and 90th percentile)"),
+        )),
+        None => {}
+    }
+    if spread.is_some() {
         v.push(item(Swatch::Dashed(c), MEDIAN_LABEL));
     }
     v.push(item(Swatch::Fill(c.mix(CI_ALPHA)), MEAN_LABEL));
@@ -175,8 +200,19 @@ pub(super) fn draw_asymmetry<DB: DrawingBackend>(
     }
     // The y axis stops at ±1 (plus padding); keep wilder values at its edges.
     let clip = |v: f64| v.clamp(y.start, y.end);
+    let style = if d.lines.len() > 2 {
+        SpreadStyle::Edges
+    } else {
+        SpreadStyle::Band
+    };
     for (k, line) in d.lines.iter().enumerate() {
-        population(&mut chart, &line.series, &clip, SERIES[k % SERIES.len()])?;
+        population(
+            &mut chart,
+            &line.series,
+            &clip,
+            SERIES[k % SERIES.len()],
+            style,
+        )?;
     }
     let mut items: Vec<LegendItem> = d
         .lines
@@ -185,7 +221,7 @@ pub(super) fn draw_asymmetry<DB: DrawingBackend>(
         .map(|(k, l)| item(Swatch::Line(SERIES[k % SERIES.len()]), l.label.clone()))
         .collect();
     let spread = d.lines.iter().any(|l| l.series.has_band());
-    items.extend(population_items(GREY, spread));
+    items.extend(population_items(GREY, spread.then_some(style)));
     let (lo, hi) = (fmt_level(d.level_low), fmt_level(d.level_high));
     items.push(item(
         Swatch::Fill(BAND_H.into()),
@@ -261,7 +297,7 @@ pub(super) fn draw_trajectories<DB: DrawingBackend>(
         let x_desc = if k == last { "month" } else { "" };
         house(&mut chart.configure_mesh(), x_desc, &p.y_desc).draw()?;
         let clip = |v: f64| v.clamp(y.start, y.end);
-        population(&mut chart, &p.series, &clip, POPULATION)?;
+        population(&mut chart, &p.series, &clip, POPULATION, SpreadStyle::Band)?;
         for (k, (run, values)) in d.runs.iter().zip(&p.runs).enumerate() {
             let c = run_colour(k);
             line(
@@ -285,7 +321,8 @@ pub(super) fn draw_trajectories<DB: DrawingBackend>(
             }
         }
     }
-    let mut items = population_items(POPULATION, d.panels.iter().any(|p| p.series.has_band()));
+    let spread = d.panels.iter().any(|p| p.series.has_band());
+    let mut items = population_items(POPULATION, spread.then_some(SpreadStyle::Band));
     items.extend(d.runs.iter().enumerate().map(|(k, r)| {
         item(
             Swatch::Thin(run_colour(k)),
