@@ -21,7 +21,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use crate::model::{run_seed, simulate_with};
+use crate::model::{MonthRecord, RunOutcome, run_seed, simulate_with};
 use crate::output::files::{
     POINTS, POINTS_PARQUET, RUNS, RUNS_PARQUET, SUMMARY, SUMMARY_PARQUET, TIMESERIES,
     TIMESERIES_PARQUET, run_row, runs_header, write_aggregate_files,
@@ -234,6 +234,22 @@ fn run_chunk(s: &Scenario, c: Chunk, kinds: RowKinds) -> ChunkResult {
         rows,
         spill: spill_rows,
     }
+}
+
+/// Simulate run `(point, rep)` of `s` again, exactly as [`run`] ran it (the seed of the
+/// `seed` column of `runs.csv`), calling `f` on every month's record; returns the seed and
+/// the outcome. The one place outside the runner that re-creates a run: it must realise a
+/// run the way `run_chunk` does.
+pub fn replay(
+    s: &Scenario,
+    point: usize,
+    rep: u64,
+    f: impl FnMut(&MonthRecord),
+) -> (u64, RunOutcome) {
+    let seed = run_seed(s.seed, point, rep);
+    let dp = &s.points[point];
+    let params = dp.realise(seed);
+    (seed, simulate_with(&params, seed, f))
 }
 
 /// Remove the tables of the format this output does not write (left by an earlier run in

@@ -120,6 +120,11 @@ impl Metric {
     pub fn outcome_only(&self) -> bool {
         self.trajectory.is_none()
     }
+    /// Whether the metric is a 0/1 run outcome (marked binary in the outcome table): its
+    /// mean is a share of runs, with a Wilson interval.
+    pub fn binary(&self) -> bool {
+        self.trajectory.is_none() && self.outcome.is_some_and(|k| RunOutcome::BINARY[k])
+    }
 }
 
 impl fmt::Display for Metric {

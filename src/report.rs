@@ -18,7 +18,7 @@ use crate::output::OutputError;
 use crate::output::files::ReadError;
 use crate::plot::data::{
     MANIFEST, Meta, POINTS, PROPOSITIONS, Points, Proposition, RUNS, SUMMARY, Summary, TIMESERIES,
-    fmt_level, fmt_num, load_propositions,
+    TRAJECTORIES, fmt_level, fmt_num, load_propositions,
 };
 use crate::plot::{HEIGHT, PLOTS_DIR, PlotError, WIDTH, caption, propositions_only};
 
@@ -141,7 +141,8 @@ pub fn write_report(dir: &Path) -> Result<PathBuf, PlotError> {
     let _ = write!(
         h,
         "<footer>Written by dyadsim {}. Values in kEUR; intervals are 95% confidence \
-         intervals of the mean over replications. Figures are {WIDTH}&times;{HEIGHT} px PNG; \
+         intervals of the mean over replications (Wilson's interval for shares of runs); \
+         bands of the dyads run from the 10th to the 90th percentile. Figures are {WIDTH}&times;{HEIGHT} px PNG; \
          click one for its SVG.</footer>\n</body>\n</html>\n",
         e(version.as_deref().unwrap_or(env!("CARGO_PKG_VERSION")))
     );
@@ -252,6 +253,7 @@ fn data_files(dir: &Path) -> String {
         POINTS,
         SUMMARY,
         TIMESERIES,
+        TRAJECTORIES,
         RUNS,
         PROPOSITIONS,
         "propositions.md",
@@ -302,7 +304,8 @@ fn summary_section(h: &mut String, points: &Points, summary: &Summary) {
         return;
     }
     h.push_str(
-        "<p>Mean over replications at the horizon, with the 95% confidence interval below. \
+        "<p>Mean over replications at the horizon, with the 95% confidence interval below \
+         (Wilson's interval for the shares of runs dissolved and survived). \
          The dual index is total appropriation over value created (1 = zero-sum, 2 = both \
          sides keep all of it).</p>\n\
          <div class=\"scroll\"><table>\n<thead><tr><th>point</th>",

@@ -19,7 +19,13 @@ design = "grid"
 engagement = { values = [0.2, 0.5, 0.8] }
 "#;
 
-const OUTPUTS: [&str; 4] = ["runs.csv", "timeseries.csv", "summary.csv", "points.csv"];
+const OUTPUTS: [&str; 5] = [
+    "runs.csv",
+    "timeseries.csv",
+    "summary.csv",
+    "points.csv",
+    "trajectories.csv",
+];
 
 fn dyadsim() -> Command {
     Command::cargo_bin("dyadsim").unwrap()
@@ -41,6 +47,34 @@ fn run(scn: &Path, out: &Path, extra: &[&str]) {
         .args(extra)
         .assert()
         .success();
+}
+
+/// The percentile columns of `timeseries.csv` hold values for the metrics with a spread
+/// (so that comparing files compares them) and `NA` for the phase shares.
+fn assert_has_percentiles(dir: &Path) {
+    let ts = std::fs::read_to_string(dir.join("timeseries.csv")).unwrap();
+    let mut lines = ts.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    let (metric, p10, p50, p90) = (col("metric"), col("p10"), col("p50"), col("p90"));
+    let (mut with, mut shares) = (0, 0);
+    for line in lines {
+        let cells: Vec<&str> = line.split(',').collect();
+        let p: Vec<&str> = [p10, p50, p90].iter().map(|&c| cells[c]).collect();
+        match cells[metric] {
+            "asymmetry" | "supplier_trust" | "supplier_cash" => {
+                let x: Vec<f64> = p.iter().map(|v| v.parse().unwrap()).collect();
+                assert!(x[0] <= x[1] && x[1] <= x[2], "{line}");
+                with += 1;
+            }
+            m if m.starts_with("phase_") => {
+                assert_eq!(p, ["NA", "NA", "NA"], "{line}");
+                shares += 1;
+            }
+            _ => {}
+        }
+    }
+    assert!(with > 0 && shares > 0);
 }
 
 fn assert_same_outputs(a: &Path, b: &Path) {
@@ -71,11 +105,48 @@ fn baseline_without_arguments_writes_outputs() {
     assert!(m["scenario_hash"].as_str().unwrap().len() == 16);
     let summary = std::fs::read_to_string(dir.join("summary.csv")).unwrap();
     assert!(summary.starts_with("point,outcome,mean,sd,ci_lo,ci_hi,n\n"));
+    // 0/1 outcomes have Wilson intervals within 0–1.
+    for line in summary
+        .lines()
+        .filter(|l| l.contains(",supplier_insolvency,"))
+    {
+        let c: Vec<f64> = line
+            .split(',')
+            .skip(2)
+            .map(|v| v.parse().unwrap())
+            .collect();
+        assert!(
+            0.0 <= c[2] && c[2] <= c[0] && c[0] <= c[3] && c[3] <= 1.0,
+            "{line}"
+        );
+        assert!(c[3] > 0.0, "{line}");
+    }
     let ts = std::fs::read_to_string(dir.join("timeseries.csv")).unwrap();
-    assert!(ts.starts_with("point,month,metric,mean,sd,ci_lo,ci_hi,n\n"));
+    assert!(ts.starts_with("point,month,metric,mean,sd,ci_lo,ci_hi,n,p10,p50,p90\n"));
+    assert_has_percentiles(&dir);
+    // Five runs of point 0, with the seeds of the first rows of runs.csv.
+    let runs = std::fs::read_to_string(dir.join("runs.csv")).unwrap();
+    let seeds: Vec<&str> = runs
+        .lines()
+        .skip(1)
+        .take(5)
+        .map(|l| l.split(',').nth(2).unwrap())
+        .collect();
+    let traj = std::fs::read_to_string(dir.join("trajectories.csv")).unwrap();
+    let mut seen: Vec<&str> = traj
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(2).unwrap())
+        .collect();
+    seen.dedup();
+    assert_eq!(seen, seeds);
     // Figures and the report come with the run.
-    assert!(dir.join("report.html").is_file());
-    for f in ["asymmetry", "phases", "appropriation"] {
+    let report = std::fs::read_to_string(dir.join("report.html")).unwrap();
+    assert!(
+        report.contains("plots/trajectories.png"),
+        "no trajectories figure"
+    );
+    for f in ["asymmetry", "trajectories", "phases", "appropriation"] {
         assert!(dir.join(format!("plots/{f}.png")).is_file(), "{f}.png");
         assert!(dir.join(format!("plots/{f}.svg")).is_file(), "{f}.svg");
     }
@@ -98,6 +169,7 @@ fn thread_count_does_not_change_a_byte() {
     let scn = write(tmp.path(), "t.toml", SWEEP);
     run(&scn, &tmp.path().join("one"), &["--threads", "1"]);
     run(&scn, &tmp.path().join("two"), &["--threads", "2"]);
+    assert_has_percentiles(&tmp.path().join("one/t"));
     assert_same_outputs(&tmp.path().join("one/t"), &tmp.path().join("two/t"));
 }
 
@@ -120,6 +192,7 @@ fn merged_shards_equal_the_unsharded_run() {
         .arg(tmp.path().join("merged"))
         .assert()
         .success();
+    assert_has_percentiles(&tmp.path().join("merged"));
     assert_same_outputs(&tmp.path().join("all/t"), &tmp.path().join("merged"));
     assert!(tmp.path().join("merged/manifest.json").is_file());
 }

@@ -23,7 +23,13 @@ design = "grid"
 engagement = { values = [0.2, 0.5, 0.8] }
 "#;
 
-const OUTPUTS: [&str; 4] = ["runs.csv", "timeseries.csv", "summary.csv", "points.csv"];
+const OUTPUTS: [&str; 5] = [
+    "runs.csv",
+    "timeseries.csv",
+    "summary.csv",
+    "points.csv",
+    "trajectories.csv",
+];
 
 fn dyadsim() -> Command {
     Command::cargo_bin("dyadsim").unwrap()

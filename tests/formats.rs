@@ -89,6 +89,7 @@ fn run_outputs_have_their_documented_columns() {
         "timeseries.csv",
         "summary.csv",
         "propositions.csv",
+        "trajectories.csv",
     ] {
         insta::assert_snapshot!(f, header(&dir.join(f)));
     }

@@ -140,7 +140,10 @@ const PROPOSITIONS: &str = "id,statement,factor,metric,at,condition,level_a,leve
 #[test]
 fn single_point() {
     let (_tmp, dir) = run(&scenario_toml("single", "", true));
-    let html = render_and_check(&dir, &["asymmetry", "phases", "appropriation"]);
+    let html = render_and_check(
+        &dir,
+        &["asymmetry", "trajectories", "phases", "appropriation"],
+    );
     assert!(
         html.contains("Test &lt;single&gt; &amp; friends"),
         "escaped description"
@@ -153,7 +156,13 @@ fn single_point() {
 fn one_factor_sweep_with_propositions() {
     let (_tmp, dir) = run(&scenario_toml("oned", ONE_D, true));
     let sweeps = plot::KEY_OUTCOMES.map(|o| format!("sweep_{o}"));
-    let mut expected = vec!["asymmetry", "phases", "phases_last", "appropriation"];
+    let mut expected = vec![
+        "asymmetry",
+        "trajectories",
+        "phases",
+        "phases_last",
+        "appropriation",
+    ];
     expected.extend(sweeps.iter().map(String::as_str));
     render_and_check(&dir, &expected);
 
@@ -176,7 +185,13 @@ fn two_factor_grid_without_runs() {
     let (_tmp, dir) = run(&scenario_toml("twod", TWO_D, false));
     assert!(!dir.join("runs.csv").exists());
     let heatmaps = plot::KEY_OUTCOMES.map(|o| format!("heatmap_{o}"));
-    let mut expected = vec!["asymmetry", "phases", "phases_last", "appropriation"];
+    let mut expected = vec![
+        "asymmetry",
+        "trajectories",
+        "phases",
+        "phases_last",
+        "appropriation",
+    ];
     expected.extend(heatmaps.iter().map(String::as_str));
     render_and_check(&dir, &expected);
 }

@@ -6,7 +6,8 @@ use super::PowerParams;
 
 /// A metric table declared once: each column's name with the expression that computes it
 /// from a record. Generates the public names constant (an array, so its length is a
-/// constant) and the method returning the values in the same order.
+/// constant) and the method returning the values in the same order. A row marked
+/// `#[binary]` is a 0/1 flag per run; the type's `BINARY` constant says which rows are.
 macro_rules! metric_table {
     (
         $(#[$names_doc:meta])*
@@ -14,7 +15,7 @@ macro_rules! metric_table {
         impl $ty:ident {
             $(#[$fn_doc:meta])*
             pub fn $func:ident(&self as $r:ident) {
-                $( $name:literal => $value:expr, )*
+                $( $(#[$kind:ident])? $name:literal => $value:expr, )*
             }
         }
     ) => {
@@ -22,12 +23,23 @@ macro_rules! metric_table {
         pub const $names: [&str; [$($name),*].len()] = [$($name),*];
 
         impl $ty {
+            /// Which metrics of the table are 0/1 flags per run (marked `#[binary]`), in
+            /// table order.
+            pub const BINARY: [bool; $names.len()] = [$(false $(|| metric_kind!($kind))?),*];
+
             $(#[$fn_doc])*
             pub fn $func(&self) -> [f64; $names.len()] {
                 let $r = self;
                 [$($value),*]
             }
         }
+    };
+}
+
+/// The kinds a row of [`metric_table!`] may be marked with.
+macro_rules! metric_kind {
+    (binary) => {
+        true
     };
 }
 
@@ -401,15 +413,22 @@ metric_table! {
     impl RunOutcome {
         /// Numeric outcomes named by [`OUTCOME_METRICS`] (flags as 0/1; NaN = undefined).
         pub fn metrics(&self as o) {
+            #[binary]
             "dissolved" => flag(o.final_phase == Phase::Dissolved),
+            #[binary]
             "supplier_exit" => flag(o.end_reason == EndReason::SupplierExit),
+            #[binary]
             "buyer_exit" => flag(o.end_reason == EndReason::BuyerExit),
+            #[binary]
             "supplier_insolvency" => flag(o.end_reason == EndReason::SupplierInsolvency),
             "months_preparation" => f64::from(o.months_in[0]),
             "months_execution" => f64::from(o.months_in[1]),
             "months_integration" => f64::from(o.months_in[2]),
+            #[binary]
             "reached_execution" => flag(o.visited(Phase::Execution)),
+            #[binary]
             "reached_integration" => flag(o.visited(Phase::Integration)),
+            #[binary]
             "skipped_execution" => flag(o.skipped_execution),
             "value_created" => o.value_created,
             "value_supplier" => o.value_supplier,
@@ -425,6 +444,7 @@ metric_table! {
             "knowledge" => o.knowledge,
             "knowledge_portable" => o.knowledge_portable,
             "capability_gain" => o.capability_gain,
+            #[binary]
             "supplier_survived" => flag(o.supplier_survived),
             "supplier_cash" => o.supplier_cash,
             "asymmetry" => o.asymmetry,

@@ -226,6 +226,12 @@ mod tests {
             assert!(column("summary", c).is_some(), "summary: {c}");
         }
         assert!(column("points", "point").is_some());
+        for c in ["point", "replication", "seed", "month", "phase"] {
+            assert!(column("trajectories", c).is_some(), "trajectories: {c}");
+        }
+        for c in crate::output::files::PERCENTILES {
+            assert!(column("timeseries", c).is_some(), "timeseries: {c}");
+        }
         let d = column("runs", "phase_path").unwrap();
         assert_eq!(d.unit, "phase letters");
         assert!(

@@ -15,7 +15,9 @@ use std::path::{Path, PathBuf};
 use thiserror::Error;
 
 use super::{AtomicFile, OutputError, num};
-use crate::model::{Level, OUTCOME_METRICS, PowerParams, RunOutcome, TRAJECTORY_METRICS};
+use crate::model::{
+    Level, MonthRecord, OUTCOME_METRICS, PowerParams, RunOutcome, TRAJECTORY_METRICS,
+};
 use crate::scenario::Scenario;
 use crate::stats::{ExactAcc, PointAgg, share_stats};
 
@@ -29,6 +31,10 @@ pub const TIMESERIES: &str = "timeseries.csv";
 pub const SUMMARY: &str = "summary.csv";
 /// Hypothesis tests with verdicts.
 pub const PROPOSITIONS: &str = "propositions.csv";
+/// A few individual runs month by month (the first replications of design point 0).
+pub const TRAJECTORIES: &str = "trajectories.csv";
+/// Runs in `trajectories.csv`: replications 0 to `SAMPLE_RUNS - 1` of design point 0.
+pub const SAMPLE_RUNS: u64 = 5;
 
 /// One row per run, as Parquet.
 pub const RUNS_PARQUET: &str = "runs.parquet";
@@ -41,6 +47,9 @@ pub const SUMMARY_PARQUET: &str = "summary.parquet";
 
 /// The statistics columns of `timeseries` and `summary`, after the metric or outcome.
 pub const STATS: [&str; 5] = ["mean", "sd", "ci_lo", "ci_hi", "n"];
+/// The percentile columns of `timeseries`, after [`STATS`]: the 10th, 50th and 90th
+/// percentiles across the runs ([`crate::stats::QUANTILES`]).
+pub const PERCENTILES: [&str; 3] = ["p10", "p50", "p90"];
 /// The phase-share metrics of `timeseries.csv`, in phase order (preparation, execution,
 /// integration, dissolved).
 pub const PHASE_SHARES: [&str; 4] = [
@@ -88,10 +97,12 @@ pub fn points_header(s: &Scenario) -> Vec<String> {
     with_factors(s, &["point"], &[])
 }
 
-/// Header of `timeseries`: `point`, the swept parameters, `month`, `metric` and [`STATS`].
+/// Header of `timeseries`: `point`, the swept parameters, `month`, `metric`, [`STATS`] and
+/// [`PERCENTILES`].
 pub fn timeseries_header(s: &Scenario) -> Vec<String> {
     let mut after = vec!["month", "metric"];
     after.extend(STATS);
+    after.extend(PERCENTILES);
     with_factors(s, &["point"], &after)
 }
 
@@ -100,6 +111,16 @@ pub fn summary_header(s: &Scenario) -> Vec<String> {
     let mut after = vec!["outcome"];
     after.extend(STATS);
     with_factors(s, &["point"], &after)
+}
+
+/// Header of `trajectories.csv`: the run, the month, its phase and the trajectory metrics.
+pub fn trajectories_header() -> Vec<String> {
+    let mut h: Vec<String> = ["point", "replication", "seed", "month", "phase"]
+        .iter()
+        .map(|x| x.to_string())
+        .collect();
+    h.extend(TRAJECTORY_METRICS.iter().map(|x| x.to_string()));
+    h
 }
 
 /// Header of `runs.csv`.
@@ -174,28 +195,32 @@ pub fn run_row(
     w.write_record(&rec)
 }
 
-/// Write `point,<factors>,[month,]metric,mean,sd,ci_lo,ci_hi,n`; `key` holds the point
-/// and its formatted factor values.
+/// Write `point,<factors>,[month,]metric,mean,sd,ci_lo,ci_hi,n[,p10,p50,p90]`; `key`
+/// holds the point and its formatted factor values. A `binary` (0/1) metric gets Wilson's
+/// interval; `pct` are the percentiles of a `timeseries` row.
 fn stat_row(
     f: &mut AtomicFile,
     key: &[String],
     month: Option<usize>,
     name: &str,
     a: &ExactAcc,
+    binary: bool,
+    pct: Option<[f64; 3]>,
 ) -> Result<(), OutputError> {
-    let (lo, hi) = a.ci95();
+    let (mean, sd, lo, hi) = a.stats(binary);
     let mut row = key.to_vec();
     if let Some(m) = month {
         row.push(m.to_string());
     }
     row.extend([
         name.to_string(),
-        num(a.mean()),
-        num(a.sd()),
+        num(mean),
+        num(sd),
         num(lo),
         num(hi),
         a.n.to_string(),
     ]);
+    row.extend(pct.iter().flatten().map(|v| num(*v)));
     f.csv_row(&row)
 }
 /// Write a share row (`count` of `total` runs) with a Wilson 95% interval.
@@ -218,6 +243,7 @@ fn share_row(
         num(hi),
         total.to_string(),
     ]);
+    row.extend(PERCENTILES.map(|_| num(f64::NAN)));
     f.csv_row(&row)
 }
 
@@ -235,7 +261,38 @@ pub fn write_aggregate_files(
     if s.output.format.parquet() {
         files.extend(super::parquet::write_aggregates(s, aggs, dir)?);
     }
+    if s.output.timeseries && !s.points.is_empty() {
+        files.push(write_trajectories(s, dir)?);
+    }
     Ok(files)
+}
+
+/// Write `trajectories.csv`: the first [`SAMPLE_RUNS`] replications of design point 0,
+/// simulated again from their seeds (the same runs as in `runs.csv`).
+fn write_trajectories(s: &Scenario, dir: &Path) -> Result<PathBuf, OutputError> {
+    let path = dir.join(TRAJECTORIES);
+    let mut f = AtomicFile::create(&path)?;
+    f.csv_row(&trajectories_header())?;
+    for rep in 0..SAMPLE_RUNS.min(s.replications) {
+        let mut rows: Vec<Vec<String>> = Vec::new();
+        let (seed, _) = crate::experiment::replay(s, 0, rep, |r| {
+            let mut row = vec![
+                "0".to_string(),
+                rep.to_string(),
+                String::new(),
+                r.month.to_string(),
+                r.phase.as_str().to_string(),
+            ];
+            row.extend(r.metrics().iter().map(|v| num(*v)));
+            rows.push(row);
+        });
+        for mut row in rows {
+            row[2] = seed.to_string();
+            f.csv_row(&row)?;
+        }
+    }
+    f.commit()?;
+    Ok(path)
 }
 
 /// `point` and its formatted factor values: the first cells of every row of point `i`.
@@ -269,8 +326,9 @@ fn write_aggregate_csv(
             let key = point_key(s, i);
             for m in 0..a.months() {
                 for (j, name) in TRAJECTORY_METRICS.iter().enumerate() {
-                    let acc = a.cell(m, j);
-                    stat_row(&mut f, &key, Some(m + 1), name, acc)?;
+                    let (acc, pct) = (a.cell(m, j), a.percentiles(m, j));
+                    let binary = MonthRecord::BINARY[j];
+                    stat_row(&mut f, &key, Some(m + 1), name, acc, binary, Some(pct))?;
                 }
                 let total: u64 = a.phases[m].iter().sum();
                 for (ph, name) in PHASE_SHARES.iter().enumerate() {
@@ -288,7 +346,8 @@ fn write_aggregate_csv(
     for (i, a) in aggs.iter().enumerate() {
         let key = point_key(s, i);
         for (j, name) in OUTCOME_METRICS.iter().enumerate() {
-            stat_row(&mut f, &key, None, name, &a.outcomes[j])?;
+            let binary = RunOutcome::BINARY[j];
+            stat_row(&mut f, &key, None, name, &a.outcomes[j], binary, None)?;
         }
     }
     f.commit()?;

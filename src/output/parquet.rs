@@ -44,12 +44,13 @@ use rayon::prelude::*;
 
 use super::columns::{self, ColumnDoc};
 use super::files::{
-    PHASE_SHARES, POINTS_PARQUET, ReadError, STATS, SUMMARY_PARQUET, TIMESERIES_PARQUET,
+    PERCENTILES, PHASE_SHARES, POINTS_PARQUET, ReadError, STATS, SUMMARY_PARQUET,
+    TIMESERIES_PARQUET,
 };
 use super::spill::{self, ROW_BYTES, SpillRow};
 use super::{AtomicFile, OutputError, io_err, num};
 use crate::model::params::ParamSpec;
-use crate::model::{OUTCOME_METRICS, TRAJECTORY_METRICS};
+use crate::model::{MonthRecord, OUTCOME_METRICS, RunOutcome, TRAJECTORY_METRICS};
 use crate::scenario::Scenario;
 use crate::stats::{ExactAcc, PointAgg, share_stats};
 
@@ -345,9 +346,9 @@ pub fn write_aggregates(
             r.f64(*v);
         }
     };
-    let stats = |r: &mut Rows, a: &ExactAcc| {
-        let (lo, hi) = a.ci95();
-        for v in [a.mean(), a.sd(), lo, hi] {
+    let stats = |r: &mut Rows, a: &ExactAcc, binary: bool| {
+        let (mean, sd, lo, hi) = a.stats(binary);
+        for v in [mean, sd, lo, hi] {
             r.f64(v);
         }
         r.u64(a.n);
@@ -372,7 +373,10 @@ pub fn write_aggregates(
                     key(&mut r, i);
                     r.u32(m as u32 + 1);
                     r.str(name);
-                    stats(&mut r, a.cell(m, j));
+                    stats(&mut r, a.cell(m, j), MonthRecord::BINARY[j]);
+                    for v in a.percentiles(m, j) {
+                        r.f64(v);
+                    }
                     r.end_row(&mut w)?;
                 }
                 let total: u64 = a.phases[m].iter().sum();
@@ -385,6 +389,9 @@ pub fn write_aggregates(
                         r.f64(v);
                     }
                     r.u64(total);
+                    for _ in PERCENTILES {
+                        r.f64(f64::NAN);
+                    }
                     r.end_row(&mut w)?;
                 }
             }
@@ -399,7 +406,7 @@ pub fn write_aggregates(
         for (j, name) in OUTCOME_METRICS.iter().enumerate() {
             key(&mut r, i);
             r.str(name);
-            stats(&mut r, &a.outcomes[j]);
+            stats(&mut r, &a.outcomes[j], RunOutcome::BINARY[j]);
             r.end_row(&mut w)?;
         }
     }

@@ -8,8 +8,9 @@ use super::PlotError;
 use crate::output::OutputError;
 use crate::output::files::ReadError;
 pub(crate) use crate::output::files::{
-    BINS, POINTS, PROPOSITIONS, Points, Proposition, RUNS, RunHistograms, SUMMARY, Series, Stat,
-    Summary, TIMESERIES, Timeseries, load_propositions,
+    BINS, POINTS, PROPOSITIONS, Points, Proposition, RUNS, RunHistograms, SUMMARY, SampleRun,
+    Series, Stat, Summary, TIMESERIES, TRAJECTORIES, Timeseries, load_propositions,
+    load_sample_runs,
 };
 pub(crate) use crate::output::manifest::MANIFEST;
 use crate::output::manifest::{self, FactorFacts};

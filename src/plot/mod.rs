@@ -8,7 +8,8 @@
 //!
 //! | file stem | when | shows |
 //! |---|---|---|
-//! | `asymmetry` | `timeseries.csv` | mean power asymmetry per month with a 95% CI band, one line per design point, over the low/medium/high bands of the scenario's `power.level_low`/`level_high`; with more than [`MAX_LINES`] points only the most different ones (see below) |
+//! | `asymmetry` | `timeseries.csv` | power asymmetry per month, per design point the mean (solid) with its 95% CI band, the median (dashed) and the 10–90% band of the dyads (its edges as thin lines with more than two points), over the low/medium/high bands of the scenario's `power.level_low`/`level_high`; with more than [`MAX_LINES`] points only the most different ones (see below) |
+//! | `trajectories` | `timeseries.csv` and `trajectories.csv` | asymmetry and supplier share per month for design point 0: the 10–90% band of the dyads, median, mean with 95% CI, and the individual runs of `trajectories.csv` as thin lines, labelled with replication and seed |
 //! | `phases` | `timeseries.csv` | stacked shares of runs in preparation, execution, integration and dissolved per month, design point 0 |
 //! | `phases_last` | `timeseries.csv`, > 1 point | the same for the last design point |
 //! | `appropriation` | always | histograms of the value appropriated by supplier and buyer in the runs of design point 0 (from `runs.csv`); without `runs.csv` bars of their means with 95% CIs (from `summary.csv`); the mean dual-appropriation index in the title |
@@ -46,7 +47,7 @@ use crate::output::files::ReadError;
 
 use charts::{
     Asymmetry, AsymmetryLine, Bars, Figure, Forest, ForestRow, Heatmap, Histograms, Phases, Sweep,
-    extent,
+    Trajectories, TrajectoryPanel, extent,
 };
 pub use charts::{HEIGHT, WIDTH};
 use data::{Meta, Points, RunHistograms, Summary, Timeseries, load_propositions};
@@ -178,7 +179,7 @@ fn save<DB: DrawingBackend>(
 pub(crate) fn is_figure(stem: &str) -> bool {
     matches!(
         stem,
-        "asymmetry" | "phases" | "phases_last" | "appropriation" | "forest"
+        "asymmetry" | "trajectories" | "phases" | "phases_last" | "appropriation" | "forest"
     ) || KEY_OUTCOMES.iter().any(|o| {
         stem.strip_prefix("sweep_")
             .or_else(|| stem.strip_prefix("heatmap_"))
@@ -215,10 +216,23 @@ pub(crate) fn caption(stem: &str) -> Option<(usize, String)> {
         "asymmetry" => (
             0,
             "Power asymmetry (supplier dependence minus buyer dependence) per month: mean over \
-             the runs with its 95% confidence band, on the low (L), medium (M) and high (H) \
-             asymmetry bands set by the scenario's power thresholds. Look for when and whether \
-             the supplier's dependence falls into the medium or low band, and how far the \
+             the runs alive with its 95% confidence band (solid line, darker band), the median \
+             (dashed) and the band from the 10th to the 90th percentile of the dyads (light), on \
+             the low (L), medium (M) and high (H) asymmetry bands set by the scenario's power \
+             thresholds. Look for when and whether the supplier's dependence falls into the \
+             medium or low band, how widely the dyads spread around the mean, and how far the \
              design points drift apart."
+                .to_string(),
+        ),
+        "trajectories" => (
+            0,
+            "A handful of individual dyads (the first replications of design point 0, the \
+             first rows of runs.csv; replay one with `dyadsim trace --point 0 --rep R`) over \
+             the population they come from: the light band holds the middle 80% of the dyads \
+             alive in each month (10th to 90th percentile), the dashed line is the median, the \
+             solid line the mean with its 95% confidence band. Look for how far single dyads \
+             wander from the average path: the mean can be smooth while each relationship \
+             jumps between phases, and a dot marks a relationship that ended."
                 .to_string(),
         ),
         "phases" => (
@@ -321,6 +335,9 @@ fn plan(dir: &Path) -> Result<Vec<(String, Figure)>, PlotError> {
     if let Some(ts) = &ts {
         if let Some(fig) = asymmetry(&meta, ts, &ids, &label) {
             figs.push(("asymmetry".to_string(), fig));
+        }
+        if let Some(fig) = trajectories(dir, ts, first, &label)? {
+            figs.push(("trajectories".to_string(), fig));
         }
         if let Some(fig) = phases(ts, first, &label) {
             figs.push(("phases".to_string(), fig));
@@ -548,7 +565,7 @@ fn asymmetry(
             have.len()
         )
     } else {
-        "mean over runs with 95% CI, by design point".to_string()
+        "mean over runs with 95% CI, median and 10–90% of dyads, by design point".to_string()
     };
     Some(Figure::Asymmetry(Asymmetry {
         lines: chosen
@@ -621,6 +638,53 @@ pub(crate) fn most_different(points: &[(usize, f64)], k: usize) -> Vec<usize> {
     out.extend(rest.into_iter().take(k.saturating_sub(out.len())));
     out.sort_unstable();
     out
+}
+
+/// The metrics of the `trajectories` figure: name, axis label and fixed range.
+const TRAJECTORY_PANELS: [(&str, &str, (f64, f64)); 2] = [
+    ("asymmetry", "asymmetry (−1…1)", (-1.0, 1.0)),
+    ("supplier_share", "supplier share (0–1)", (0.0, 1.0)),
+];
+
+/// The `trajectories` figure of design point `p` (the point of `trajectories.csv`), if
+/// `trajectories.csv` holds runs and the time series have the panels' metrics.
+fn trajectories(
+    dir: &Path,
+    ts: &Timeseries,
+    p: usize,
+    label: &dyn Fn(usize) -> String,
+) -> Result<Option<Figure>, PlotError> {
+    let names = TRAJECTORY_PANELS.map(|(m, _, _)| m);
+    let Some(runs) = data::load_sample_runs(dir, &names)? else {
+        return Ok(None);
+    };
+    if runs.is_empty() || p != 0 {
+        return Ok(None);
+    }
+    let mut panels = Vec::new();
+    for (k, (m, y_desc, y)) in TRAJECTORY_PANELS.iter().enumerate() {
+        let Some(series) = ts.get(p, m) else {
+            return Ok(None);
+        };
+        panels.push(TrajectoryPanel {
+            y_desc: y_desc.to_string(),
+            y: *y,
+            series: series.clone(),
+            runs: runs.iter().map(|r| r.values[k].clone()).collect(),
+        });
+    }
+    // The horizon of the point: its time series run to it.
+    let months = extent(panels[0].series.month.iter().copied()).map_or(1.0, |e| e.1);
+    Ok(Some(Figure::Trajectories(Trajectories {
+        subtitle: format!(
+            "design {}: {} runs of trajectories.csv over the dyads of timeseries.csv",
+            label(p),
+            runs.len()
+        ),
+        panels,
+        runs,
+        months,
+    })))
 }
 
 /// A `phases` figure for design point `p`, if its four phase series exist.

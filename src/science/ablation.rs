@@ -6,7 +6,7 @@ use rayon::prelude::*;
 
 use crate::model::params::{mechanism_names, spec};
 use crate::model::run_seed;
-use crate::model::{OUTCOME_METRICS, Params, Population, simulate};
+use crate::model::{OUTCOME_METRICS, Params, Population, RunOutcome, simulate};
 use crate::stats::ExactAcc;
 
 use super::propositions::{HypothesisSet, PropositionError, run_sets};
@@ -71,9 +71,11 @@ pub fn ablation(base: &Params, population: &Population, runs: u64, seed: u64) ->
             let mut changed: Vec<(&'static str, f64, f64)> = OUTCOME_METRICS
                 .iter()
                 .zip(reference.iter().zip(&ablated))
-                .filter_map(|(metric, (r, a))| {
-                    let (rlo, rhi) = r.ci95();
-                    let (alo, ahi) = a.ci95();
+                .zip(RunOutcome::BINARY)
+                .filter_map(|((metric, (r, a)), binary)| {
+                    // Shares of runs (0/1 outcomes) with Wilson's interval.
+                    let (_, _, rlo, rhi) = r.stats(binary);
+                    let (_, _, alo, ahi) = a.stats(binary);
                     let apart = a.mean() > rhi && alo > rhi || a.mean() < rlo && ahi < rlo;
                     apart.then_some((*metric, r.mean(), a.mean()))
                 })

@@ -399,6 +399,12 @@ pub fn run_pack(pack: &Pack) -> Vec<PatternResult> {
                 }
             }
             let (value, ci, n, outcome) = match p.rule {
+                Rule::MeanAbove(t) | Rule::MeanBelow(t) if p.metric.binary() => {
+                    // A mean of a 0/1 outcome is a share of runs: Wilson's interval.
+                    let above = matches!(p.rule, Rule::MeanAbove(_));
+                    let (m, _, lo, hi) = a.share();
+                    (vec![m], vec![(lo, hi)], a.n, side((lo, hi), above, t))
+                }
                 Rule::MeanAbove(t) | Rule::MeanBelow(t) => {
                     let above = matches!(p.rule, Rule::MeanAbove(_));
                     (
@@ -612,4 +618,45 @@ pub fn markdown(packs: &[Pack], results: &[PatternResult], note: &str) -> String
         s.push('\n');
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_mean_of_a_binary_outcome_gets_a_wilson_interval() {
+        let text = r#"
+[scenario]
+name = "w"
+seed = 3
+replications = 60
+months = 24
+
+[[pattern]]
+id = "W1"
+source = "test"
+description = "Few suppliers go insolvent"
+metric = "supplier_insolvency"
+rule = "mean_below"
+threshold = 0.5
+
+[[pattern]]
+id = "W2"
+source = "test"
+description = "Knowledge is created"
+metric = "knowledge"
+rule = "mean_above"
+threshold = 0.0
+"#;
+        let pack = parse_pack(text, "w.toml", Overrides::default()).unwrap();
+        let r = run_pack(&pack);
+        let (m, (lo, hi)) = (r[0].value[0], r[0].ci[0]);
+        let ones = (m * r[0].n as f64).round() as u64;
+        let (_, _, wlo, whi) = share_stats(ones, r[0].n);
+        assert_eq!((lo, hi), (wlo, whi));
+        assert!(0.0 <= lo && lo <= m && m <= hi && hi <= 1.0 && hi > 0.0);
+        // A continuous metric keeps the t interval of the mean.
+        assert!(r[1].ci[0].0 < r[1].value[0] && r[1].value[0] < r[1].ci[0].1);
+    }
 }

@@ -1,10 +1,12 @@
 //! Exact streaming aggregation: counts, means, SDs and confidence intervals that do not
 //! depend on the order in which values (or chunks of values) arrive, per-point aggregates
-//! of an experiment, and the Wilson interval of a share.
+//! of an experiment (with the spread of key metrics across runs, see [`super::spread`]), and
+//! the Wilson interval of a share.
 
 use serde::{Deserialize, Serialize};
 
 use super::paired::t_quantile;
+use super::spread::{self, PER_MONTH, QUANTILES, SPREAD, SPREAD_OF};
 use crate::model::{MonthRecord, OUTCOME_METRICS, Phase, RunOutcome, TRAJECTORY_METRICS};
 
 const SCALE: f64 = 1_099_511_627_776.0; // 2^40
@@ -209,6 +211,25 @@ impl ExactAcc {
         let m = self.mean();
         (m - half, m + half)
     }
+    /// Mean, SD and Wilson 95% interval of a 0/1 metric ([`share_stats`] of the number of
+    /// ones among `n`); NaN when empty or overflowed.
+    pub fn share(&self) -> (f64, f64, f64, f64) {
+        if self.overflow {
+            return (f64::NAN, f64::NAN, f64::NAN, f64::NAN);
+        }
+        // A sum of ones is an integer times 2^40: exact as a float below 2^53.
+        let ones = (self.sum as f64 / SCALE).round().max(0.0) as u64;
+        share_stats(ones.min(self.n), self.n)
+    }
+    /// Mean, SD and 95% interval: Wilson's for a 0/1 metric (`binary`), else the mean's
+    /// Student t interval.
+    pub fn stats(&self, binary: bool) -> (f64, f64, f64, f64) {
+        if binary {
+            return self.share();
+        }
+        let (lo, hi) = self.ci95();
+        (self.mean(), self.sd(), lo, hi)
+    }
 }
 
 /// Aggregates of one design point.
@@ -222,6 +243,14 @@ pub struct PointAgg {
     pub outcomes: Vec<ExactAcc>,
     /// Runs aggregated.
     pub runs: u64,
+    /// `[month][count]`: fixed-bin counts of the metrics of [`SPREAD`] over the same runs
+    /// and values as `traj`, [`PER_MONTH`] counts a month (stored sparsely).
+    #[serde(with = "spread::sparse")]
+    pub hist: Vec<u32>,
+    /// `[month][metric]`: the smallest and largest value counted in `hist`, per metric of
+    /// [`SPREAD`] (percentiles stay within them).
+    #[serde(with = "spread::range_bits")]
+    pub hist_range: Vec<(f64, f64)>,
 }
 
 const NT: usize = TRAJECTORY_METRICS.len();
@@ -235,6 +264,8 @@ impl PointAgg {
             phases: vec![[0; 4]; m],
             outcomes: vec![ExactAcc::default(); OUTCOME_METRICS.len()],
             runs: 0,
+            hist: vec![0; m * PER_MONTH],
+            hist_range: vec![spread::EMPTY; m * SPREAD.len()],
         }
     }
     /// Add another point's aggregates.
@@ -250,6 +281,14 @@ impl PointAgg {
         for (a, b) in self.outcomes.iter_mut().zip(&o.outcomes) {
             a.merge(b);
         }
+        // Saturating: a point of more than 2^32 runs reads as unknown percentiles (see
+        // `percentiles`), never as wrapped counts.
+        for (a, b) in self.hist.iter_mut().zip(&o.hist) {
+            *a = a.saturating_add(*b);
+        }
+        for (a, b) in self.hist_range.iter_mut().zip(&o.hist_range) {
+            spread::merge_range(a, *b);
+        }
         self.runs += o.runs;
     }
     /// Months covered.
@@ -260,6 +299,26 @@ impl PointAgg {
     /// (0-based).
     pub fn cell(&self, m: usize, j: usize) -> &ExactAcc {
         &self.traj[m * NT + j]
+    }
+    /// The 10th, 50th and 90th percentiles ([`QUANTILES`]) of trajectory metric `j` at
+    /// month index `m` over the runs alive then; NaN for a metric whose spread is not kept
+    /// (not in [`SPREAD`]), without values, where a percentile falls outside the metric's
+    /// bins, or when the counts do not match the cell's (saturated).
+    pub fn percentiles(&self, m: usize, j: usize) -> [f64; 3] {
+        let nan = [f64::NAN; 3];
+        let Some(i) = SPREAD_OF.get(j).copied().flatten() else {
+            return nan;
+        };
+        let Some(month) = self.hist.get(m * PER_MONTH..(m + 1) * PER_MONTH) else {
+            return nan;
+        };
+        let counts = spread::metric_counts(month, i);
+        let n: u64 = counts.iter().map(|&c| u64::from(c)).sum();
+        let range = self.hist_range[m * SPREAD.len() + i];
+        if n != self.cell(m, j).n {
+            return nan;
+        }
+        QUANTILES.map(|q| SPREAD[i].quantile(counts, q, range))
     }
     /// The first metric (outcomes first) whose sums left the exact range, if any.
     pub fn overflowed(&self) -> Option<&'static str> {
@@ -278,6 +337,12 @@ pub struct ChunkSums {
     cells: Vec<CellSums>,
     outcomes: [GroupSums; OUTCOME_METRICS.len()],
     last_month: usize,
+    /// `[month]`: the values of the metrics of [`SPREAD`] of the runs alive that month, one
+    /// group per run, counted into the histograms by [`ChunkSums::finish`] month by month.
+    /// Appending keeps the writes and reads sequential, and the counts of a month stay in
+    /// cache while they are counted, where counting while running would touch the whole
+    /// histogram every run.
+    spread: Vec<Vec<f64>>,
 }
 
 impl ChunkSums {
@@ -288,6 +353,7 @@ impl ChunkSums {
             cells: vec![CellSums::default(); months as usize * NT],
             outcomes: [GroupSums::default(); OUTCOME_METRICS.len()],
             last_month: 0,
+            spread: vec![Vec::new(); months as usize],
         }
     }
     /// Add one month of the current run.
@@ -295,10 +361,17 @@ impl ChunkSums {
     pub fn month(&mut self, r: &MonthRecord) {
         let m = (r.month - 1) as usize;
         self.last_month = m;
+        let values = r.metrics();
         if let Some(row) = self.cells.get_mut(m * NT..(m + 1) * NT) {
-            for (cell, v) in row.iter_mut().zip(r.metrics()) {
+            for (cell, v) in row.iter_mut().zip(values) {
                 cell.push(v);
             }
+        }
+        if let Some(month) = self.spread.get_mut(m) {
+            if month.capacity() == 0 {
+                month.reserve(64 * SPREAD.len());
+            }
+            month.extend_from_slice(&SPREAD.map(|s| values[s.traj]));
         }
         self.agg.phases[m][r.phase as usize] += 1;
     }
@@ -323,6 +396,12 @@ impl ChunkSums {
         for (acc, g) in agg.outcomes.iter_mut().zip(&self.outcomes) {
             acc.add(g);
         }
+        let ns = SPREAD.len();
+        for (m, values) in self.spread.iter().enumerate() {
+            let counts = &mut agg.hist[m * PER_MONTH..(m + 1) * PER_MONTH];
+            let range = &mut agg.hist_range[m * ns..(m + 1) * ns];
+            spread::count(counts, range, values);
+        }
         agg
     }
 }
@@ -343,7 +422,18 @@ pub fn share_stats(count: u64, total: u64) -> (f64, f64, f64, f64) {
     let denom = 1.0 + z * z / n;
     let centre = (p + z * z / (2.0 * n)) / denom;
     let half = z * (p * (1.0 - p) / n + z * z / (4.0 * n * n)).sqrt() / denom;
-    (p, sd, (centre - half).max(0.0), (centre + half).min(1.0))
+    // No ones (or no zeros) bound the interval at exactly 0 (or 1), without rounding noise.
+    let lo = if count == 0 {
+        0.0
+    } else {
+        (centre - half).max(0.0)
+    };
+    let hi = if count >= total {
+        1.0
+    } else {
+        (centre + half).min(1.0)
+    };
+    (p, sd, lo, hi)
 }
 
 #[cfg(test)]
@@ -446,6 +536,111 @@ mod tests {
         assert_eq!(p, 0.3);
         assert!(lo > 0.21 && lo < 0.3 && hi > 0.3 && hi < 0.4, "{lo} {hi}");
         let (_, _, lo0, _) = share_stats(0, 50);
-        assert!(lo0 < 1e-12);
+        assert_eq!(lo0, 0.0);
+        assert_eq!(share_stats(50, 50).3, 1.0);
+    }
+
+    #[test]
+    fn wilson_interval_of_one_in_two_thousand() {
+        // Roots of (p − x)² = z²·x(1 − x)/n for p = 1/2000, z = 1.95996398454: solved by
+        // hand with the quadratic formula.
+        let (p, sd, lo, hi) = share_stats(1, 2000);
+        assert_eq!(p, 0.0005);
+        assert!((lo - 8.826_773_070_5e-5).abs() < 1e-14, "{lo}");
+        assert!((hi - 2.826_862_503_27e-3).abs() < 1e-14, "{hi}");
+        assert!((0.0..=1.0).contains(&lo) && (0.0..=1.0).contains(&hi));
+        assert!((sd - (0.0005f64 * 0.9995 * 2000.0 / 1999.0).sqrt()).abs() < 1e-15);
+        // The same through an accumulator of 0/1 values, as summary.csv writes it; the
+        // t interval it replaces reaches below 0.
+        let mut a = ExactAcc::default();
+        let mut g = GroupSums::default();
+        for i in 0..2000 {
+            g.push(if i == 1234 { 1.0 } else { 0.0 });
+        }
+        a.add(&g);
+        assert_eq!(a.share(), (p, sd, lo, hi));
+        assert_eq!(a.stats(true), (p, sd, lo, hi));
+        assert!(a.ci95().0 < 0.0);
+        assert_eq!(a.stats(false).2, a.ci95().0);
+    }
+
+    /// Aggregates of `reps` real runs of a short horizon, in chunks cut at `cuts`.
+    fn chunked(reps: u64, cuts: &[u64]) -> Vec<PointAgg> {
+        let p = crate::model::Params {
+            months: 24,
+            ..Default::default()
+        };
+        let mut bounds = vec![0];
+        bounds.extend(cuts.iter().map(|c| c % reps));
+        bounds.push(reps);
+        bounds.sort_unstable();
+        bounds
+            .windows(2)
+            .map(|w| {
+                let mut sums = ChunkSums::new(p.months);
+                for rep in w[0]..w[1] {
+                    let o = crate::model::simulate_with(&p, 1000 + rep, |r| sums.month(r));
+                    sums.run(&o);
+                }
+                sums.finish()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn percentiles_cover_the_runs_of_the_mean() {
+        let parts = chunked(40, &[]);
+        let a = &parts[0];
+        let j = TRAJECTORY_METRICS
+            .iter()
+            .position(|m| *m == "supplier_trust")
+            .unwrap();
+        for m in 0..a.months() {
+            let [p10, p50, p90] = a.percentiles(m, j);
+            assert!(p10 <= p50 && p50 <= p90, "month {m}: {p10} {p50} {p90}");
+            let mean = a.cell(m, j).mean();
+            assert!(p10 - 0.01 <= mean && mean <= p90 + 0.01, "month {m}");
+        }
+        // A metric whose spread is not kept has none.
+        let k = TRAJECTORY_METRICS
+            .iter()
+            .position(|m| *m == "value_created")
+            .unwrap();
+        assert!(a.percentiles(0, k).iter().all(|x| x.is_nan()));
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(12))]
+        #[test]
+        fn point_aggregates_merge_in_any_order(
+            cuts in proptest::collection::vec(0u64..30, 0..4),
+            rotate in 0usize..5,
+        ) {
+            let whole = chunked(30, &[]).remove(0);
+            let mut parts = chunked(30, &cuts);
+            let k = rotate % parts.len();
+            parts.rotate_left(k);
+            parts.reverse();
+            let mut merged = PointAgg::new(24);
+            for p in &parts {
+                merged.merge(p);
+            }
+            proptest::prop_assert_eq!(&merged.hist, &whole.hist);
+            let bits = |a: &PointAgg| -> Vec<(u64, u64)> {
+                a.hist_range.iter().map(|r| (r.0.to_bits(), r.1.to_bits())).collect()
+            };
+            proptest::prop_assert_eq!(bits(&merged), bits(&whole));
+            proptest::prop_assert_eq!(merged.runs, whole.runs);
+            // Checkpoints and shard files restore the counts exactly.
+            let back: PointAgg =
+                serde_json::from_str(&serde_json::to_string(&merged).unwrap()).unwrap();
+            proptest::prop_assert_eq!(&back, &merged);
+            for m in 0..24 {
+                for j in 0..TRAJECTORY_METRICS.len() {
+                    let (x, y) = (merged.percentiles(m, j), whole.percentiles(m, j));
+                    proptest::prop_assert_eq!(x.map(f64::to_bits), y.map(f64::to_bits));
+                }
+            }
+        }
     }
 }

@@ -4,8 +4,10 @@
 
 pub mod aggregate;
 pub mod paired;
+pub mod spread;
 
 pub use aggregate::{ChunkSums, ExactAcc, GroupSums, PointAgg, share_stats};
 pub use paired::{
     Expect, PairedAccumulator, PairedTest, Verdict, equivalent_90ci, t_quantile, tost_p, verdict,
 };
+pub use spread::{QUANTILES, SPREAD};

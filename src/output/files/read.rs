@@ -353,7 +353,7 @@ impl Summary {
     }
 }
 
-/// One metric's monthly mean and CI at one design point, sorted by month.
+/// One metric's monthly mean, CI and percentiles at one design point, sorted by month.
 #[derive(Clone, Debug, Default)]
 pub struct Series {
     /// Months.
@@ -364,6 +364,9 @@ pub struct Series {
     pub lo: Vec<f64>,
     /// Upper ends of the 95% CIs.
     pub hi: Vec<f64>,
+    /// 10th, 50th and 90th percentiles across the runs (NaN where not written, e.g. by an
+    /// older version).
+    pub pct: [Vec<f64>; 3],
 }
 
 impl Series {
@@ -371,11 +374,19 @@ impl Series {
     pub fn final_mean(&self) -> Option<f64> {
         self.mean.iter().rev().copied().find(|x| x.is_finite())
     }
+    /// Whether any month has a percentile band (both the 10th and the 90th).
+    pub fn has_band(&self) -> bool {
+        self.pct[0]
+            .iter()
+            .zip(&self.pct[2])
+            .any(|(a, b)| a.is_finite() && b.is_finite())
+    }
 }
 
 /// The metrics of `timeseries.csv` the figures need.
-pub const TS_METRICS: [&str; 5] = [
+pub const TS_METRICS: [&str; 6] = [
     "asymmetry",
+    "supplier_share",
     "phase_preparation",
     "phase_execution",
     "phase_integration",
@@ -397,15 +408,31 @@ impl Timeseries {
         let csv = Table::open(file)?;
         let (point, month, metric) = (csv.col("point")?, csv.col("month")?, csv.col("metric")?);
         let (mean, lo, hi) = (csv.col("mean")?, csv.col("ci_lo")?, csv.col("ci_hi")?);
-        let mut rows: HashMap<(usize, String), Vec<[f64; 4]>> = HashMap::new();
+        // Percentiles are optional: files of earlier versions have none.
+        let pct = PERCENTILES.map(|c| csv.opt_col(c));
+        let mut rows: HashMap<(usize, String), Vec<[f64; 7]>> = HashMap::new();
         csv.for_each(|r| {
             let m = r.text(metric);
             if TS_METRICS.contains(&m) {
                 let month = r.num(month)?;
                 if month.is_finite() {
+                    let mut p = [f64::NAN; 3];
+                    for (v, c) in p.iter_mut().zip(pct) {
+                        if let Some(c) = c {
+                            *v = r.num(c)?;
+                        }
+                    }
                     rows.entry((r.index(point)?, m.to_string()))
                         .or_default()
-                        .push([month, r.num(mean)?, r.num(lo)?, r.num(hi)?]);
+                        .push([
+                            month,
+                            r.num(mean)?,
+                            r.num(lo)?,
+                            r.num(hi)?,
+                            p[0],
+                            p[1],
+                            p[2],
+                        ]);
                 }
             }
             Ok(())
@@ -419,6 +446,7 @@ impl Timeseries {
                     mean: v.iter().map(|r| r[1]).collect(),
                     lo: v.iter().map(|r| r[2]).collect(),
                     hi: v.iter().map(|r| r[3]).collect(),
+                    pct: [4, 5, 6].map(|k| v.iter().map(|r| r[k]).collect()),
                 };
                 (k, s)
             })
@@ -430,6 +458,57 @@ impl Timeseries {
     pub fn get(&self, point: usize, metric: &str) -> Option<&Series> {
         self.map.get(&(point, metric.to_string()))
     }
+}
+
+/// One run of `trajectories.csv`: its replication, seed and monthly values.
+#[derive(Clone, Debug, Default)]
+pub struct SampleRun {
+    /// Replication within design point 0.
+    pub replication: u64,
+    /// The run's seed, as written (the `seed` column of `runs.csv`).
+    pub seed: String,
+    /// Months, in order.
+    pub month: Vec<f64>,
+    /// Per requested metric, the values of the months.
+    pub values: Vec<Vec<f64>>,
+}
+
+/// Read the runs of `dir/trajectories.csv` with the values of `metrics`, in file order;
+/// `Ok(None)` when the file does not exist.
+pub fn load_sample_runs(dir: &Path, metrics: &[&str]) -> Result<Option<Vec<SampleRun>>, ReadError> {
+    let file = dir.join(TRAJECTORIES);
+    if !file.exists() {
+        return Ok(None);
+    }
+    let csv = Table::open(file)?;
+    let (rep, seed, month) = (csv.col("replication")?, csv.col("seed")?, csv.col("month")?);
+    let cols = metrics
+        .iter()
+        .map(|m| csv.col(m))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut runs: Vec<SampleRun> = Vec::new();
+    csv.for_each(|r| {
+        let k: u64 = r
+            .text(rep)
+            .parse()
+            .map_err(|_| r.bad(rep, "a replication number"))?;
+        if runs.last().is_none_or(|l| l.replication != k) {
+            runs.push(SampleRun {
+                replication: k,
+                seed: r.text(seed).to_string(),
+                month: Vec::new(),
+                values: vec![Vec::new(); cols.len()],
+            });
+        }
+        if let Some(run) = runs.last_mut() {
+            run.month.push(r.num(month)?);
+            for (v, c) in run.values.iter_mut().zip(&cols) {
+                v.push(r.num(*c)?);
+            }
+        }
+        Ok(())
+    })?;
+    Ok(Some(runs))
 }
 
 /// Number of histogram bins.

@@ -91,6 +91,11 @@ pub fn timeseries_schema(s: &Scenario) -> SchemaRef {
     v.push(field("month", DataType::UInt32, false, doc("month")));
     v.push(field("metric", DataType::Utf8, false, doc("metric")));
     v.extend(stat_fields("timeseries"));
+    v.extend(
+        PERCENTILES
+            .iter()
+            .map(|c| field(c, DataType::Float64, true, doc(c))),
+    );
     Arc::new(Schema::new(v))
 }
 

@@ -18,8 +18,8 @@ mod time;
 
 pub(crate) use outcomes::{Bars, Forest, ForestRow, Heatmap, Histograms, Sweep};
 use outcomes::{draw_bars, draw_forest, draw_heatmap, draw_histograms, draw_sweep};
-pub(crate) use time::{Asymmetry, AsymmetryLine, Phases};
-use time::{draw_asymmetry, draw_phases};
+pub(crate) use time::{Asymmetry, AsymmetryLine, Phases, Trajectories, TrajectoryPanel};
+use time::{draw_asymmetry, draw_phases, draw_trajectories};
 
 /// Width of every figure, px.
 pub const WIDTH: u32 = 1000;
@@ -62,6 +62,8 @@ pub(crate) enum Swatch {
     Line(RGBColor),
     /// A dashed line.
     Dashed(RGBColor),
+    /// A thin solid line.
+    Thin(RGBColor),
     /// A filled box.
     Fill(RGBAColor),
     /// A dot.
@@ -197,6 +199,10 @@ fn legend<DB: DrawingBackend>(
                 side.draw(&Rectangle::new([(8, y + 1), (38, y + 15)], c.filled()))?;
                 side.draw(&Rectangle::new([(8, y + 1), (38, y + 15)], GREY.mix(0.5)))?;
             }
+            Swatch::Thin(c) => side.draw(&PathElement::new(
+                vec![(8, mid), (38, mid)],
+                c.stroke_width(1),
+            ))?,
             Swatch::Marker(c) => side.draw(&Circle::new((23, mid), 5, c.filled()))?,
             Swatch::None => {}
             Swatch::ErrorBar(c) => {
@@ -340,6 +346,8 @@ pub(crate) enum Figure {
     Asymmetry(Asymmetry),
     /// Stacked phase shares.
     Phases(Phases),
+    /// Individual runs over the spread of the population.
+    Trajectories(Trajectories),
     /// Appropriation histograms.
     Histograms(Histograms),
     /// Appropriation bars (fallback).
@@ -358,6 +366,7 @@ impl Figure {
         match self {
             Figure::Asymmetry(d) => draw_asymmetry(root, d),
             Figure::Phases(d) => draw_phases(root, d),
+            Figure::Trajectories(d) => draw_trajectories(root, d),
             Figure::Histograms(d) => draw_histograms(root, d),
             Figure::Bars(d) => draw_bars(root, d),
             Figure::Sweep(d) => draw_sweep(root, d),
