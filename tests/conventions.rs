@@ -299,7 +299,9 @@ threshold = -1000.0
         out.join("validation.csv").is_file(),
         "results are still written"
     );
-    // The battery has contradicted hypotheses (see docs/PROPOSITIONS.md).
+    // `--strict` on the battery fails exactly when some hypothesis is contradicted (which
+    // ones are depends on the model: read them from the results it writes).
+    let dir = tmp.path().join("p");
     let a = dyadsim()
         .args([
             "propositions",
@@ -309,15 +311,20 @@ threshold = -1000.0
             "--strict",
             "--out",
         ])
-        .arg(tmp.path().join("p"))
-        .assert()
-        .failure()
-        .code(1);
-    assert!(
-        stderr_of(&a).contains("contradicted: "),
-        "{}",
-        stderr_of(&a)
-    );
+        .arg(&dir)
+        .assert();
+    let csv = std::fs::read_to_string(dir.join("propositions.csv")).unwrap();
+    let contradicted = csv.lines().filter(|l| l.ends_with(",contradicted")).count();
+    if contradicted > 0 {
+        let a = a.failure().code(1);
+        assert!(
+            stderr_of(&a).contains("contradicted: "),
+            "{}",
+            stderr_of(&a)
+        );
+    } else {
+        a.success();
+    }
 }
 
 #[test]
