@@ -170,8 +170,8 @@ pub struct PropositionsArgs {
     /// Output directory.
     #[arg(long, default_value = "output/propositions")]
     pub out: PathBuf,
-    /// Switch one mechanism off (see `dyadsim params`, mechanisms.*), or `all` for the
-    /// verdict x ablated-mechanism table.
+    /// Ablate one mechanism (see `dyadsim params`, mechanisms.*): switch it off, or switch a
+    /// rival mechanism (off by default) on; `all` for the verdict x ablated-mechanism table.
     #[arg(long)]
     pub ablate: Option<String>,
     /// Exit with status 1 when a hypothesis is contradicted (for scripts).
@@ -497,7 +497,10 @@ fn propositions_cmd(a: &PropositionsArgs, out: &mut dyn Write) -> Result<()> {
         None => "each file's master seed".to_string(),
     };
     let ablate_note = match &a.ablate {
-        Some(m) => format!(" Mechanism `{m}` switched off."),
+        Some(m) => format!(
+            " Mechanism `{m}` switched {}.",
+            crate::model::params::ablation_label(m)
+        ),
         None => String::new(),
     };
     let files = propositions::write_results(

@@ -534,6 +534,22 @@ specs! {
     "coefficients.coinvestment.scale" => coefficients.coinvestment.scale: Real = 0.5, [0.0, 5.0], "share", "Largest monthly buyer co-investment as a share of csi_max (§7.5).";
 }
 
+/// The value that ablates mechanism `name` (the part after `mechanisms.`): the opposite of
+/// its default, so a mechanism on by default is switched off and a rival mechanism (off by
+/// default) is switched on. `None` for an unknown name.
+pub fn ablated_value(name: &str) -> Option<f64> {
+    spec(&format!("mechanisms.{name}")).map(|s| 1.0 - s.default)
+}
+
+/// How an ablation changes mechanism `name`: "off" or "on".
+pub fn ablation_label(name: &str) -> &'static str {
+    if ablated_value(name) == Some(1.0) {
+        "on"
+    } else {
+        "off"
+    }
+}
+
 /// Names of the mechanism switches (the part of the path after `mechanisms.`).
 pub fn mechanism_names() -> impl Iterator<Item = &'static str> {
     PARAM_SPECS

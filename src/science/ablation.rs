@@ -1,10 +1,10 @@
-//! Ablation: each mechanism switched off in turn, with common random numbers. Two views:
+//! Ablation: each mechanism switched off in turn (a rival mechanism, off by default, on), with common random numbers. Two views:
 //! which outcomes move ([`ablation`], on one parameter set) and which verdicts of a set of
 //! hypotheses change ([`ablation_matrix`]).
 
 use rayon::prelude::*;
 
-use crate::model::params::{mechanism_names, spec};
+use crate::model::params::{ablated_value, ablation_label, mechanism_names, spec};
 use crate::model::run_seed;
 use crate::model::{OUTCOME_METRICS, Params, Population, RunOutcome, simulate};
 use crate::stats::ExactAcc;
@@ -44,7 +44,7 @@ pub fn outcome_stats(
         )
 }
 
-/// One row of the ablation table: a mechanism switched off.
+/// One row of the ablation table: a mechanism ablated (off, or on for a rival mechanism).
 #[derive(Clone, Debug)]
 pub struct AblationRow {
     /// Mechanism name.
@@ -65,7 +65,7 @@ pub fn ablation(base: &Params, population: &Population, runs: u64, seed: u64) ->
             let mut p = base.clone();
             let path = format!("mechanisms.{name}");
             // The path comes from the spec table, so it exists.
-            let _ = p.set(&path, 0.0);
+            let _ = p.set(&path, ablated_value(name).unwrap_or(0.0));
             let pop = spec(&path).map_or_else(|| population.clone(), |s| population.without(s));
             let ablated = outcome_stats(&p, &pop, runs, seed);
             let mut changed: Vec<(&'static str, f64, f64)> = OUTCOME_METRICS
@@ -128,7 +128,7 @@ pub fn ablation_markdown(mechs: &[&str], rows: &[AblationMatrixRow]) -> String {
     };
     let mut s = String::from("| id | all on |");
     for m in mechs {
-        s.push_str(&format!(" {m} off |"));
+        s.push_str(&format!(" {m} {} |", ablation_label(m)));
     }
     s.push_str("\n|---|---|");
     for _ in mechs {

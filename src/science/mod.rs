@@ -5,7 +5,7 @@
 //! - [`hypothesis`]: `[[hypothesis]]` blocks, run with common random numbers, judged.
 //! - [`battery`]: the shipped proposition files.
 //! - [`propositions`]: running sets of hypotheses (the battery), their tables and files.
-//! - [`ablation`]: each mechanism switched off in turn, on outcomes and on verdicts.
+//! - [`ablation`]: each mechanism ablated in turn (off, or on for a rival mechanism), on outcomes and on verdicts.
 //! - [`validation`]: `[[pattern]]` blocks of the case packs, measured and judged.
 
 pub mod ablation;

@@ -75,8 +75,8 @@ pub fn check_mechanism(m: Option<&str>) -> Result<(), PropositionError> {
     Ok(())
 }
 
-/// Run every hypothesis of `sets`, with mechanism `ablate` switched off in the base
-/// parameters if given. Each set uses its own seed and replications.
+/// Run every hypothesis of `sets`, with mechanism `ablate` ablated in the base parameters
+/// if given (switched to the opposite of its default: off, or on for a rival mechanism). Each set uses its own seed and replications.
 pub fn run_sets(
     sets: &[HypothesisSet],
     ablate: Option<&str>,
@@ -89,7 +89,7 @@ pub fn run_sets(
         if let Some(m) = ablate {
             let path = format!("mechanisms.{m}");
             // Validated above.
-            let _ = base.set(&path, 0.0);
+            let _ = base.set(&path, crate::model::params::ablated_value(m).unwrap_or(0.0));
             if let Some(s) = crate::model::params::spec(&path) {
                 population = population.without(s);
             }
