@@ -105,6 +105,12 @@ pub struct Dyad<'p> {
     l_beh: f64,
     k_port: f64,
     k_spec: f64,
+    /// sat(K_p), sat(K_s), sat(K) and the value-in-use v_k of the current knowledge
+    /// ([`Dyad::refresh_knowledge`]).
+    sat_port: f64,
+    sat_spec: f64,
+    sat_k: f64,
+    v_k: f64,
     csi_cum: f64,
     sunk: f64,
     focal_income_cum: f64,
@@ -195,6 +201,10 @@ impl<'p> Dyad<'p> {
             l_beh: 0.0,
             k_port: 0.0,
             k_spec: 0.0,
+            sat_port: 0.0,
+            sat_spec: 0.0,
+            sat_k: 0.0,
+            v_k: 0.0,
             csi_cum: 0.0,
             sunk: 0.0,
             focal_income_cum: 0.0,
@@ -307,7 +317,7 @@ impl<'p> Dyad<'p> {
         let (s, c) = (&p.supplier, &p.coefficients);
         let raw = s.outside_options
             + c.dependence.experience * s.experience
-            + c.dependence.portable_knowledge * saturate(self.k_port);
+            + c.dependence.portable_knowledge * self.sat_port;
         clamp01(
             raw * (1.0 - c.lock_in.alternatives_discount * self.lock_index())
                 * self.other_mult
@@ -319,7 +329,7 @@ impl<'p> Dyad<'p> {
     /// from the initial concentration σ₀ (§7.9, §7.10).
     fn sales_concentration(&self) -> f64 {
         let s0 = self.p.supplier.sales_concentration;
-        let focal = s0 * (1.0 + self.p.coefficients.dependence.alignment * saturate(self.k_spec));
+        let focal = s0 * (1.0 + self.p.coefficients.dependence.alignment * self.sat_spec);
         let other = (1.0 - s0) * self.other_business * self.other_mult;
         if focal + other > 0.0 {
             focal / (focal + other)
@@ -338,7 +348,7 @@ impl<'p> Dyad<'p> {
     #[inline]
     fn dependence_parts(&self) -> DependenceParts {
         let p = self.p;
-        let uniq = p.relationship.knowledge_exclusivity * saturate(self.k_spec);
+        let uniq = p.relationship.knowledge_exclusivity * self.sat_spec;
         let a_s = self.supplier_alternatives();
         let d_s = clamp01(self.sales_concentration() * (1.0 - a_s));
         let w_uniq = p.coefficients.dependence.uniqueness;
@@ -349,11 +359,16 @@ impl<'p> Dyad<'p> {
         DependenceParts { d_s, d_b, a_s, a_b }
     }
 
-    /// Value-in-use per month of the joint knowledge, saturating (kEUR/month, §7.4).
-    fn knowledge_value(&self) -> f64 {
+    /// Recompute what depends on knowledge alone, once after it changes (§7.7): the
+    /// saturated stocks sat(K_p), sat(K_s), sat(K) and the value-in-use per month of the
+    /// joint knowledge, v_k = kv·K/(1 + K/K_sat) (kEUR/month, §7.4).
+    fn refresh_knowledge(&mut self) {
         let k = self.k_port + self.k_spec;
+        self.sat_port = saturate(self.k_port);
+        self.sat_spec = saturate(self.k_spec);
+        self.sat_k = saturate(k);
         let sat = self.p.coefficients.value.knowledge_saturation;
-        self.p.relationship.knowledge_value * k / (1.0 + k / sat)
+        self.v_k = self.p.relationship.knowledge_value * k / (1.0 + k / sat);
     }
 
     /// Value created per month at the current fit-independent base (kEUR/month).

@@ -9,7 +9,7 @@ use rand_distr::StandardNormal;
 
 use super::{
     DependenceParts, Dyad, EndReason, Events, MonthRecord, Phase, clamp01, expected_duration,
-    logistic, saturate,
+    logistic,
 };
 
 /// What the steps of one month hand to each other: the draws of step 0, the month's fixed
@@ -260,8 +260,7 @@ impl Dyad<'_> {
     fn s04_deliver(&mut self, m: &mut Month) {
         let p = self.p;
         let (on, dy, c) = (&p.mechanisms, &p.dynamics, &p.coefficients.performance);
-        let k = self.k_port + self.k_spec;
-        let mut fit = (c.fit_base + c.fit_learning * self.l_beh + c.fit_knowledge * saturate(k))
+        let mut fit = (c.fit_base + c.fit_learning * self.l_beh + c.fit_knowledge * self.sat_k)
             .min(c.fit_cap);
         if on.productive_coercion {
             // Pressure from the stronger side also improves delivery.
@@ -276,7 +275,7 @@ impl Dyad<'_> {
         self.perf_ema = (1.0 - c.smoothing) * self.perf_ema + c.smoothing * perf;
         let coercion = 1.0 - p.power.coercion_cost * self.power_use_b;
         let v_ex = self.base_value() * perf * coercion;
-        let v_k = self.knowledge_value();
+        let v_k = self.v_k;
         let th = self.theta;
         self.created += v_ex + v_k;
         m.app_s = self.share * v_ex + (1.0 - th) * v_k + th * self.share * v_k;
@@ -411,6 +410,7 @@ impl Dyad<'_> {
             self.k_port += p.supplier.portability * dk;
             self.k_spec += (1.0 - p.supplier.portability) * dk;
         }
+        self.refresh_knowledge();
         let gain = p.coefficients.capability.learning_gain;
         self.capability = clamp01(
             self.capability + (gain * (m.d_cog + m.d_beh) + dk).min(1.0) * (1.0 - self.capability),
@@ -434,7 +434,7 @@ impl Dyad<'_> {
         // The other business grows only as the supplier builds it (portable learning), and
         // not at all under exclusivity.
         let potential =
-            1.0 + c.portable_business * (1.0 - p.relationship.exclusivity) * saturate(self.k_port);
+            1.0 + c.portable_business * (1.0 - p.relationship.exclusivity) * self.sat_port;
         self.other_business += c.other_business_rate * (potential - self.other_business);
         let other_rev = s.other_revenue * self.other_business * self.other_mult;
         m.margin = m.focal_income + other_rev - s.fixed_costs - m.supplier_costs;
@@ -629,7 +629,7 @@ impl Dyad<'_> {
         let th = self.theta;
         if m.phase == Phase::Preparation {
             let base = self.base_value();
-            let v_k = self.knowledge_value();
+            let v_k = self.v_k;
             self.cv_s = self.share * base + ((1.0 - th) + th * self.share) * v_k;
             self.cv_b = (1.0 - self.share) * base + ((1.0 - th) + th * (1.0 - self.share)) * v_k;
         } else {
