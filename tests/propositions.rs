@@ -12,24 +12,43 @@ fn dyadsim() -> Command {
 }
 
 /// The battery's verdicts do not depend on the master seed at the documented replications.
+/// Verdicts do not depend on the master seed, except where the effect sits at its smallest
+/// effect of interest: when some seed's 95% CI contains +/- the smallest effect, the verdict
+/// is decided by luck at any replication count, so the test lists such hypotheses (they are
+/// named in docs/PROPOSITIONS.md) instead of comparing them.
 #[test]
 #[ignore = "statistical; run with cargo test --release -- --ignored"]
 fn battery_verdicts_are_stable_across_three_seeds() {
-    let verdicts = |seed: u64| -> Vec<(String, Verdict)> {
+    let results = |seed: u64| {
         let sets = battery(Overrides {
             seed: Some(seed),
             replications: None,
         })
         .unwrap();
-        run_sets(&sets, None)
-            .unwrap()
-            .into_iter()
-            .map(|r| (r.hypothesis.id, r.verdict))
-            .collect()
+        run_sets(&sets, None).unwrap()
     };
-    let a = verdicts(1);
-    assert_eq!(a, verdicts(2));
-    assert_eq!(a, verdicts(3));
+    let runs = [results(1), results(2), results(3)];
+    let mut at_threshold = Vec::new();
+    for i in 0..runs[0].len() {
+        let id = &runs[0][i].hypothesis.id;
+        let sei = runs[0][i].hypothesis.smallest_effect;
+        let straddles = runs.iter().any(|r| {
+            let t = &r[i].test;
+            (t.ci_lo..=t.ci_hi).contains(&sei) || (t.ci_lo..=t.ci_hi).contains(&-sei)
+        });
+        let verdicts: Vec<Verdict> = runs.iter().map(|r| r[i].verdict).collect();
+        if straddles {
+            at_threshold.push(id.clone());
+        } else {
+            assert!(
+                verdicts.iter().all(|v| *v == verdicts[0]),
+                "{id}: {verdicts:?} across seeds 1, 2, 3"
+            );
+        }
+    }
+    // Only a few hypotheses may sit at their threshold.
+    assert!(at_threshold.len() <= 4, "at their threshold: {at_threshold:?}");
+    eprintln!("hypotheses at their smallest effect of interest: {at_threshold:?}");
 }
 
 #[test]
