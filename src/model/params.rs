@@ -419,7 +419,7 @@ specs! {
     "buyer.champion_hazard" => buyer.champion_hazard: Real = 0.015, [0.0, 1.0], "probability/month", "Monthly probability that the champion leaves the buyer (job change, reorganisation).";
     "relationship.knowledge_exclusivity" => relationship.knowledge_exclusivity: Real = 0.15, [0.0, 1.0], "share", "Share of buyer-specific joint knowledge that the buyer cannot replace with another supplier.";
     "relationship.exclusivity" => relationship.exclusivity: Real = 0.0, [0.0, 1.0], "0..1", "Strength of an exclusivity clause: cuts the supplier's alternatives and stops its other business from growing.";
-    "dynamics.knowledge_depreciation" => dynamics.knowledge_depreciation: Real = 0.02, [0.0, 1.0], "1/month", "Monthly depreciation of joint knowledge.";
+    "dynamics.knowledge_depreciation" => dynamics.knowledge_depreciation: Real = 0.03, [0.0, 1.0], "1/month", "Monthly depreciation of joint knowledge.";
     "dynamics.trust_forgetting" => dynamics.trust_forgetting: Real = 0.02, [0.0, 1.0], "1/month", "Monthly forgetting of the evidence behind trust; its inverse is the memory of trust in months.";
     "dynamics.prep_noise_sd" => dynamics.prep_noise_sd: Real = 0.4, [0.0, 2.0], "relative", "Standard deviation of monthly preparation progress (joint analysis goes faster or slower).";
     "dynamics.delay_rate" => dynamics.delay_rate: Real = 0.05, [0.0, 1.0], "events/month", "Rate of setbacks in preparation (staff turnover, analysis redone).";
