@@ -1,9 +1,11 @@
 //! Integration tests that run the real `dyadsim` binary on real scenario files.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use assert_cmd::Command;
 use tempfile::TempDir;
+
+mod common;
+use common::{assert_same, dyadsim, run, write};
 
 const SWEEP: &str = r#"
 [scenario]
@@ -26,28 +28,6 @@ const OUTPUTS: [&str; 5] = [
     "points.csv",
     "trajectories.csv",
 ];
-
-fn dyadsim() -> Command {
-    Command::cargo_bin("dyadsim").unwrap()
-}
-
-fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
-    let p = dir.join(name);
-    std::fs::write(&p, text).unwrap();
-    p
-}
-
-fn run(scn: &Path, out: &Path, extra: &[&str]) {
-    dyadsim()
-        .arg("run")
-        .arg(scn)
-        .arg("--out")
-        .arg(out)
-        .arg("--quiet")
-        .args(extra)
-        .assert()
-        .success();
-}
 
 /// The percentile columns of `timeseries.csv` hold values for the metrics with a spread
 /// (so that comparing files compares them) and `NA` for the phase shares.
@@ -75,19 +55,6 @@ fn assert_has_percentiles(dir: &Path) {
         }
     }
     assert!(with > 0 && shares > 0);
-}
-
-fn assert_same_outputs(a: &Path, b: &Path) {
-    for f in OUTPUTS {
-        let x = std::fs::read(a.join(f)).unwrap_or_else(|e| panic!("{}: {e}", a.join(f).display()));
-        let y = std::fs::read(b.join(f)).unwrap_or_else(|e| panic!("{}: {e}", b.join(f).display()));
-        assert!(
-            x == y,
-            "{f} differs between {} and {}",
-            a.display(),
-            b.display()
-        );
-    }
 }
 
 #[test]
@@ -170,7 +137,11 @@ fn thread_count_does_not_change_a_byte() {
     run(&scn, &tmp.path().join("one"), &["--threads", "1"]);
     run(&scn, &tmp.path().join("two"), &["--threads", "2"]);
     assert_has_percentiles(&tmp.path().join("one/t"));
-    assert_same_outputs(&tmp.path().join("one/t"), &tmp.path().join("two/t"));
+    assert_same(
+        &tmp.path().join("one/t"),
+        &tmp.path().join("two/t"),
+        &OUTPUTS,
+    );
 }
 
 #[test]
@@ -193,7 +164,11 @@ fn merged_shards_equal_the_unsharded_run() {
         .assert()
         .success();
     assert_has_percentiles(&tmp.path().join("merged"));
-    assert_same_outputs(&tmp.path().join("all/t"), &tmp.path().join("merged"));
+    assert_same(
+        &tmp.path().join("all/t"),
+        &tmp.path().join("merged"),
+        &OUTPUTS,
+    );
     assert!(tmp.path().join("merged/manifest.json").is_file());
 }
 
@@ -248,7 +223,7 @@ fn killed_run_resumes_to_identical_output() {
         .arg(&scn)
         .assert()
         .success();
-    assert_same_outputs(&tmp.path().join("full/t"), &dir);
+    assert_same(&tmp.path().join("full/t"), &dir, &OUTPUTS);
     assert!(!dir.join("checkpoint.json").exists());
     let m: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).unwrap()).unwrap();

@@ -3,8 +3,10 @@
 
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
 use tempfile::TempDir;
+
+mod common;
+use common::{assert_same, dyadsim, write};
 
 const SWEEP: &str = r#"
 [scenario]
@@ -31,10 +33,6 @@ const OUTPUTS: [&str; 5] = [
     "trajectories.csv",
 ];
 
-fn dyadsim() -> Command {
-    Command::cargo_bin("dyadsim").unwrap()
-}
-
 /// A temporary folder whose path has a space in it.
 fn spaced() -> (TempDir, PathBuf) {
     let tmp = TempDir::new().unwrap();
@@ -43,27 +41,8 @@ fn spaced() -> (TempDir, PathBuf) {
     (tmp, dir)
 }
 
-fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
-    let p = dir.join(name);
-    std::fs::write(&p, text).unwrap();
-    p
-}
-
 fn read(p: &Path) -> String {
     std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
-}
-
-fn assert_same_outputs(a: &Path, b: &Path) {
-    for f in OUTPUTS {
-        let x = std::fs::read(a.join(f)).unwrap_or_else(|e| panic!("{}: {e}", a.join(f).display()));
-        let y = std::fs::read(b.join(f)).unwrap_or_else(|e| panic!("{}: {e}", b.join(f).display()));
-        assert!(
-            x == y,
-            "{f} differs between {} and {}",
-            a.display(),
-            b.display()
-        );
-    }
 }
 
 const EXPECTED_ARRAY: &str = r#"#!/bin/sh
@@ -285,7 +264,11 @@ fn resume_without_a_checkpoint_is_a_normal_run() {
             .assert()
             .success();
     }
-    assert_same_outputs(&tmp.path().join("plain/t"), &tmp.path().join("resume/t"));
+    assert_same(
+        &tmp.path().join("plain/t"),
+        &tmp.path().join("resume/t"),
+        &OUTPUTS,
+    );
     let m: serde_json::Value =
         serde_json::from_slice(&std::fs::read(tmp.path().join("resume/t/manifest.json")).unwrap())
             .unwrap();
@@ -352,7 +335,7 @@ fn scripts_run_by_sh_resume_and_merge_to_the_unsharded_output() {
         "merge: {}",
         String::from_utf8_lossy(&o.stderr)
     );
-    assert_same_outputs(&dir.join("whole/t"), &dir.join("output/t"));
+    assert_same(&dir.join("whole/t"), &dir.join("output/t"), &OUTPUTS);
 }
 
 #[test]

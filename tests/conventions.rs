@@ -3,13 +3,11 @@
 
 use std::path::Path;
 
-use assert_cmd::Command;
 use serde_json::Value;
 use tempfile::TempDir;
 
-fn dyadsim() -> Command {
-    Command::cargo_bin("dyadsim").unwrap()
-}
+mod common;
+use common::{dyadsim, stderr_of, write};
 
 const SWEEP: &str = r#"
 [scenario]
@@ -27,16 +25,6 @@ design = "grid"
 [sweep.buyer]
 engagement = { values = [0.2, 0.8] }
 "#;
-
-fn write(dir: &Path, name: &str, text: &str) -> std::path::PathBuf {
-    let p = dir.join(name);
-    std::fs::write(&p, text).unwrap();
-    p
-}
-
-fn stderr_of(a: &assert_cmd::assert::Assert) -> String {
-    String::from_utf8_lossy(&a.get_output().stderr).to_string()
-}
 
 #[test]
 fn plain_progress_lines_when_stderr_is_not_a_terminal() {

@@ -3,9 +3,11 @@
 
 use std::path::Path;
 
-use assert_cmd::Command;
 use serde_json::Value;
 use tempfile::TempDir;
+
+mod common;
+use common::dyadsim;
 
 const SCENARIO: &str = r#"
 [scenario]
@@ -35,10 +37,6 @@ metric = "value_created"
 expect = "increase"
 smallest_effect = 1.0
 "#;
-
-fn dyadsim() -> Command {
-    Command::cargo_bin("dyadsim").unwrap()
-}
 
 /// The header line of a CSV file.
 fn header(path: &Path) -> String {

@@ -5,13 +5,15 @@
 #![cfg(feature = "parquet")]
 
 use std::fs::File;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use arrow_array::{Array, Float64Array, StringArray, UInt32Array, UInt64Array};
 use arrow_schema::DataType;
-use assert_cmd::Command;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use tempfile::TempDir;
+
+mod common;
+use common::{assert_same, dyadsim, run, write};
 
 /// 69,000 runs: more than one row group of `runs.parquet` (32,768 rows each), so row group
 /// boundaries fall inside shards, batches and the resumed part of a run.
@@ -45,41 +47,6 @@ const PARQUET: [&str; 4] = [
     "points.parquet",
 ];
 const CSV: [&str; 4] = ["runs.csv", "timeseries.csv", "summary.csv", "points.csv"];
-
-fn dyadsim() -> Command {
-    Command::cargo_bin("dyadsim").unwrap()
-}
-
-fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
-    let p = dir.join(name);
-    std::fs::write(&p, text).unwrap();
-    p
-}
-
-fn run(scn: &Path, out: &Path, extra: &[&str]) {
-    dyadsim()
-        .arg("run")
-        .arg(scn)
-        .arg("--out")
-        .arg(out)
-        .arg("--quiet")
-        .args(extra)
-        .assert()
-        .success();
-}
-
-fn assert_same(a: &Path, b: &Path, files: &[&str]) {
-    for f in files {
-        let x = std::fs::read(a.join(f)).unwrap_or_else(|e| panic!("{}: {e}", a.join(f).display()));
-        let y = std::fs::read(b.join(f)).unwrap_or_else(|e| panic!("{}: {e}", b.join(f).display()));
-        assert!(
-            x == y,
-            "{f} differs between {} and {}",
-            a.display(),
-            b.display()
-        );
-    }
-}
 
 fn all_files() -> Vec<&'static str> {
     PARQUET.iter().chain(CSV.iter()).copied().collect()

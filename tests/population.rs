@@ -3,10 +3,12 @@
 //! distributions are refused with a located error before anything is written; the thread
 //! count cannot change a byte.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use assert_cmd::Command;
 use tempfile::TempDir;
+
+mod common;
+use common::{dyadsim, run, write};
 
 const POPULATION: &str = r#"
 [scenario]
@@ -43,28 +45,6 @@ const DRAWN: [&str; 5] = [
     "buyer.champion",
     "mechanisms.lock_in",
 ];
-
-fn dyadsim() -> Command {
-    Command::cargo_bin("dyadsim").unwrap()
-}
-
-fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
-    let p = dir.join(name);
-    std::fs::write(&p, text).unwrap();
-    p
-}
-
-fn run(scn: &Path, out: &Path, extra: &[&str]) {
-    dyadsim()
-        .arg("run")
-        .arg(scn)
-        .arg("--out")
-        .arg(out)
-        .arg("--quiet")
-        .args(extra)
-        .assert()
-        .success();
-}
 
 fn runs_csv(dir: &Path) -> (Vec<String>, Vec<Vec<String>>) {
     let text = std::fs::read_to_string(dir.join("runs.csv")).unwrap();

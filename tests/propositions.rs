@@ -1,15 +1,13 @@
 //! The proposition battery and hypothesis blocks, end to end.
 
-use assert_cmd::Command;
 use tempfile::TempDir;
 
 use dyadsim::scenario::Overrides;
 use dyadsim::science::propositions::{battery, run_sets};
 use dyadsim::stats::Verdict;
 
-fn dyadsim() -> Command {
-    Command::cargo_bin("dyadsim").unwrap()
-}
+mod common;
+use common::dyadsim;
 
 /// The battery's verdicts do not depend on the master seed at the documented replications.
 /// Verdicts do not depend on the master seed, except where the effect sits at a boundary of

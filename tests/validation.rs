@@ -1,11 +1,9 @@
 //! `dyadsim validate` on the shipped case packs.
 
-use assert_cmd::Command;
 use tempfile::TempDir;
 
-fn dyadsim() -> Command {
-    Command::cargo_bin("dyadsim").unwrap()
-}
+mod common;
+use common::dyadsim;
 
 /// The verdicts the packs report at their documented replications and seeds. A change
 /// here is a change in what the model reproduces: update docs/VALIDATION.md with it.

@@ -4,12 +4,12 @@
 
 use rayon::prelude::*;
 
-use crate::model::params::{ablated_value, ablation_label, mechanism_names, spec};
+use crate::model::params::{ablation_label, mechanism_names};
 use crate::model::run_seed;
 use crate::model::{OUTCOME_METRICS, Params, Population, RunOutcome, simulate};
 use crate::stats::ExactAcc;
 
-use super::propositions::{HypothesisSet, PropositionError, run_sets};
+use super::propositions::{HypothesisSet, PropositionError, ablated, run_sets};
 
 /// Means with 95% CIs of every outcome of [`OUTCOME_METRICS`] over `runs` runs, seeds
 /// derived from `seed` (the same seeds for any `params`: common random numbers), with the
@@ -62,11 +62,7 @@ pub fn ablation(base: &Params, population: &Population, runs: u64, seed: u64) ->
     let reference = outcome_stats(base, population, runs, seed);
     mechanism_names()
         .map(|name| {
-            let mut p = base.clone();
-            let path = format!("mechanisms.{name}");
-            // The path comes from the spec table, so it exists.
-            let _ = p.set(&path, ablated_value(name).unwrap_or(0.0));
-            let pop = spec(&path).map_or_else(|| population.clone(), |s| population.without(s));
+            let (p, pop) = ablated(base, population, name);
             let ablated = outcome_stats(&p, &pop, runs, seed);
             let mut changed: Vec<(&'static str, f64, f64)> = OUTCOME_METRICS
                 .iter()

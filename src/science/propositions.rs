@@ -7,8 +7,8 @@ use thiserror::Error;
 
 use super::battery::BATTERY;
 use super::hypothesis::{self, Hypothesis, HypothesisError, HypothesisResult};
-use crate::model::Params;
-use crate::model::params::mechanism_names;
+use crate::model::params::{ablated_value, mechanism_names, spec};
+use crate::model::{Params, Population};
 use crate::output::files::PROPOSITIONS_COLUMNS;
 use crate::output::{AtomicFile, OutputError, num, sig};
 use crate::probe::At;
@@ -75,6 +75,21 @@ pub fn check_mechanism(m: Option<&str>) -> Result<(), PropositionError> {
     Ok(())
 }
 
+/// `base` and `population` with mechanism `name` ablated: switched to the opposite of its
+/// default (off, or on for a rival mechanism) and no longer drawn. An unknown name leaves
+/// both unchanged (callers check names first).
+pub fn ablated(base: &Params, population: &Population, name: &str) -> (Params, Population) {
+    let path = format!("mechanisms.{name}");
+    let mut p = base.clone();
+    match (spec(&path), ablated_value(name)) {
+        (Some(s), Some(v)) => {
+            s.set(&mut p, v);
+            (p, population.without(s))
+        }
+        _ => (p, population.clone()),
+    }
+}
+
 /// Run every hypothesis of `sets`, with mechanism `ablate` ablated in the base parameters
 /// if given (switched to the opposite of its default: off, or on for a rival mechanism). Each set uses its own seed and replications.
 pub fn run_sets(
@@ -84,16 +99,10 @@ pub fn run_sets(
     check_mechanism(ablate)?;
     let mut out = Vec::new();
     for set in sets {
-        let mut base: Params = set.scenario.base.clone();
-        let mut population = set.scenario.population.clone();
-        if let Some(m) = ablate {
-            let path = format!("mechanisms.{m}");
-            // Validated above.
-            let _ = base.set(&path, crate::model::params::ablated_value(m).unwrap_or(0.0));
-            if let Some(s) = crate::model::params::spec(&path) {
-                population = population.without(s);
-            }
-        }
+        let (base, population) = match ablate {
+            Some(m) => ablated(&set.scenario.base, &set.scenario.population, m),
+            None => (set.scenario.base.clone(), set.scenario.population.clone()),
+        };
         for h in &set.hypotheses {
             out.push(hypothesis::test(
                 h,
