@@ -34,7 +34,7 @@ pub(crate) fn key_hint(key: &str, keys: &[&str]) -> String {
 
 /// A bad `[[hypothesis]]` or `[[pattern]]` block of a scenario file.
 #[derive(Debug, Error)]
-#[error("{file}:{line}: [[{kind}]] {block}: {message}")]
+#[error("{file}:{line}: [[{kind}]] {}: {}", super::shorten_words(block), super::shorten_words(message))]
 pub struct BlockError {
     /// The kind of block, e.g. `hypothesis`.
     pub kind: &'static str,
@@ -111,10 +111,14 @@ pub(crate) struct Locator<'a> {
 
 impl Locator<'_> {
     pub(crate) fn at(&self, offset: usize, message: impl Into<String>) -> ScenarioError {
-        let offset = offset.min(self.text.len());
+        let mut offset = offset.min(self.text.len());
+        while !self.text.is_char_boundary(offset) {
+            offset -= 1;
+        }
         let before = &self.text[..offset];
         let line = before.matches('\n').count() + 1;
-        let column = before.rfind('\n').map_or(offset, |i| offset - i - 1) + 1;
+        // In characters, as editors count them.
+        let column = before[before.rfind('\n').map_or(0, |i| i + 1)..].chars().count() + 1;
         ScenarioError {
             file: self.file.to_string(),
             line,

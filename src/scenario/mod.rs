@@ -47,11 +47,40 @@ pub struct ScenarioError {
 }
 
 fn located(file: &str, line: usize, column: usize, message: &str) -> String {
+    let message = shorten_words(message);
     if line == 0 {
         format!("{file}: {message}")
     } else {
         format!("{file}:{line}:{column}: {message}")
     }
+}
+
+/// Longest word of an error message shown whole: a message quotes what it rejects, and a
+/// name or value of thousands of characters would bury the explanation.
+const LONGEST_WORD: usize = 120;
+
+/// `message` with every word (run of non-blank characters) longer than [`LONGEST_WORD`]
+/// characters cut to its start and end around a count of what was left out.
+pub(crate) fn shorten_words(message: &str) -> std::borrow::Cow<'_, str> {
+    if message.len() <= LONGEST_WORD {
+        return message.into();
+    }
+    let mut out = String::with_capacity(message.len().min(4 * LONGEST_WORD));
+    let mut changed = false;
+    for piece in message.split_inclusive(char::is_whitespace) {
+        let word = piece.trim_end_matches(char::is_whitespace);
+        let n = word.chars().count();
+        if n > LONGEST_WORD {
+            changed = true;
+            out.extend(word.chars().take(60));
+            out.push_str(&format!("…({} characters left out)…", n - 80));
+            out.extend(word.chars().skip(n - 20));
+            out.push_str(&piece[word.len()..]);
+        } else {
+            out.push_str(piece);
+        }
+    }
+    if changed { out.into() } else { message.into() }
 }
 
 /// Design of a sweep.
