@@ -7,7 +7,7 @@
 //!
 //! ```text
 //! OUT/NAME-slurm/array.sh          array 1-N: task K runs `dyadsim run --shard K/N --resume`
-//! OUT/NAME-slurm/merge.sh          `dyadsim merge` of the N shards
+//! OUT/NAME-slurm/merge.sh          `dyadsim merge --overwrite` of the N shards (re-runnable)
 //! OUT/NAME-slurm/logs/             array-<job>_<task>.out, merge-<job>.out
 //! OUT/NAME-slurm/shards/K/NAME/    shard K, as `dyadsim run --out OUT/NAME-slurm/shards/K`
 //! OUT/NAME/                        the merged output, as `dyadsim run --out OUT` would write
@@ -307,7 +307,7 @@ impl SlurmJob {
         let _ = writeln!(m, "done");
         let _ = writeln!(
             m,
-            "exec {exe} merge \"$@\" --out {}",
+            "exec {exe} merge \"$@\" --overwrite --out {}",
             sh_quote(&self.merged_dir())
         );
         SlurmScripts { array: a, merge: m }

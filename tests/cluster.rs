@@ -87,7 +87,7 @@ while [ "$k" -le 4 ]; do
   set -- "$@" "$shards/$k/t"
   k=$((k + 1))
 done
-exec /opt/dyadsim/bin/dyadsim merge "$@" --out 'DIR/out/t'
+exec /opt/dyadsim/bin/dyadsim merge "$@" --overwrite --out 'DIR/out/t'
 "#;
 
 fn slurm(dir: &Path, scn: &Path, extra: &[&str]) -> assert_cmd::assert::Assert {

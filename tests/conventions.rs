@@ -59,6 +59,7 @@ fn plain_progress_lines_when_stderr_is_not_a_terminal() {
         .arg("--out")
         .arg(tmp.path())
         .arg("--quiet")
+        .arg("--overwrite")
         .env("DYADSIM_PROGRESS_SECONDS", "0")
         .assert()
         .success();

@@ -27,13 +27,20 @@ fn assert_finite(p: &Params, runs: u64, what: &str) {
     for seed in 0..runs {
         let o = simulate_with(p, seed, |r| {
             for (name, v) in TRAJECTORY_METRICS.iter().zip(r.metrics()) {
-                assert!(v.is_finite(), "{what}, seed {seed}, month {}: {name} = {v}", r.month);
+                assert!(
+                    v.is_finite(),
+                    "{what}, seed {seed}, month {}: {name} = {v}",
+                    r.month
+                );
             }
         });
         for (name, v) in OUTCOME_METRICS.iter().zip(o.metrics()) {
             // Outcomes that need a phase the run never reached are missing by definition
             // (NA in the files); nothing may be infinite.
-            assert!(!v.is_infinite(), "{what}, seed {seed}: outcome {name} = {v}");
+            assert!(
+                !v.is_infinite(),
+                "{what}, seed {seed}: outcome {name} = {v}"
+            );
         }
     }
 }
@@ -56,7 +63,10 @@ fn every_parameter_at_each_bound() {
             checked += 1;
         }
     }
-    assert!(checked >= 2 * PARAM_SPECS.len() - 20, "only {checked} corners were valid");
+    assert!(
+        checked >= 2 * PARAM_SPECS.len() - 20,
+        "only {checked} corners were valid"
+    );
 }
 
 #[test]
@@ -75,7 +85,15 @@ fn all_parameters_at_once_and_money_at_a_billion() {
         }
         p.months = 240;
         p.validate().unwrap();
-        assert_finite(&p, 20, if high { "all at maximum" } else { "all at minimum" });
+        assert_finite(
+            &p,
+            20,
+            if high {
+                "all at maximum"
+            } else {
+                "all at minimum"
+            },
+        );
     }
     // Money at 10⁹ kEUR in every money parameter, the rest at defaults.
     let mut p = Params::default();

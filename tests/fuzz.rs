@@ -42,7 +42,10 @@ fn shipped() -> Vec<(PathBuf, String)> {
         }
     }
     let mut files = Vec::new();
-    walk(&Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios"), &mut files);
+    walk(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios"),
+        &mut files,
+    );
     assert!(files.len() >= 20, "the shipped scenarios were not found");
     files
         .into_iter()
@@ -276,15 +279,22 @@ fn mutate(text: &str, rng: &mut Xoshiro256PlusPlus) -> (String, &'static str) {
             let mut chars: Vec<char> = joined.chars().collect();
             for _ in 0..rng.random_range(1..8) {
                 let pos = rng.random_range(0..=chars.len());
-                let c = ['=', '"', '[', ']', '{', '}', '\n', '\\', '#', ',', '.', '\0', 'é', '🙂']
-                    [rng.random_range(0..14)];
+                let c = [
+                    '=', '"', '[', ']', '{', '}', '\n', '\\', '#', ',', '.', '\0', 'é', '🙂',
+                ][rng.random_range(0..14)];
                 chars.insert(pos, c);
             }
             return (chars.into_iter().collect(), "inserted characters");
         }
         _ => {
             // A line appended at the end of a random table: an unknown or repeated key.
-            let extra = ["replications = 0", "seed = -1", "months = 1e9", "zz = 1", "runs = 1"];
+            let extra = [
+                "replications = 0",
+                "seed = -1",
+                "months = 1e9",
+                "zz = 1",
+                "runs = 1",
+            ];
             lines.insert(i, extra[rng.random_range(0..extra.len())].to_string());
             "inserted line"
         }
@@ -323,7 +333,10 @@ fn assert_binary_rejects(cases: &[(String, String)]) {
             "case {k}: message not located: {}",
             preview(&err)
         );
-        assert!(!out.exists(), "case {k} ({name}): an output directory was written");
+        assert!(
+            !out.exists(),
+            "case {k} ({name}): an output directory was written"
+        );
     }
 }
 
@@ -365,7 +378,10 @@ fn fuzz_shipped(seed: u64, per_file: usize, binary_every: usize) -> (usize, usiz
 #[test]
 fn mutated_shipped_scenarios_quick() {
     let (cases, rejected) = fuzz_shipped(1, 12, 40);
-    assert!(rejected * 4 > cases, "too few mutations were rejected: {rejected} of {cases}");
+    assert!(
+        rejected * 4 > cases,
+        "too few mutations were rejected: {rejected} of {cases}"
+    );
 }
 
 #[test]

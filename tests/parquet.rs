@@ -349,11 +349,19 @@ fn figures_and_report_come_from_parquet_files_alone() {
         assert!(!pq.join(f).exists(), "{f} written with format parquet");
     }
     // A CSV run into the same folder removes the Parquet tables, and back.
-    run(&scn, &tmp.path().join("pq"), &["--format", "csv"]);
+    run(
+        &scn,
+        &tmp.path().join("pq"),
+        &["--format", "csv", "--overwrite"],
+    );
     for (c, p) in CSV.iter().zip(PARQUET) {
         assert!(pq.join(c).exists() && !pq.join(p).exists(), "{c} / {p}");
     }
-    run(&scn, &tmp.path().join("pq"), &["--format", "parquet"]);
+    run(
+        &scn,
+        &tmp.path().join("pq"),
+        &["--format", "parquet", "--overwrite"],
+    );
     for (c, p) in CSV.iter().zip(PARQUET) {
         assert!(!pq.join(c).exists() && pq.join(p).exists(), "{c} / {p}");
     }

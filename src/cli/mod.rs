@@ -19,6 +19,7 @@ mod listing;
 mod progress;
 
 use crate::model::run_seed;
+use crate::output::lock::FolderLock;
 use crate::output::{self, manifest, trace};
 use crate::scenario::{self, Overrides, Scenario};
 use crate::science::hypothesis::{self};
@@ -91,9 +92,14 @@ pub struct RunArgs {
     /// Run only shard K of N (e.g. 2/4); merge the shards with `dyadsim merge`.
     #[arg(long, value_parser = parse_shard)]
     pub shard: Option<(u64, u64)>,
-    /// Continue an interrupted run from its checkpoint.
+    /// Continue an interrupted run from its checkpoint (a folder that already holds this
+    /// finished run is left as it is).
     #[arg(long)]
     pub resume: bool,
+    /// Replace a finished run in the output folder (without it, such a folder is refused;
+    /// its files are removed when the new run starts).
+    #[arg(long)]
+    pub overwrite: bool,
     /// Override a parameter or scenario key, e.g. `--set buyer.champion=0.8` or
     /// `--set scenario.seed=7` (repeatable; validated like the file).
     #[arg(long = "set", value_name = "PATH=VALUE")]
@@ -223,6 +229,9 @@ pub struct MergeArgs {
     /// Output directory.
     #[arg(long)]
     pub out: PathBuf,
+    /// Replace a finished output in `--out` (without it, such a folder is refused).
+    #[arg(long)]
+    pub overwrite: bool,
 }
 
 /// Parse `K/N` (1 <= K <= N).
@@ -253,6 +262,7 @@ impl Default for Command {
             reps: None,
             shard: None,
             resume: false,
+            overwrite: false,
             set: Vec::new(),
             format: None,
             quiet: false,
@@ -290,6 +300,22 @@ pub fn execute(cmd: Command, out: &mut dyn Write, control: Control<'_>) -> Resul
         }
         Command::Man => Ok(clap_mangen::Man::new(Cli::command()).render(out)?),
         Command::Merge(a) => {
+            if let Some(d) = a.dirs.iter().find(|d| same_folder(d, &a.out)) {
+                bail!(
+                    "--out {} is one of the shards to merge ({}); write the merged output elsewhere",
+                    a.out.display(),
+                    d.display()
+                );
+            }
+            std::fs::create_dir_all(&a.out)
+                .with_context(|| format!("creating {}", a.out.display()))?;
+            let _lock = lock_folder(&a.out)?;
+            if finished_run(&a.out) && !a.overwrite {
+                bail!(
+                    "{} already holds a finished output (manifest.json); pass --overwrite to replace it, or choose another --out",
+                    a.out.display()
+                );
+            }
             let r = experiment::merge(&a.dirs, &a.out)?;
             draw(&a.out)?;
             eprintln!(
@@ -352,6 +378,24 @@ pub fn run(a: &RunArgs, out: &mut dyn Write, control: Control<'_>) -> Result<()>
         resume: a.resume,
     };
     let whole = opts.shard == (1, 1);
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    // One writer per folder, for the whole command (runs, hypotheses, figures).
+    let _lock = lock_folder(&dir)?;
+    if finished_run(&dir) && !a.overwrite {
+        if a.resume && same_experiment(&dir, &s, opts.shard) {
+            if !a.quiet {
+                eprintln!(
+                    "{} already holds this finished run; nothing to resume",
+                    dir.display()
+                );
+            }
+            return Ok(());
+        }
+        bail!(
+            "{} already holds a finished run (manifest.json); pass --overwrite to replace it (its files are removed when the new run starts), or choose another --out",
+            dir.display()
+        );
+    }
     let mut progress = Reporter::new(s.total_runs(), a.quiet);
     let report = experiment::run(&s, &opts, &mut |p| {
         progress.update(&p);
@@ -402,6 +446,44 @@ pub fn run(a: &RunArgs, out: &mut dyn Write, control: Control<'_>) -> Result<()>
         );
     }
     Ok(())
+}
+
+/// Lock an output folder for this process; a lock left by a process that ended without
+/// releasing it is taken over, with a note.
+fn lock_folder(dir: &Path) -> Result<FolderLock> {
+    let command: Vec<String> = std::env::args().collect();
+    let lock = FolderLock::acquire(dir, &command.join(" "))?;
+    if let Some(previous) = &lock.taken_over {
+        eprintln!(
+            "note: {} was left by {previous}, which ended without finishing; taken over",
+            lock.path().display()
+        );
+    }
+    Ok(lock)
+}
+
+/// Whether `dir` holds a finished run or merge: its manifest, and no checkpoint of an
+/// interrupted run.
+fn finished_run(dir: &Path) -> bool {
+    dir.join(manifest::MANIFEST).is_file() && !dir.join("checkpoint.json").exists()
+}
+
+/// Whether the finished run in `dir` is the run of `s` and `shard` (same scenario hash,
+/// seed and shard).
+fn same_experiment(dir: &Path, s: &scenario::Scenario, shard: (u64, u64)) -> bool {
+    manifest::read(dir).is_ok_and(|m| {
+        m.scenario_hash.as_deref() == Some(s.hash().as_str())
+            && m.master_seed == Some(s.seed)
+            && m.shard.as_deref().unwrap_or("1/1") == format!("{}/{}", shard.0, shard.1)
+    })
+}
+
+/// Whether two paths name the same existing folder.
+fn same_folder(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => false,
+    }
 }
 
 fn trace_run(a: &TraceArgs, out: &mut dyn Write) -> Result<()> {

@@ -15,6 +15,7 @@
 pub mod atomic;
 pub mod columns;
 pub mod files;
+pub mod lock;
 pub mod manifest;
 #[cfg(feature = "parquet")]
 pub mod parquet;

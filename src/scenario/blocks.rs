@@ -34,7 +34,11 @@ pub(crate) fn key_hint(key: &str, keys: &[&str]) -> String {
 
 /// A bad `[[hypothesis]]` or `[[pattern]]` block of a scenario file.
 #[derive(Debug, Error)]
-#[error("{file}:{line}: [[{kind}]] {}: {}", super::shorten_words(block), super::shorten_words(message))]
+#[error(
+    "{file}:{line}: [[{kind}]] {}: {}",
+    super::shorten_words(block),
+    super::shorten_words(message)
+)]
 pub struct BlockError {
     /// The kind of block, e.g. `hypothesis`.
     pub kind: &'static str,
@@ -118,7 +122,10 @@ impl Locator<'_> {
         let before = &self.text[..offset];
         let line = before.matches('\n').count() + 1;
         // In characters, as editors count them.
-        let column = before[before.rfind('\n').map_or(0, |i| i + 1)..].chars().count() + 1;
+        let column = before[before.rfind('\n').map_or(0, |i| i + 1)..]
+            .chars()
+            .count()
+            + 1;
         ScenarioError {
             file: self.file.to_string(),
             line,
