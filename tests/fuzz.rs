@@ -187,7 +187,7 @@ fn mutate(text: &str, rng: &mut Xoshiro256PlusPlus) -> (String, &'static str) {
             lines.swap(i, j);
             "swapped lines"
         }
-        3 | 4 | 5 => {
+        3..=5 => {
             // A value replaced: types, bounds, huge, tiny, NaN and infinity spellings.
             let v = VALUES[rng.random_range(0..VALUES.len())];
             if let Some((k, _)) = lines[a].split_once('=') {

@@ -362,8 +362,12 @@ pub fn run(a: &RunArgs, out: &mut dyn Write, control: Control<'_>) -> Result<()>
     };
     let (mut s, extras) = load(a.scenario.as_deref(), ov, &a.set)?;
     s.output.format = a.format.unwrap_or(s.output.format);
-    // Validate hypothesis blocks before anything is written.
+    // Validate hypothesis blocks (and pattern blocks, which `validate` uses) before
+    // anything is written.
     let hyps = hypothesis::parse_all(&s.file, &extras.hypotheses)?;
+    if !extras.patterns.is_empty() {
+        validation::parse_pack(&s.source, &s.file, Overrides::default())?;
+    }
     let threads = a
         .threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));

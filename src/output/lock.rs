@@ -19,7 +19,8 @@ pub const LOCK: &str = ".dyadsim.lock";
 /// The lock of an output folder, held until dropped.
 #[derive(Debug)]
 pub struct FolderLock {
-    file: File,
+    /// Held open: the lock lasts as long as the file is open.
+    _file: File,
     path: PathBuf,
     /// The holder line left by a process that ended without releasing the folder cleanly,
     /// if any.
@@ -75,7 +76,7 @@ impl FolderLock {
             .map_err(io_err(&path))?;
         file.sync_data().map_err(io_err(&path))?;
         Ok(FolderLock {
-            file,
+            _file: file,
             path,
             taken_over: (!previous.is_empty()).then_some(previous),
         })
