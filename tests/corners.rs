@@ -50,8 +50,10 @@ fn every_parameter_at_each_bound() {
     let mut checked = 0;
     for spec in PARAM_SPECS.iter() {
         for high in [false, true] {
-            let mut p = Params::default();
-            p.months = 120;
+            let mut p = Params {
+                months: 120,
+                ..Params::default()
+            };
             let v = corner(spec, high);
             spec.set(&mut p, v);
             if p.validate().is_err() {
