@@ -497,3 +497,68 @@ fn random_bytes_through_the_binary() {
     assert_eq!(err.matches("Error:").count(), 1, "{err}");
     assert!(!out.exists());
 }
+
+/// `--set PATH=VALUE` with the same stress values, unknown paths and malformed pairs: a
+/// rejection is one message naming the pair, and no output directory.
+#[test]
+fn fuzzed_set_overrides() {
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(77);
+    let dir = tempfile::tempdir().unwrap();
+    let paths = [
+        "buyer.champion",
+        "supplier.cash",
+        "months",
+        "scenario.seed",
+        "output.runs",
+    ];
+    let mut pairs: Vec<String> = vec![
+        "buyer.champion".into(),
+        "=0.5".into(),
+        "buyer.champion=".into(),
+        "buyer.champoin=0.5".into(),
+        "buyer..champion=0.5".into(),
+        "scenario.replications=0".into(),
+        format!("{}=1", "x".repeat(10_000)),
+    ];
+    for _ in 0..20 {
+        let p = paths[rng.random_range(0..paths.len())];
+        let v = VALUES[rng.random_range(0..VALUES.len())];
+        pairs.push(format!("{p}={v}"));
+    }
+    let mut refused = 0;
+    for (k, pair) in pairs.iter().enumerate() {
+        let out = dir.path().join(format!("out{k}"));
+        let a = dyadsim()
+            .args(["run", "--quiet", "--reps", "2", "--set", pair, "--out"])
+            .arg(&out)
+            .timeout(Duration::from_secs(120))
+            .assert();
+        let o = a.get_output();
+        match o.status.code() {
+            Some(0) => assert!(out.exists(), "--set {pair}: success without output"),
+            Some(1) => {
+                refused += 1;
+                let err = String::from_utf8_lossy(&o.stderr);
+                assert_eq!(
+                    err.matches("Error:").count(),
+                    1,
+                    "--set {}: {err}",
+                    preview(pair)
+                );
+                assert!(
+                    err.len() <= MAX_MESSAGE,
+                    "--set {}: {} bytes",
+                    preview(pair),
+                    err.len()
+                );
+                assert!(!out.exists(), "--set {}: output written", preview(pair));
+            }
+            c => panic!("--set {}: exit status {c:?}", preview(pair)),
+        }
+    }
+    assert!(
+        refused >= 7,
+        "only {refused} of {} pairs refused",
+        pairs.len()
+    );
+}

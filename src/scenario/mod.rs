@@ -48,6 +48,8 @@ pub struct ScenarioError {
 
 fn located(file: &str, line: usize, column: usize, message: &str) -> String {
     let message = shorten_words(message);
+    // A file's path may be long; a `--set` argument named as the file may be anything.
+    let file = shorten_to(file, 4 * LONGEST_WORD);
     if line == 0 {
         format!("{file}: {message}")
     } else {
@@ -62,19 +64,25 @@ const LONGEST_WORD: usize = 120;
 /// `message` with every word (run of non-blank characters) longer than [`LONGEST_WORD`]
 /// characters cut to its start and end around a count of what was left out.
 pub(crate) fn shorten_words(message: &str) -> std::borrow::Cow<'_, str> {
-    if message.len() <= LONGEST_WORD {
+    shorten_to(message, LONGEST_WORD)
+}
+
+/// [`shorten_words`] with words of up to `longest` characters shown whole.
+fn shorten_to(message: &str, longest: usize) -> std::borrow::Cow<'_, str> {
+    if message.len() <= longest {
         return message.into();
     }
-    let mut out = String::with_capacity(message.len().min(4 * LONGEST_WORD));
+    let mut out = String::with_capacity(message.len().min(4 * longest));
     let mut changed = false;
     for piece in message.split_inclusive(char::is_whitespace) {
         let word = piece.trim_end_matches(char::is_whitespace);
         let n = word.chars().count();
-        if n > LONGEST_WORD {
+        if n > longest {
             changed = true;
-            out.extend(word.chars().take(60));
-            out.push_str(&format!("…({} characters left out)…", n - 80));
-            out.extend(word.chars().skip(n - 20));
+            let (head, tail) = (longest / 2, longest / 6);
+            out.extend(word.chars().take(head));
+            out.push_str(&format!("…({} characters left out)…", n - head - tail));
+            out.extend(word.chars().skip(n - tail));
             out.push_str(&piece[word.len()..]);
         } else {
             out.push_str(piece);
@@ -702,6 +710,24 @@ impl Scenario {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn overlong_words_are_shortened_around_a_count() {
+        let short = "unknown key `champoin`; did you mean `champion`?";
+        assert_eq!(shorten_words(short), short);
+        let long = format!("unknown key `{}` in [buyer]", "k".repeat(1000));
+        let s = shorten_words(&long);
+        assert!(s.len() < 200, "{s}");
+        assert!(s.contains("characters left out"), "{s}");
+        assert!(s.ends_with(" in [buyer]"), "{s}");
+        let e = ScenarioError {
+            file: format!("--set {}", "x".repeat(5000)),
+            line: 0,
+            column: 0,
+            message: "unknown parameter".into(),
+        };
+        assert!(e.to_string().len() < 600);
+    }
 
     fn err(text: &str) -> String {
         parse(text, "t.toml", Overrides::default())
