@@ -220,6 +220,15 @@ fn keys_object(keys: &[&str]) -> Value {
 pub fn schema() -> Value {
     let mut params = Map::new();
     let mut sweep = Map::new();
+    let mut prior = Map::new();
+    // A parameter in `[prior]` is a distribution, never a plain value.
+    let prior_dist = |s: &ParamSpec| {
+        json!({ "$ref": match s.kind {
+            ParamKind::Switch => "#/$defs/choice_switch",
+            ParamKind::Integer => "#/$defs/choice",
+            ParamKind::Real => "#/$defs/distribution",
+        }, "description": s.doc })
+    };
     // A level of `values` is a value or, like a parameter in `[params]`, a distribution.
     let factor = |s: &ParamSpec| {
         let dist = match s.kind {
@@ -262,12 +271,15 @@ pub fn schema() -> Value {
         }
         let mut p = Map::new();
         let mut f = Map::new();
+        let mut d = Map::new();
         for s in specs {
             insert_nested(&mut p, key(s), param_schema(s));
             insert_nested(&mut f, key(s), factor(s));
+            insert_nested(&mut d, key(s), prior_dist(s));
         }
         params.insert(sec.to_string(), object(p));
         sweep.insert(sec.to_string(), object(f));
+        prior.insert(sec.to_string(), object(d));
     }
     sweep.insert(
         "design".into(),
@@ -302,6 +314,7 @@ pub fn schema() -> Value {
             },
             "params": object(params),
             "sweep": object(sweep),
+            "prior": object(prior),
             "output": {
                 "type": "object",
                 "additionalProperties": false,

@@ -162,3 +162,61 @@ fn bad_hypothesis_blocks_name_block_and_key() {
         assert!(!tmp.path().join("out").exists(), "nothing may be written");
     }
 }
+
+/// `propositions --robustness`: the same bytes whatever the thread count, an encoding next to
+/// every verdict, and a robustness row for every hypothesis.
+#[test]
+fn robustness_is_identical_across_thread_counts() {
+    let tmp = TempDir::new().unwrap();
+    let run = |threads: &str| {
+        let out = tmp.path().join(format!("t{threads}"));
+        dyadsim()
+            .env("RAYON_NUM_THREADS", threads)
+            .args([
+                "propositions",
+                "--quiet",
+                "--reps",
+                "60",
+                "--robustness",
+                "3",
+                "--robustness-reps",
+                "20",
+                "--out",
+            ])
+            .arg(&out)
+            .assert()
+            .success();
+        out
+    };
+    let (a, b) = (run("1"), run("2"));
+    for f in ["robustness.csv", "robustness_sets.csv", "propositions.csv"] {
+        let x = std::fs::read(a.join(f)).unwrap();
+        assert!(
+            x == std::fs::read(b.join(f)).unwrap(),
+            "{f} differs across threads"
+        );
+    }
+    let rob = std::fs::read_to_string(a.join("robustness.csv")).unwrap();
+    let sets = battery(Overrides::default()).unwrap();
+    let n: usize = sets.iter().map(|s| s.hypotheses.len()).sum();
+    assert_eq!(rob.lines().count(), n + 1);
+    let rows = std::fs::read_to_string(a.join("robustness_sets.csv")).unwrap();
+    assert_eq!(rows.lines().count(), 3 * sets.len() + 1);
+    let md = std::fs::read_to_string(a.join("propositions.md")).unwrap();
+    assert!(md.contains("## Robustness across 3 parameter sets"), "{md}");
+    // Every shipped hypothesis says how the model produces it, and why its smallest effect.
+    for set in &sets {
+        for h in &set.hypotheses {
+            let (_, why) = h
+                .encoding
+                .as_ref()
+                .unwrap_or_else(|| panic!("{} has no encoding", h.id));
+            assert!(md.contains(why.as_str()), "{}: encoding not shown", h.id);
+            assert!(
+                h.smallest_effect_reason.is_some(),
+                "{}: no smallest_effect_reason",
+                h.id
+            );
+        }
+    }
+}

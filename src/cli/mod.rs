@@ -23,7 +23,7 @@ use crate::output::lock::FolderLock;
 use crate::output::{self, manifest, trace};
 use crate::scenario::{self, Overrides, Scenario};
 use crate::science::hypothesis::{self};
-use crate::science::{ablation, propositions, validation};
+use crate::science::{ablation, propositions, robustness, validation};
 use crate::stats::Verdict;
 use crate::{cluster, plot, report, scaffold};
 pub use listing::{CheckListing, ParamTable};
@@ -183,6 +183,14 @@ pub struct PropositionsArgs {
     /// Exit with status 1 when a hypothesis is contradicted (for scripts).
     #[arg(long)]
     pub strict: bool,
+    /// Also test every hypothesis at N parameter sets drawn from each file's prior (its
+    /// `[prior]`, else every real parameter ±50% around its default) and report the share of
+    /// sets in which it is supported, contradicted or inconclusive.
+    #[arg(long, value_name = "N")]
+    pub robustness: Option<u64>,
+    /// Pairs per hypothesis at each parameter set of `--robustness`.
+    #[arg(long, value_name = "R", default_value_t = 1000)]
+    pub robustness_reps: u64,
     /// No table on the terminal.
     #[arg(long)]
     pub quiet: bool,
@@ -574,6 +582,58 @@ fn propositions_cmd(a: &PropositionsArgs, out: &mut dyn Write) -> Result<()> {
         return Ok(());
     }
     let results = propositions::run_sets(&sets, a.ablate.as_deref())?;
+    let robustness = match a.robustness {
+        None => None,
+        Some(0) => bail!("--robustness needs at least 1 parameter set"),
+        Some(_) if a.robustness_reps < 2 => {
+            bail!("--robustness-reps needs at least 2 pairs per set")
+        }
+        Some(n) => {
+            let files = sets.len() as u64;
+            let bar = if a.quiet {
+                indicatif::ProgressBar::hidden()
+            } else {
+                indicatif::ProgressBar::new(n * files)
+            };
+            bar.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "robustness {bar:30} {pos}/{len} (file, set) [{elapsed} < {eta}]",
+                )
+                .expect("a valid template"),
+            );
+            // With --ablate, the parameter sets are drawn around the ablated model.
+            let ablated_sets: Vec<propositions::HypothesisSet>;
+            let sets_run: &[propositions::HypothesisSet] = match a.ablate.as_deref() {
+                Some(m) => {
+                    ablated_sets = sets
+                        .iter()
+                        .map(|set| {
+                            let (b, p) = propositions::ablated(
+                                &set.scenario.base,
+                                &set.scenario.population,
+                                m,
+                            );
+                            let mut set = set.clone();
+                            set.scenario.base = b;
+                            set.scenario.population = p;
+                            set
+                        })
+                        .collect();
+                    &ablated_sets
+                }
+                None => &sets,
+            };
+            let rob = robustness::run(
+                sets_run,
+                n,
+                Some(a.robustness_reps),
+                a.seed.unwrap_or(robustness::DEFAULT_SEED),
+                &|| bar.inc(1),
+            );
+            bar.finish_and_clear();
+            Some(rob)
+        }
+    };
     let reps_note = match a.reps {
         Some(r) => format!("{r} replications per level"),
         None => "each file's replications per level".to_string(),
@@ -589,12 +649,21 @@ fn propositions_cmd(a: &PropositionsArgs, out: &mut dyn Write) -> Result<()> {
         ),
         None => String::new(),
     };
-    let files = propositions::write_results(
+    let rob_note = robustness.as_ref().map_or(String::new(), |r| {
+        format!(
+            " Robustness: {} parameter sets per file from each file's prior, {} pairs per hypothesis per set, prior seed {}.",
+            r.sets,
+            a.robustness_reps,
+            a.seed.unwrap_or(robustness::DEFAULT_SEED)
+        )
+    });
+    let files = propositions::write_results_with(
         &a.out,
         &results,
+        robustness.as_ref(),
         "Proposition battery",
         &format!(
-            "dyadsim {}: {reps_note}, {seed_note}, common random numbers across levels.{ablate_note}",
+            "dyadsim {}: {reps_note}, {seed_note}, common random numbers across levels.{ablate_note}{rob_note}",
             env!("CARGO_PKG_VERSION")
         ),
     )?;

@@ -59,7 +59,7 @@ pub const PHASE_SHARES: [&str; 4] = [
     "phase_dissolved",
 ];
 /// Columns of `propositions.csv`.
-pub const PROPOSITIONS_COLUMNS: [&str; 19] = [
+pub const PROPOSITIONS_COLUMNS: [&str; 22] = [
     "id",
     "statement",
     "factor",
@@ -79,6 +79,9 @@ pub const PROPOSITIONS_COLUMNS: [&str; 19] = [
     "smallest_effect",
     "expect",
     "verdict",
+    "encoding",
+    "encoding_reason",
+    "pairs_dropped",
 ];
 
 // ---------------------------------------------------------------------------------------

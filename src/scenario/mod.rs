@@ -212,6 +212,11 @@ pub struct Scenario {
     /// design point's population, [`DesignPoint::population`]).
     #[serde(skip_serializing_if = "Population::is_empty")]
     pub population: Population,
+    /// `[prior]`: distributions over parameters that robustness analysis draws parameter
+    /// sets from (empty: the default prior of `dyadsim propositions --robustness`). Runs
+    /// do not use it.
+    #[serde(skip)]
+    pub prior: Population,
     /// Sweep design (grid with no factors = a single point).
     pub design: Design,
     /// Swept factors, in path order.
@@ -271,6 +276,8 @@ struct RawScenario {
     sweep: BTreeMap<Spanned<String>, Spanned<toml::Value>>,
     #[serde(default)]
     output: Option<RawOutput>,
+    #[serde(default)]
+    prior: BTreeMap<Spanned<String>, Spanned<toml::Value>>,
     #[serde(default)]
     hypothesis: Vec<Spanned<toml::Table>>,
     #[serde(default)]
@@ -431,6 +438,7 @@ pub fn parse(text: &str, file: &str, ov: Overrides) -> Result<(Scenario, Extras)
     population.set_typical(&mut base);
     base.validate()
         .map_err(|e| loc.at(0, format!("[params] {e}")))?;
+    let prior = parse_prior(&loc, &raw.prior, &population)?;
 
     // Sweep.
     let mut design = Design::Grid;
@@ -543,6 +551,7 @@ pub fn parse(text: &str, file: &str, ov: Overrides) -> Result<(Scenario, Extras)
         replications: reps,
         base,
         population,
+        prior,
         design,
         factors,
         output,
@@ -646,6 +655,73 @@ fn toml_error(loc: &Locator, e: &toml::de::Error) -> ScenarioError {
     loc.at(offset, msg.trim_end().to_string())
 }
 
+/// `[prior]`: a distribution for each parameter it names (a plain value is an error: a
+/// prior ranges over values), none of them a dyad attribute drawn per run in `[params]`.
+fn parse_prior(
+    loc: &Locator,
+    raw: &BTreeMap<Spanned<String>, Spanned<toml::Value>>,
+    population: &Population,
+) -> Result<Population, ScenarioError> {
+    let mut scratch = Params::default();
+    let mut dists = Vec::new();
+    for (section, value) in raw {
+        let before = dists.len();
+        set_nested(loc, &mut scratch, &mut dists, "prior", section, value)?;
+        // A leaf that is not a table (`dist = …`) is a plain value.
+        let plain = match value.get_ref() {
+            toml::Value::Table(t) if !t.contains_key("dist") => {
+                blocks::leaves(section.get_ref(), t)
+                    .into_iter()
+                    .find(|(_, _, v)| !v.is_table())
+                    .map(|(path, key, _)| {
+                        let at = blocks::find_key(loc.text, section.span().start, key)
+                            .unwrap_or(section.span().start);
+                        (path, at)
+                    })
+            }
+            toml::Value::Table(_) => None,
+            _ => Some((section.get_ref().clone(), section.span().start)),
+        };
+        if let Some((path, at)) = plain {
+            return Err(loc.at(
+                at,
+                format!(
+                    "[prior] `{path}` must be a distribution (a prior ranges over values; a fixed value belongs in [params])"
+                ),
+            ));
+        }
+        if let Some((s, _, at)) = dists[before..]
+            .iter()
+            .find(|(s, _, _)| population.contains(s))
+        {
+            return Err(loc.at(
+                *at,
+                format!(
+                    "[prior] `{}` is a dyad attribute drawn per run in [params]; a prior cannot also set it",
+                    s.path
+                ),
+            ));
+        }
+        if let Some((_, _, at)) = dists[before..].iter().find(|(s, _, _)| s.path == "months") {
+            return Err(loc.at(
+                *at,
+                "[prior] `months` cannot have a prior: set the horizon in [scenario]",
+            ));
+        }
+    }
+    let at_of: Vec<(&'static str, usize)> = dists.iter().map(|(s, _, at)| (s.path, *at)).collect();
+    Population::new(dists.into_iter().map(|(s, d, _)| (s, d))).map_err(|e| {
+        let at = match &e {
+            crate::model::population::PopulationError::Dist { path, .. }
+            | crate::model::population::PopulationError::Duplicate(path) => {
+                at_of.iter().find(|(p, _)| p == path).map_or(0, |x| x.1)
+            }
+            _ => 0,
+        };
+        loc.at(at, format!("[prior] {e}"))
+    })
+}
+
 /// A stable 64-bit FNV-1a hash, written as 16 hex digits.
 pub fn fnv1a_hex(bytes: &[u8]) -> String {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
@@ -733,6 +809,35 @@ mod tests {
         parse(text, "t.toml", Overrides::default())
             .unwrap_err()
             .to_string()
+    }
+
+    #[test]
+    fn prior_blocks_take_distributions_of_known_parameters_within_range() {
+        let head = "[scenario]\nname = \"x\"\n";
+        let (s, _) = parse(
+            &format!("{head}[prior.coefficients.trust]\nbroken_promise = {{ dist = \"uniform\", from = 0.1, to = 0.3 }}\n"),
+            "t.toml",
+            Overrides::default(),
+        )
+        .unwrap();
+        assert_eq!(s.prior.len(), 1);
+        let e = err(&format!(
+            "{head}[prior.buyer]\nchampoin = {{ dist = \"uniform\", from = 0, to = 1 }}\n"
+        ));
+        assert!(
+            e.contains("t.toml:4") && e.contains("did you mean `buyer.champion`"),
+            "{e}"
+        );
+        let e = err(&format!(
+            "{head}[prior.buyer]\nchampion = {{ dist = \"uniform\", from = 0, to = 2 }}\n"
+        ));
+        assert!(e.contains("t.toml:4") && e.contains("champion"), "{e}");
+        let e = err(&format!("{head}[prior.buyer]\nchampion = 0.5\n"));
+        assert!(e.contains("must be a distribution"), "{e}");
+        let e = err(&format!(
+            "{head}[params.buyer]\nchampion = {{ dist = \"beta\", a = 2, b = 2 }}\n[prior.buyer]\nchampion = {{ dist = \"uniform\", from = 0, to = 1 }}\n"
+        ));
+        assert!(e.contains("dyad attribute drawn per run"), "{e}");
     }
 
     #[test]

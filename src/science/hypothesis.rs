@@ -39,9 +39,42 @@ pub struct Hypothesis {
     pub expect: Expect,
     /// Smallest effect of interest, in the metric's units.
     pub smallest_effect: f64,
+    /// Why that effect is the smallest that matters (optional).
+    pub smallest_effect_reason: Option<String>,
+    /// How the model produces the effect, with a one-line reason (optional for a user's
+    /// hypothesis; every hypothesis of the shipped battery has one).
+    pub encoding: Option<(Encoding, String)>,
 }
 
-pub(crate) const KEYS: [&str; 9] = [
+/// How the model produces a hypothesis's effect, so that a reader never takes a verdict that
+/// a rule guarantees for a finding.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Encoding {
+    /// A definition or accounting identity makes it true.
+    Tautological,
+    /// One rule writes the effect's direction in; only its size is a result.
+    BuiltIn,
+    /// No single rule states it: it arises from several mechanisms together.
+    Emergent,
+}
+
+impl Encoding {
+    /// The word used in files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Encoding::Tautological => "tautological",
+            Encoding::BuiltIn => "built in",
+            Encoding::Emergent => "emergent",
+        }
+    }
+    const ALL: [Encoding; 3] = [
+        Encoding::Tautological,
+        Encoding::BuiltIn,
+        Encoding::Emergent,
+    ];
+}
+
+pub(crate) const KEYS: [&str; 12] = [
     "id",
     "statement",
     "factor",
@@ -51,6 +84,9 @@ pub(crate) const KEYS: [&str; 9] = [
     "condition",
     "expect",
     "smallest_effect",
+    "smallest_effect_reason",
+    "encoding",
+    "encoding_reason",
 ];
 
 /// Validate the `[[hypothesis]]` tables of a scenario.
@@ -146,6 +182,35 @@ fn parse_one(
             .ok_or_else(|| err("`smallest_effect` must be a number >= 0".into()))?,
         None => return Err(err("`smallest_effect` is missing".into())),
     };
+    let optional = |k: &str| -> Result<Option<String>, HypothesisError> {
+        match t.get(k) {
+            Some(toml::Value::String(s)) if !s.trim().is_empty() => Ok(Some(s.clone())),
+            Some(toml::Value::String(_)) => Err(err(format!("`{k}` must not be empty"))),
+            Some(_) => Err(err(format!("`{k}` must be a string"))),
+            None => Ok(None),
+        }
+    };
+    let smallest_effect_reason = optional("smallest_effect_reason")?;
+    let encoding = match (optional("encoding")?, optional("encoding_reason")?) {
+        (None, None) => None,
+        (Some(e), Some(why)) => {
+            let Some(kind) = Encoding::ALL.into_iter().find(|k| k.as_str() == e) else {
+                let hint = did_you_mean(&e, Encoding::ALL.iter().map(|k| k.as_str()), "");
+                return Err(err(format!(
+                    "`encoding` = {e:?} must be \"tautological\", \"built in\" or \"emergent\"{hint}"
+                )));
+            };
+            Some((kind, why))
+        }
+        (Some(_), None) => {
+            return Err(err(
+                "`encoding` needs `encoding_reason`, one line on why".into()
+            ));
+        }
+        (None, Some(_)) => {
+            return Err(err("`encoding_reason` without `encoding`".into()));
+        }
+    };
     let levels = levels
         .into_iter()
         .map(|l| {
@@ -166,6 +231,8 @@ fn parse_one(
         condition,
         expect,
         smallest_effect,
+        smallest_effect_reason,
+        encoding,
     })
 }
 
@@ -284,6 +351,15 @@ pub fn csv_record(r: &HypothesisResult) -> Vec<String> {
         num(h.smallest_effect),
         h.expect.as_str().to_string(),
         r.verdict.as_str().to_string(),
+        h.encoding
+            .as_ref()
+            .map(|(e, _)| e.as_str().to_string())
+            .unwrap_or_default(),
+        h.encoding
+            .as_ref()
+            .map(|(_, why)| why.clone())
+            .unwrap_or_default(),
+        r.dropped.to_string(),
     ]
 }
 
@@ -301,6 +377,33 @@ mod tests {
     }
 
     const OK: &str = "id = \"X\"\nstatement = \"s\"\nfactor = \"buyer.engagement\"\nlevels = [0.2, 0.8]\nmetric = \"sunk_costs\"\nexpect = \"decrease\"\nsmallest_effect = 1.0\n";
+
+    #[test]
+    fn encoding_is_one_of_three_with_a_reason() {
+        let h = parse(&format!(
+            "{OK}encoding = \"built in\"\nencoding_reason = \"a rule\"\nsmallest_effect_reason = \"one unit\"\n"
+        ))
+        .unwrap();
+        assert_eq!(h.encoding, Some((Encoding::BuiltIn, "a rule".to_string())));
+        assert_eq!(h.smallest_effect_reason.as_deref(), Some("one unit"));
+        let e = parse(&format!(
+            "{OK}encoding = \"builtin\"\nencoding_reason = \"r\"\n"
+        ))
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("h.toml:3") && e.contains("did you mean `built in`"),
+            "{e}"
+        );
+        let e = parse(&format!("{OK}encoding = \"emergent\"\n"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("needs `encoding_reason`"), "{e}");
+        let e = parse(&format!("{OK}encoding_reason = \"r\"\n"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("without `encoding`"), "{e}");
+    }
 
     #[test]
     fn both_arms_of_a_pair_get_the_same_draws() {
