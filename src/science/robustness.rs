@@ -3,8 +3,9 @@
 //! inconclusive (`dyadsim propositions --robustness N`).
 //!
 //! **The prior.** A scenario's `[prior]` block, or by default every real-valued parameter
-//! that the scenario does not draw per run (the dyad attributes of its population stay a
-//! population) uniform on ±50% of its default, cut to its allowed range. Parameters whose
+//! that the scenario neither draws per run (the dyad attributes of its population stay a
+//! population) nor sets in `[params]` (that is its operationalisation), uniform on ±50% of
+//! its default, cut to its allowed range. Parameters whose
 //! default is 0, switches and whole numbers stay fixed. Set `i` is drawn with the run seed
 //! `mix_seed(seed, PRIOR_STREAM, i)` (each parameter from its own stream, as a population
 //! draws), so set `i` is the same parameter set in every scenario file that shares the
@@ -42,14 +43,23 @@ pub const DEFAULT_SPREAD: f64 = 0.5;
 /// Attempts at drawing a set that satisfies the constraints between parameters.
 const ATTEMPTS: u64 = 100;
 
-/// The default prior of a scenario whose dyad attributes are drawn from `population`:
-/// every real parameter not in the population, with a default other than 0, uniform on
+/// The default prior of a scenario whose dyad attributes are drawn from `population` and
+/// whose fixed values are `base`: every real parameter neither in the population nor set
+/// away from its default in `base`, with a default other than 0, uniform on
 /// `default · (1 ± DEFAULT_SPREAD)` within its allowed range.
-pub fn default_prior(population: &Population) -> Population {
+pub fn default_prior(population: &Population, base: &Params) -> Population {
     let d = Params::default();
     let entries = PARAM_SPECS.iter().filter_map(|s| {
         let v = s.get(&d);
-        if s.kind != ParamKind::Real || v == 0.0 || population.contains(s) || s.path == "months" {
+        // A value the scenario sets in [params] is part of its operationalisation (e.g. only
+        // favourable events): it stays fixed.
+        let set_by_file = s.get(base) != v;
+        if s.kind != ParamKind::Real
+            || v == 0.0
+            || population.contains(s)
+            || set_by_file
+            || s.path == "months"
+        {
             return None;
         }
         let (a, b) = (v * (1.0 - DEFAULT_SPREAD), v * (1.0 + DEFAULT_SPREAD));
@@ -62,7 +72,7 @@ pub fn default_prior(population: &Population) -> Population {
 /// The prior of a scenario file: its `[prior]`, else the default.
 pub fn prior_of(set: &HypothesisSet) -> Population {
     if set.scenario.prior.is_empty() {
-        default_prior(&set.scenario.population)
+        default_prior(&set.scenario.population, &set.scenario.base)
     } else {
         set.scenario.prior.clone()
     }
@@ -416,7 +426,7 @@ mod tests {
     #[test]
     fn the_default_prior_spans_half_the_default_each_way_within_range() {
         let pop = Population::default();
-        let prior = default_prior(&pop);
+        let prior = default_prior(&pop, &Params::default());
         assert!(prior.len() > 50, "{}", prior.len());
         let d = Params::default();
         for (s, dist) in prior.iter() {
@@ -437,13 +447,17 @@ mod tests {
     fn dyad_attributes_stay_a_population() {
         let spec = crate::model::params::spec("buyer.champion").unwrap();
         let pop = Population::new([(spec, Dist::Uniform { from: 0.0, to: 1.0 })]).unwrap();
-        assert!(default_prior(&Population::default()).contains(spec));
-        assert!(!default_prior(&pop).contains(spec));
+        assert!(default_prior(&Population::default(), &Params::default()).contains(spec));
+        assert!(!default_prior(&pop, &Params::default()).contains(spec));
+        // A value the scenario fixes stays fixed.
+        let mut base = Params::default();
+        spec.set(&mut base, 0.9);
+        assert!(!default_prior(&Population::default(), &base).contains(spec));
     }
 
     #[test]
     fn sets_are_valid_and_reproducible() {
-        let prior = default_prior(&Population::default());
+        let prior = default_prior(&Population::default(), &Params::default());
         let base = Params::default();
         for i in 0..50 {
             let (a, _) = draw_set(&prior, &base, 9, i);
