@@ -16,6 +16,11 @@ pub const ASSETS: &[(&str, &str, &[u8])] = &[
         include_bytes!("../../assets/classroom/app.js"),
     ),
     (
+        "/guard.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../assets/classroom/guard.js"),
+    ),
+    (
         "/app.css",
         "text/css; charset=utf-8",
         include_bytes!("../../assets/classroom/app.css"),
