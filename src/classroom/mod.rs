@@ -30,7 +30,8 @@ pub use api::{Reply, handle};
 pub const MAX_BODY: usize = 64 * 1024;
 /// Worker threads answering requests.
 pub const WORKERS: usize = 8;
-/// Heavy requests (ensembles, hypotheses, runs) computed at once; more get HTTP 503.
+/// Heavy requests (ensembles, hypotheses) computed at once; more get HTTP 503, so that
+/// at least `WORKERS - MAX_HEAVY` workers are always free for the page and single runs.
 pub const MAX_HEAVY: usize = 4;
 
 /// Errors of the classroom server.
