@@ -797,6 +797,7 @@ async function init() {
   $("export-toml").addEventListener("click", exportToml);
   $("export-csv").addEventListener("click", exportCsv);
   $("large-type").addEventListener("change", () => {
+    document.documentElement.classList.toggle("large", $("large-type").checked);
     document.body.classList.toggle("large", $("large-type").checked);
     rebuildCharts();
   });

@@ -280,7 +280,7 @@ pub fn csv_bytes(params: &Params, months: &[TraceMonth]) -> Vec<u8> {
     let mut out = csv::Writer::from_writer(Vec::new());
     let _ = out.write_record(TRACE_COLUMNS);
     for m in months {
-        let _ = out.write_record(&trace_row(&m.record, params, m.crisis));
+        let _ = out.write_record(trace_row(&m.record, params, m.crisis));
     }
     out.into_inner().unwrap_or_default()
 }
