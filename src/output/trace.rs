@@ -249,7 +249,7 @@ pub struct TraceMonth {
 }
 
 /// Every month of the run `(params, seed)` with its crisis flag, and the outcome: what
-/// [`csv`] writes.
+/// [`csv()`] writes.
 pub fn months(params: &Params, seed: u64) -> (Vec<TraceMonth>, RunOutcome) {
     let mut out = Vec::with_capacity(params.months as usize);
     let mut in_crisis = false;
