@@ -172,6 +172,7 @@ async fn the_page_in_chromium() {
             ],
         }),
     );
+    caps.insert("goog:loggingPrefs".into(), json!({"browser": "ALL"}));
     caps.insert("pageLoadStrategy".into(), json!("eager"));
     caps.insert(
         "timeouts".into(),
