@@ -394,6 +394,32 @@ async fn the_page_in_chromium() {
         urls.len(),
         shots_dir().display()
     );
+    // The browser's own console log (ChromeDriver's log endpoint): no errors. A warning
+    // written now shows that the log is read at all.
+    js(&c, "console.warn('dyadsim-log-probe'); return true").await;
+    let session = c.session_id().await.unwrap().expect("a session");
+    let log = ureq::post(&format!(
+        "http://127.0.0.1:{}/session/{session}/se/log",
+        driver.port
+    ))
+    .header("Content-Type", "application/json")
+    .send(json!({"type": "browser"}).to_string())
+    .expect("the browser log")
+    .body_mut()
+    .read_to_string()
+    .unwrap();
+    let log: Value = serde_json::from_str(&log).unwrap();
+    let entries = log["value"].as_array().expect("log entries");
+    assert!(
+        entries.iter().any(|e| e["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("dyadsim-log-probe")),
+        "the browser log does not have the probe: {entries:?}"
+    );
+    let severe: Vec<&Value> = entries.iter().filter(|e| e["level"] == "SEVERE").collect();
+    assert!(severe.is_empty(), "console errors: {severe:?}");
+    eprintln!("browser console: {} entries, none severe", entries.len());
     c.close().await.unwrap();
     drop(driver);
 }
