@@ -106,6 +106,9 @@ async fn click(c: &Client, css: &str) {
 }
 
 async fn screenshot(c: &Client, name: &str) -> PathBuf {
+    // From the top of the page, whatever the last click scrolled to.
+    js(c, "window.scrollTo(0, 0); return true").await;
+    tokio::time::sleep(Duration::from_millis(150)).await;
     let png = c.screenshot().await.unwrap();
     assert!(png.starts_with(b"\x89PNG"), "{name} is not a PNG");
     let p = shots_dir().join(name);

@@ -391,9 +391,22 @@ function drawReadout() {
     ? "ended: " + run.outcome.end_reason.replace(/_/g, " ") + ", path " + run.outcome.path : "";
 }
 
+// The sliders of a side that differ from its preset, e.g. "champion in the buyer 0.90".
+function changes(side) {
+  if (!side.preset) return "";
+  const out = [];
+  for (const [path, label] of SLIDERS) {
+    const base = side.preset.params[path] === undefined ? state.specs[path].default : side.preset.params[path];
+    if (Math.abs(sliderValue(side, path) - base) > 1e-9) out.push(label.toLowerCase() + " " + fmt(sliderValue(side, path)));
+  }
+  return out.length ? "with " + out.join(", ") : "";
+}
+
 function drawSide(which) {
   const run = which === "a" ? state.runA : state.runB;
   if (!run) return;
+  $("changed-" + which).textContent = changes(which === "a" ? state.a : state.b);
+  if (which === "a" && state.a.preset) $("name-a").textContent = state.a.preset.name + " (the settings on the left)";
   drawRun("chart-" + which + "-", run, false);
   drawFeed($("feed-" + which), run);
   const lived = Math.min(state.month, run.trace.length);
