@@ -252,6 +252,35 @@ pub fn replay(
     (seed, simulate_with(&params, seed, f))
 }
 
+/// The aggregates of replications `0..reps` of design point `point` of `s`, computed in
+/// memory on the current rayon pool: what [`run`] aggregates for that point when the
+/// scenario has `reps` replications (the same seeds and the same exact sums), without
+/// writing anything. Callers bound `reps`.
+pub fn aggregate_point(s: &Scenario, point: usize, reps: u64) -> PointAgg {
+    let months = s.points[point].params.months;
+    let chunks = reps.div_ceil(CHUNK);
+    let kinds = RowKinds {
+        csv: false,
+        spill: false,
+    };
+    let parts: Vec<PointAgg> = (0..chunks)
+        .into_par_iter()
+        .map(|i| {
+            let c = Chunk {
+                point,
+                rep_start: i * CHUNK,
+                rep_end: ((i + 1) * CHUNK).min(reps),
+            };
+            run_chunk(s, c, kinds).agg
+        })
+        .collect();
+    let mut agg = PointAgg::new(months);
+    for p in &parts {
+        agg.merge(p);
+    }
+    agg
+}
+
 /// Remove the tables of the format this output does not write (left by an earlier run in
 /// the other format), so that nothing reads them as this run's.
 fn remove_other_format(dir: &Path, format: OutputFormat) -> Result<(), OutputError> {

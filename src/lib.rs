@@ -25,12 +25,16 @@
 //!   files (`dyadsim schema`), generated from the parameter table.
 //! - [`cluster`]: a scenario as SLURM batch scripts, an array job of shards and a merge
 //!   job after it.
+//! - [`classroom`]: `dyadsim classroom`, a local web page for teaching (one dyad month by
+//!   month, two side by side, one run against its ensemble, a class experiment) served
+//!   from the binary with its JSON API.
 //! - [`cli`]: the commands of the `dyadsim` binary as library calls (a scenario run end to
 //!   end, propositions, validation, listings); the binary only parses and reports errors.
 //!
 //! The model and where each rule comes from are described in `docs/MODEL.md`.
 #![deny(missing_docs)]
 
+pub mod classroom;
 pub mod cli;
 pub mod cluster;
 pub mod experiment;

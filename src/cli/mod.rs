@@ -70,6 +70,24 @@ pub enum Command {
     Man,
     /// Write SLURM batch scripts: an array job of shards and a merge job after it.
     Slurm(SlurmArgs),
+    /// Serve the classroom page (one dyad month by month, side by side, against its
+    /// ensemble, class experiments) on this machine.
+    Classroom(ClassroomArgs),
+}
+
+/// Arguments of `dyadsim classroom`.
+#[derive(Args, Clone, Debug)]
+pub struct ClassroomArgs {
+    /// Port to listen on (0: a free port chosen by the system).
+    #[arg(long, default_value_t = 8000)]
+    pub port: u16,
+    /// Address to listen on (default 127.0.0.1, this machine only). Any other address
+    /// lets other machines reach the page; a warning says so.
+    #[arg(long)]
+    pub bind: Option<std::net::IpAddr>,
+    /// Open the page in the system's web browser.
+    #[arg(long)]
+    pub open: bool,
 }
 
 /// Arguments of `dyadsim run`.
@@ -335,6 +353,7 @@ pub fn execute(cmd: Command, out: &mut dyn Write, control: Control<'_>) -> Resul
             Ok(())
         }
         Command::Slurm(a) => slurm(&a, out),
+        Command::Classroom(a) => classroom_cmd(&a, out),
     }
 }
 
@@ -843,5 +862,30 @@ fn slurm(a: &SlurmArgs, out: &mut dyn Write) -> Result<()> {
     }
     cluster::write_scripts(&job)?;
     write!(out, "{}", job.instructions())?;
+    Ok(())
+}
+
+/// `dyadsim classroom`: bind, print the URL, optionally open a browser, serve until the
+/// process is stopped.
+fn classroom_cmd(a: &ClassroomArgs, out: &mut dyn Write) -> Result<()> {
+    let ip = a
+        .bind
+        .unwrap_or(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST));
+    let server = crate::classroom::Classroom::bind(ip, a.port)?;
+    if crate::classroom::is_exposed(ip) {
+        eprintln!(
+            "warning: listening on {ip}: other machines that can reach this address can use the page and its API (there is no login); use the default 127.0.0.1 to keep it on this machine"
+        );
+    }
+    let url = server.url();
+    writeln!(out, "dyadsim classroom: {url}")?;
+    out.flush()?;
+    eprintln!("serving the classroom page; stop with Ctrl-C");
+    if a.open
+        && let Err(e) = opener::open_browser(&url)
+    {
+        eprintln!("warning: could not open a browser ({e}); open {url} yourself");
+    }
+    server.serve();
     Ok(())
 }

@@ -187,6 +187,33 @@ impl Events {
     pub const CHAMPION_LEFT: u32 = 1 << 15;
     /// A delay set preparation back.
     pub const DELAY: u32 = 1 << 16;
+    /// Every flag with its snake-case name, in bit order.
+    pub const NAMED: [(u32, &'static str); 17] = [
+        (Events::PHASE_CHANGE, "phase_change"),
+        (Events::INVESTMENT, "investment"),
+        (Events::ESCALATION, "escalation"),
+        (Events::CHAMPION, "champion"),
+        (Events::EXTERNAL_FAVOURABLE, "external_favourable"),
+        (Events::EXTERNAL_ADVERSE, "external_adverse"),
+        (Events::NOVEL_PROJECT, "novel_project"),
+        (Events::CRISIS_START, "crisis_start"),
+        (Events::CRISIS_END, "crisis_end"),
+        (Events::SHOCK, "shock"),
+        (Events::RENEGOTIATION, "renegotiation"),
+        (Events::LOCKED_IN, "locked_in"),
+        (Events::SUPPLIER_EXIT_INTENT, "supplier_exit_intent"),
+        (Events::BUYER_EXIT_INTENT, "buyer_exit_intent"),
+        (Events::SKIP, "skip"),
+        (Events::CHAMPION_LEFT, "champion_left"),
+        (Events::DELAY, "delay"),
+    ];
+    /// The names of the flags set, in bit order.
+    pub fn names(self) -> impl Iterator<Item = &'static str> {
+        Events::NAMED
+            .into_iter()
+            .filter(move |(f, _)| self.has(*f))
+            .map(|(_, n)| n)
+    }
     /// Whether `flag` is set.
     pub fn has(self, flag: u32) -> bool {
         self.0 & flag != 0

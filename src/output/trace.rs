@@ -32,11 +32,34 @@ pub fn draws(population: &Population, seed: u64, w: &mut dyn Write) -> std::io::
     Ok(())
 }
 
+/// A run told in words: the opening line, one line per notable month, the closing line.
+#[derive(Clone, Debug)]
+pub struct Story {
+    /// Who the partners are (the first line of `dyadsim trace`).
+    pub intro: String,
+    /// `(month, text)` in month order; a month may have several lines.
+    pub lines: Vec<(u32, String)>,
+    /// How the run ended (the last line of `dyadsim trace`).
+    pub end: String,
+    /// The run's outcome.
+    pub outcome: RunOutcome,
+}
+
 /// Write a month-by-month narrative of the run `(params, seed)`.
 pub fn narrate(params: &Params, seed: u64, w: &mut dyn Write) -> std::io::Result<RunOutcome> {
+    let s = story(params, seed);
+    writeln!(w, "{}", s.intro)?;
+    for (month, text) in &s.lines {
+        writeln!(w, "month {month:>3}: {text}")?;
+    }
+    writeln!(w, "{}", s.end)?;
+    Ok(s.outcome)
+}
+
+/// The narrative of the run `(params, seed)` that [`narrate`] writes, as data.
+pub fn story(params: &Params, seed: u64) -> Story {
     let p = params;
-    writeln!(
-        w,
+    let intro = format!(
         "One dyad, seed {seed}: a supplier with capability {:.2} and {:.0}% of its sales with the buyer; \
          a buyer with alternatives {:.2}, engagement {:.2} and {}.",
         p.supplier.capability,
@@ -48,8 +71,8 @@ pub fn narrate(params: &Params, seed: u64, w: &mut dyn Write) -> std::io::Result
         } else {
             "no champion".to_string()
         }
-    )?;
-    let mut lines: Vec<String> = Vec::new();
+    );
+    let mut lines: Vec<(u32, String)> = Vec::new();
     let mut prev_phase = Phase::Preparation;
     let mut investing = false;
     let mut said_lock = false;
@@ -58,7 +81,7 @@ pub fn narrate(params: &Params, seed: u64, w: &mut dyn Write) -> std::io::Result
     let mut first = true;
     let outcome = simulate_with(p, seed, |r| {
         let e = r.events;
-        let mut say = |s: String| lines.push(format!("month {:>3}: {s}", r.month));
+        let mut say = |s: String| lines.push((r.month, s));
         if first {
             say(format!("preparation starts; {}", status(r, p)));
             first = false;
@@ -135,11 +158,7 @@ pub fn narrate(params: &Params, seed: u64, w: &mut dyn Write) -> std::io::Result
             say(status(r, p));
         }
     });
-    for l in &lines {
-        writeln!(w, "{l}")?;
-    }
-    writeln!(
-        w,
+    let end = format!(
         "End: {} after {} months (path {}). Value created {:.0} kEUR; supplier kept {:.0}, buyer {:.0} \
          (dual-appropriation index {}). New knowledge {:.2} units ({:.2} portable). Supplier {}.",
         outcome.end_reason.as_str().replace('_', " "),
@@ -156,8 +175,13 @@ pub fn narrate(params: &Params, seed: u64, w: &mut dyn Write) -> std::io::Result
         } else {
             "went insolvent"
         }
-    )?;
-    Ok(outcome)
+    );
+    Story {
+        intro,
+        lines,
+        end,
+        outcome,
+    }
 }
 
 /// The per-month trace CSV declared once: each column's name with the expression that
@@ -214,10 +238,20 @@ trace_columns! {
     }
 }
 
-/// Write the full per-month trajectory of one run as CSV.
-pub fn csv(params: &Params, seed: u64, w: &mut dyn Write) -> std::io::Result<RunOutcome> {
-    let mut out = csv::Writer::from_writer(Vec::new());
-    let _ = out.write_record(TRACE_COLUMNS);
+/// One month of a trace: the record and whether a performance crisis is running.
+#[derive(Clone, Copy, Debug)]
+pub struct TraceMonth {
+    /// The month's record.
+    pub record: MonthRecord,
+    /// Whether a performance crisis is running at the end of the month (the `crisis`
+    /// column).
+    pub crisis: bool,
+}
+
+/// Every month of the run `(params, seed)` with its crisis flag, and the outcome: what
+/// [`csv()`] writes.
+pub fn months(params: &Params, seed: u64) -> (Vec<TraceMonth>, RunOutcome) {
+    let mut out = Vec::with_capacity(params.months as usize);
     let mut in_crisis = false;
     let o = simulate_with(params, seed, |r| {
         if r.events.has(Events::CRISIS_START) {
@@ -226,9 +260,27 @@ pub fn csv(params: &Params, seed: u64, w: &mut dyn Write) -> std::io::Result<Run
         if r.events.has(Events::CRISIS_END) {
             in_crisis = false;
         }
-        let row = trace_row(r, params, in_crisis);
-        let _ = out.write_record(&row);
+        out.push(TraceMonth {
+            record: *r,
+            crisis: in_crisis,
+        });
     });
-    w.write_all(&out.into_inner().unwrap_or_default())?;
+    (out, o)
+}
+
+/// Write the full per-month trajectory of one run as CSV.
+pub fn csv(params: &Params, seed: u64, w: &mut dyn Write) -> std::io::Result<RunOutcome> {
+    let (months, o) = months(params, seed);
+    w.write_all(&csv_bytes(params, &months))?;
     Ok(o)
+}
+
+/// The per-month CSV ([`TRACE_COLUMNS`]) of `months`, a run with parameters `params`.
+pub fn csv_bytes(params: &Params, months: &[TraceMonth]) -> Vec<u8> {
+    let mut out = csv::Writer::from_writer(Vec::new());
+    let _ = out.write_record(TRACE_COLUMNS);
+    for m in months {
+        let _ = out.write_record(trace_row(&m.record, params, m.crisis));
+    }
+    out.into_inner().unwrap_or_default()
 }

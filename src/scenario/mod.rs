@@ -19,6 +19,7 @@ pub use blocks::BlockError;
 pub(crate) use blocks::{Block, did_you_mean, toml_number, value_as_f64};
 use blocks::{Locator, key_hint, set_nested, sweep_candidates, unknown_key};
 use design::{collect_factors, expand};
+pub use set::apply as apply_sets;
 
 use crate::model::params::{ParamSpec, check_value, spec};
 use crate::model::{Dist, Params, Population};

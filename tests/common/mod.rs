@@ -49,3 +49,46 @@ pub fn assert_same(a: &Path, b: &Path, files: &[&str]) {
         );
     }
 }
+
+/// A `dyadsim classroom` process serving on a loopback port, killed when dropped.
+pub struct Classroom {
+    child: std::process::Child,
+    /// The page's URL as the server printed it, e.g. `http://127.0.0.1:40123/`.
+    pub url: String,
+    /// The server's standard error, for tests that read its warnings.
+    pub stderr: Option<std::process::ChildStderr>,
+}
+
+impl Classroom {
+    /// Start `dyadsim classroom --port 0 EXTRA…` and wait for the URL it prints.
+    pub fn start(extra: &[&str]) -> Classroom {
+        use std::io::BufRead;
+        use std::process::Stdio;
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_dyadsim"))
+            .args(["classroom", "--port", "0"])
+            .args(extra)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start dyadsim classroom");
+        let mut line = String::new();
+        let stdout = child.stdout.take().unwrap();
+        std::io::BufReader::new(stdout)
+            .read_line(&mut line)
+            .unwrap();
+        let url = line
+            .split_whitespace()
+            .find(|w| w.starts_with("http://"))
+            .unwrap_or_else(|| panic!("no URL in {line:?}"))
+            .to_string();
+        let stderr = child.stderr.take();
+        Classroom { child, url, stderr }
+    }
+}
+
+impl Drop for Classroom {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
