@@ -203,6 +203,9 @@ fn write_robustness(
         "inconclusive",
         "inconclusive_lo",
         "inconclusive_hi",
+        "in_direction",
+        "in_direction_lo",
+        "in_direction_hi",
         "class",
         "predictor_1",
         "r_1",
@@ -229,6 +232,8 @@ fn write_robustness(
             let (p, lo, hi) = h.share(v);
             row.extend([num(p), num(lo), num(hi)]);
         }
+        let (p, lo, hi) = h.direction_share();
+        row.extend([num(p), num(lo), num(hi)]);
         row.push(h.class().to_string());
         for j in 0..3 {
             match h.predictors.get(j) {
@@ -409,8 +414,11 @@ fn robustness_section(results: &[HypothesisResult], rob: &Robustness) -> String 
          twice as often as outside and in at least half the sets there; **mixed**: none of \
          these. Predictors: the point-biserial correlation r of a parameter with \"supported\" \
          across sets; * marks |r| above the Bonferroni-corrected 5% threshold.\n\n\
-         | id | encoding | verdict at defaults | supported | contradicted | inconclusive | class | predictors of a flip (r) | region where it holds more often |\n\
-         |---|---|---|---|---|---|---|---|---|\n",
+         \"In direction\" counts the sets whose CI excludes 0 in the expected direction \
+         whatever the effect's size: where it is far above \"supported\", the direction holds \
+         and what fails is the size against the smallest effect of interest.\n\n\
+         | id | encoding | verdict at defaults | supported | contradicted | inconclusive | in direction | class | predictors of a flip (r) | region where it holds more often |\n\
+         |---|---|---|---|---|---|---|---|---|---|\n",
         rob.sets, rob.sets
     );
     for (h, r) in rob.summary.iter().zip(results) {
@@ -446,13 +454,17 @@ fn robustness_section(results: &[HypothesisResult], rob: &Robustness) -> String 
             )
         });
         s.push_str(&format!(
-            "| {} | {} | {} | {} | {} | {} | **{}** | {} | {} |\n",
+            "| {} | {} | {} | {} | {} | {} | {} | **{}** | {} | {} |\n",
             h.id,
             h.encoding.map_or("—", |e| e.as_str()),
             r.verdict.as_str(),
             share(0),
             share(1),
             share(2),
+            {
+                let (p, lo, hi) = h.direction_share();
+                format!("{:.1}% [{:.1}, {:.1}]", 100.0 * p, 100.0 * lo, 100.0 * hi)
+            },
             h.class(),
             preds,
             region

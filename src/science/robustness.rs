@@ -28,8 +28,8 @@ use rayon::prelude::*;
 use super::hypothesis::{self, Encoding};
 use super::propositions::HypothesisSet;
 use crate::model::{Dist, PARAM_SPECS, ParamKind, ParamSpec, Params, Population, mix_seed};
-use crate::stats::Verdict;
 use crate::stats::aggregate::share_stats;
+use crate::stats::{Expect, Verdict};
 
 /// Stream of the parameter sets drawn from a prior (next to the run streams 1–3).
 pub const PRIOR_STREAM: u64 = 4;
@@ -128,6 +128,9 @@ pub struct HypothesisRobustness {
     pub encoding: Option<Encoding>,
     /// Sets with each verdict: supported, contradicted, inconclusive.
     pub counts: [u64; 3],
+    /// Sets in which the 95% CI excludes 0 in the expected direction, whatever the size of
+    /// the effect (for `expect = "none"`: sets supported).
+    pub in_direction: u64,
     /// The strongest predictors of "supported" (up to three).
     pub predictors: Vec<Predictor>,
     /// The region of the strongest predictor, when the verdict varies.
@@ -143,6 +146,12 @@ impl HypothesisRobustness {
     /// Wilson 95% interval.
     pub fn share(&self, k: usize) -> (f64, f64, f64) {
         let (p, _, lo, hi) = share_stats(self.counts[k], self.sets());
+        (p, lo, hi)
+    }
+    /// Share of sets with the effect in the expected direction (CI excluding 0), and its
+    /// Wilson 95% interval.
+    pub fn direction_share(&self) -> (f64, f64, f64) {
+        let (p, _, lo, hi) = share_stats(self.in_direction, self.sets());
         (p, lo, hi)
     }
     /// How the hypothesis fares across the prior, in words: too few sets (the CI of the
@@ -218,7 +227,7 @@ pub fn run(
         .flat_map(|f| (0..n).map(move |i| (f, i)))
         .collect();
     // Per (file, set): the draws and the verdict of each of the file's hypotheses.
-    let results: Vec<(SetDraw, Vec<Verdict>)> = tasks
+    let results: Vec<(SetDraw, Vec<(Verdict, bool)>)> = tasks
         .par_iter()
         .map(|&(f, i)| {
             let set = &sets[f];
@@ -237,8 +246,14 @@ pub fn run(
                 .hypotheses
                 .iter()
                 .map(|h| {
-                    hypothesis::test(h, &p, &set.scenario.population, reps[f], set.scenario.seed)
-                        .verdict
+                    let r = hypothesis::test(
+                        h,
+                        &p,
+                        &set.scenario.population,
+                        reps[f],
+                        set.scenario.seed,
+                    );
+                    (r.verdict, in_direction(&r))
                 })
                 .collect();
             tick();
@@ -247,10 +262,12 @@ pub fn run(
         .collect();
     let mut draws = vec![Vec::with_capacity(n as usize); sets.len()];
     let mut verdicts: Vec<Vec<Verdict>> = Vec::new();
+    let mut directions: Vec<Vec<bool>> = Vec::new();
     let mut file_of = Vec::new();
     for (f, set) in sets.iter().enumerate() {
         for _ in &set.hypotheses {
             verdicts.push(Vec::with_capacity(n as usize));
+            directions.push(Vec::with_capacity(n as usize));
             file_of.push(f);
         }
     }
@@ -264,8 +281,9 @@ pub fn run(
         .collect();
     for (&(f, _), (d, vs)) in tasks.iter().zip(results) {
         draws[f].push(d);
-        for (k, v) in vs.into_iter().enumerate() {
+        for (k, (v, d)) in vs.into_iter().enumerate() {
             verdicts[first_h[f] + k].push(v);
+            directions[first_h[f] + k].push(d);
         }
     }
     let mut summary = Vec::new();
@@ -292,6 +310,7 @@ pub fn run(
                 id: h.id.clone(),
                 encoding: h.encoding.as_ref().map(|(e, _)| *e),
                 counts,
+                in_direction: directions[k].iter().filter(|d| **d).count() as u64,
                 predictors,
                 region,
             });
@@ -307,6 +326,16 @@ pub fn run(
         verdicts,
         file_of,
         summary,
+    }
+}
+
+/// Whether a result's 95% CI excludes 0 in the expected direction (for `expect = "none"`,
+/// whether it is supported).
+fn in_direction(r: &hypothesis::HypothesisResult) -> bool {
+    match r.hypothesis.expect {
+        Expect::Increase => r.test.ci_lo > 0.0,
+        Expect::Decrease => r.test.ci_hi < 0.0,
+        Expect::None => r.verdict == Verdict::Supported,
     }
 }
 
@@ -497,6 +526,7 @@ mod tests {
             id: "x".into(),
             encoding: None,
             counts,
+            in_direction: counts[0],
             predictors: Vec::new(),
             region,
         };
