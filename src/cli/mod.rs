@@ -17,6 +17,7 @@ use crate::experiment::{self, Progress, RunOptions};
 
 mod listing;
 mod progress;
+mod sensitivity;
 
 use crate::model::run_seed;
 use crate::output::{self, manifest, trace};
@@ -27,6 +28,7 @@ use crate::stats::Verdict;
 use crate::{cluster, plot, report, scaffold};
 pub use listing::{CheckListing, ParamTable};
 pub use progress::Reporter;
+pub use sensitivity::SensitivityArgs;
 
 /// Decides after every batch of chunks whether a run goes on.
 pub type Control<'a> = &'a mut dyn FnMut(&Progress) -> ControlFlow<()>;
@@ -69,6 +71,8 @@ pub enum Command {
     Man,
     /// Write SLURM batch scripts: an array job of shards and a merge job after it.
     Slurm(SlurmArgs),
+    /// Morris or Sobol sensitivity analysis of a scenario's [sensitivity] block.
+    Sensitivity(SensitivityArgs),
 }
 
 /// Arguments of `dyadsim run`.
@@ -301,6 +305,7 @@ pub fn execute(cmd: Command, out: &mut dyn Write, control: Control<'_>) -> Resul
             Ok(())
         }
         Command::Slurm(a) => slurm(&a, out),
+        Command::Sensitivity(a) => sensitivity::sensitivity(&a, out),
     }
 }
 
