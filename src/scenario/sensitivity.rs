@@ -428,13 +428,14 @@ fn push_unique(
     p: SensitivityParam,
     at: usize,
 ) -> Result<(), ScenarioError> {
-    if let Some((_, first)) = params.iter().find(|(q, _)| q.path == p.path) {
+    if let Some(&(_, other)) = params.iter().find(|(q, _)| q.path == p.path) {
+        let (first, second) = (other.min(at), other.max(at));
         return Err(loc.at(
-            at,
+            second,
             format!(
                 "[sensitivity] parameter `{}` is named twice (first at line {})",
                 p.path,
-                loc.line_of(*first)
+                loc.line_of(first)
             ),
         ));
     }
@@ -500,7 +501,7 @@ fn param(
     for (k, x) in [("from", from), ("to", to)] {
         check_value(s, x).map_err(|e| {
             let at = find_key(loc.text, offset, k).unwrap_or(offset);
-            loc.at(at, format!("[sensitivity] `{path}` {k}: {e}"))
+            loc.at(at, format!("[sensitivity] {e} (`{k}` of the range)"))
         })?;
     }
     if from >= to {
