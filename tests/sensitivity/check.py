@@ -57,10 +57,12 @@ for d in map(pathlib.Path, sys.argv[1:]):
     name = problem_json["name"]
     worst_est = 0.0  # largest |ours - SALib| / our CI half-width
     worst_conf = 1.0  # CI half-width ratio farthest from 1
+    analysed = []
     for metric in problem_json["metrics"]:
-        rows = ours[ours["metric"] == metric].set_index("parameter").loc[names]
-        if rows.empty:
+        if not (ours["metric"] == metric).any():
             continue
+        analysed.append(metric)
+        rows = ours[ours["metric"] == metric].set_index("parameter").loc[names]
         Y = outputs[metric].to_numpy(dtype=float)
         if method["design"] == "morris":
             si = morris.analyze(problem, X, Y, num_resamples=1000, conf_level=0.95,
@@ -105,7 +107,9 @@ for d in map(pathlib.Path, sys.argv[1:]):
                              f"ST {rows.loc[p, 'ST']:.4f} ({ANALYTIC[name]['ST'][i]:.4f})"
                              for i, p in enumerate(names))
             print(f"  {name}: {line}")
-    print(f"{d}: {method['design']}, {len(names)} parameters, {len(samples)} points; "
+    check(len(analysed) > 0, f"{d}: no metric analysed")
+    print(f"{d}: {method['design']}, {len(names)} parameters, {len(samples)} points, "
+          f"metrics {', '.join(analysed)}; "
           f"largest |ours - SALib| = {worst_est:.2e} of our CI half-width; "
           f"CI half-width ratio ours/SALib farthest from 1: {worst_conf:.3f}")
 
