@@ -61,7 +61,11 @@ fn same_bytes_with_one_and_two_threads() {
     // 3 parameters per analysed metric; the columns are in path order.
     let rows: Vec<&str> = lines.collect();
     assert_eq!(rows.len() % 3, 0);
-    assert!(rows[0].starts_with("supplier_share,buyer.champion,"), "{}", rows[0]);
+    assert!(
+        rows[0].starts_with("supplier_share,buyer.champion,"),
+        "{}",
+        rows[0]
+    );
     assert!(rows[2].starts_with("supplier_share,coefficients.communication.champion,"));
     // Nobody dissolves within 24 months here: a constant metric is reported, not analysed.
     let noise = std::fs::read_to_string(a.join("noise.csv")).unwrap();
@@ -73,7 +77,10 @@ fn same_bytes_with_one_and_two_threads() {
     );
     assert_eq!(samples.lines().count(), 1 + 6 * 4);
     let noise = std::fs::read_to_string(a.join("noise.csv")).unwrap();
-    assert!(noise.starts_with("metric,status,points,replications,"), "{noise}");
+    assert!(
+        noise.starts_with("metric,status,points,replications,"),
+        "{noise}"
+    );
     assert!(a.join("plots/morris_supplier_share.png").exists());
     assert!(a.join("plots/morris_supplier_share.svg").exists());
 }
@@ -82,7 +89,14 @@ fn same_bytes_with_one_and_two_threads() {
 fn test_function_mode_writes_sobol_indices() {
     let dir = tempfile::tempdir().unwrap();
     let a = dyadsim()
-        .args(["sensitivity", "--function", "ishigami", "--samples", "256", "--out"])
+        .args([
+            "sensitivity",
+            "--function",
+            "ishigami",
+            "--samples",
+            "256",
+            "--out",
+        ])
         .arg(dir.path())
         .assert()
         .success();
@@ -90,9 +104,15 @@ fn test_function_mode_writes_sobol_indices() {
     assert!(out.contains("y (noise share NA): ST x1"), "{out}");
     let d = dir.path().join("ishigami/sensitivity");
     let csv = std::fs::read_to_string(d.join("sensitivity.csv")).unwrap();
-    assert!(csv.starts_with("metric,parameter,S1,S1_conf,ST,ST_conf\ny,x1,"), "{csv}");
+    assert!(
+        csv.starts_with("metric,parameter,S1,S1_conf,ST,ST_conf\ny,x1,"),
+        "{csv}"
+    );
     assert_eq!(
-        std::fs::read_to_string(d.join("outputs.csv")).unwrap().lines().count(),
+        std::fs::read_to_string(d.join("outputs.csv"))
+            .unwrap()
+            .lines()
+            .count(),
         1 + 256 * 5
     );
     assert!(d.join("plots/sobol_y.png").exists());
@@ -102,7 +122,11 @@ fn test_function_mode_writes_sobol_indices() {
 fn bad_designs_fail_with_a_located_error() {
     let dir = tempfile::tempdir().unwrap();
     let cases = [
-        (MORRIS.replace("levels = 4", "levels = 3"), "m.toml:9:10:", "even"),
+        (
+            MORRIS.replace("levels = 4", "levels = 3"),
+            "m.toml:9:10:",
+            "even",
+        ),
         (
             MORRIS
                 .replace("design = \"morris\"", "design = \"sobol\"\nsamples = 100")
@@ -111,12 +135,18 @@ fn bad_designs_fail_with_a_located_error() {
             "power of two",
         ),
         (
-            MORRIS.replace("engagement = { from = 0.2, to = 0.7 }", "engagement = { from = -0.2, to = 0.7 }"),
+            MORRIS.replace(
+                "engagement = { from = 0.2, to = 0.7 }",
+                "engagement = { from = -0.2, to = 0.7 }",
+            ),
             "m.toml:17:",
             "out of range",
         ),
         (
-            MORRIS.replace("[sensitivity.buyer]", "\"buyer.champion\" = { from = 0.1, to = 0.2 }\n[sensitivity.buyer]"),
+            MORRIS.replace(
+                "[sensitivity.buyer]",
+                "\"buyer.champion\" = { from = 0.1, to = 0.2 }\n[sensitivity.buyer]",
+            ),
             "m.toml:17:1:",
             "named twice",
         ),

@@ -81,7 +81,7 @@ pub enum Model {
     /// distributed parameters drawn per run.
     Dyad {
         /// Base parameters.
-        base: Params,
+        base: Box<Params>,
         /// Distributed parameters not varied by the design.
         population: Population,
         /// The varied parameters.
@@ -269,7 +269,7 @@ impl Study {
             metrics,
             bootstrap,
             model: Model::Dyad {
-                base: s.base.clone(),
+                base: Box::new(s.base.clone()),
                 population,
                 specs: params.iter().map(|p| p.spec).collect(),
                 metric_index,
@@ -343,7 +343,7 @@ impl Study {
                 .iter()
                 .enumerate()
                 .map(|(k, row)| {
-                    let mut p = base.clone();
+                    let mut p = (**base).clone();
                     for (s, &v) in specs.iter().zip(row) {
                         s.set(&mut p, v);
                     }
