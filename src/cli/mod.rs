@@ -71,7 +71,7 @@ pub enum Command {
     Man,
     /// Write SLURM batch scripts: an array job of shards and a merge job after it.
     Slurm(SlurmArgs),
-    /// Morris or Sobol sensitivity analysis of a scenario's [sensitivity] block.
+    /// Morris or Sobol sensitivity analysis of a scenario's `[sensitivity]` block.
     Sensitivity(SensitivityArgs),
 }
 

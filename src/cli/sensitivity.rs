@@ -15,7 +15,7 @@ use crate::sensitivity::{Indices, SENSITIVITY_DIR, Study, StudyOverrides, write}
 /// Arguments of `dyadsim sensitivity`.
 #[derive(Args, Clone, Debug)]
 pub struct SensitivityArgs {
-    /// Scenario TOML file with a [sensitivity] block.
+    /// Scenario TOML file with a `[sensitivity]` block.
     #[arg(required_unless_present = "function")]
     pub scenario: Option<PathBuf>,
     /// Metrics to analyse, comma-separated (replaces the block's `metrics`).

@@ -6,7 +6,7 @@
 //! ([`Study::from_function`]); [`Study::run`] makes the design ([`sample`]), evaluates every
 //! point in parallel — the same numbers whatever the thread count: each point's R runs are
 //! summed in replication order and the points are collected in design order — and
-//! analyses each metric ([`analyze`]); [`write`] writes the files that let anyone recompute
+//! analyses each metric ([`analyze`]); [`write()`] writes the files that let anyone recompute
 //! the indices (`samples.csv`, `outputs.csv`), the indices (`sensitivity.csv`), the noise
 //! shares (`noise.csv`), the problem (`problem.json`), the figures and `report.html`.
 //!
