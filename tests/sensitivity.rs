@@ -162,6 +162,9 @@ fn bad_designs_fail_with_a_located_error() {
             .failure();
         let e = stderr_of(&a);
         assert!(e.contains(at) && e.contains(what), "{at} {what}: {e}");
+        // `dyadsim check` validates the block too.
+        let c = dyadsim().arg("check").arg(&scn).assert().failure();
+        assert!(stderr_of(&c).contains(at), "check: {}", stderr_of(&c));
     }
     let a = dyadsim()
         .args(["sensitivity", "--function", "gfunction", "--samples", "100"])

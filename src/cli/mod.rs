@@ -452,6 +452,7 @@ fn check(a: &CheckArgs, out: &mut dyn Write) -> Result<()> {
             .patterns
             .len()
     };
+    let plan = scenario::sensitivity_plan(&s)?;
     let listing = CheckListing {
         path: &a.scenario,
         scenario: &s,
@@ -459,6 +460,16 @@ fn check(a: &CheckArgs, out: &mut dyn Write) -> Result<()> {
         patterns,
     };
     write!(out, "{listing}")?;
+    if let Some(p) = plan {
+        writeln!(
+            out,
+            "[sensitivity]: {} design over {} parameters, {} points x {} replications (run it with `dyadsim sensitivity`)",
+            p.method.name(),
+            p.params.len(),
+            p.method.points(p.params.len()),
+            p.replications
+        )?;
+    }
     Ok(())
 }
 
