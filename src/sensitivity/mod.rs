@@ -66,6 +66,9 @@ pub enum SensitivityError {
         /// What is wrong, with the point's values.
         message: String,
     },
+    /// The worker threads could not be started.
+    #[error("cannot start the worker threads: {0}")]
+    Threads(String),
     /// A file could not be written.
     #[error(transparent)]
     Output(#[from] OutputError),
@@ -369,12 +372,7 @@ impl Study {
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(threads.max(1))
             .build()
-            .map_err(|e| {
-                SensitivityError::Output(OutputError::Format {
-                    path: std::path::PathBuf::from("<threads>"),
-                    message: e.to_string(),
-                })
-            })?;
+            .map_err(|e| SensitivityError::Threads(e.to_string()))?;
         let cells: Vec<Vec<Cell>> = pool.install(|| {
             (0..x.len())
                 .into_par_iter()

@@ -62,7 +62,7 @@ pub fn morris(d: usize, r: usize, p: usize, candidates: Option<usize>, seed: u64
     let chosen: Vec<usize> = if m == r {
         (0..r).collect()
     } else {
-        spread_most(&pool, r, p)
+        spread_most(&pool, r)
     };
     let scale = 1.0 / (p as f64 - 1.0);
     chosen
@@ -93,7 +93,7 @@ fn distance(a: &Trajectory, b: &Trajectory) -> f64 {
 }
 
 /// Indices of `r` of the trajectories in `pool`, chosen greedily for spread (ascending).
-fn spread_most(pool: &[Trajectory], r: usize, _p: usize) -> Vec<usize> {
+fn spread_most(pool: &[Trajectory], r: usize) -> Vec<usize> {
     let m = pool.len();
     let mut dist = vec![0.0; m * m];
     for i in 0..m {
