@@ -49,7 +49,9 @@ fn morris_plane<DB: DrawingBackend>(
     ix: &[super::analyze::MorrisIndex],
 ) -> Res<DB> {
     root.fill(&WHITE)?;
-    let (x0, x1) = span(ix.iter().map(|i| i.mu_star + i.mu_star_conf));
+    // One scale on both axes, so that the line σ = μ* is the diagonal and a metric whose
+    // effects are all exact (σ = 0) still gets a readable axis.
+    let (_, x1) = span(ix.iter().map(|i| i.mu_star + i.mu_star_conf));
     let (_, y1) = span(ix.iter().map(|i| i.sigma));
     let top = x1.max(y1);
     let mut chart = ChartBuilder::on(root)
@@ -57,24 +59,26 @@ fn morris_plane<DB: DrawingBackend>(
         .margin(20)
         .x_label_area_size(55)
         .y_label_area_size(80)
-        .build_cartesian_2d(x0..x1, 0.0..y1)?;
+        .build_cartesian_2d(0.0..top * 1.2, 0.0..top * 1.05)?;
     chart
         .configure_mesh()
         .x_desc(format!(
-            "μ* (mean |elementary effect| of {metric}, per unit-cube range) — {subtitle}"
+            "μ* (mean |elementary effect| of {metric} per range of the parameter) — {subtitle}"
         ))
         .y_desc("σ (SD of the elementary effects)")
         .axis_desc_style(font(15.0))
         .label_style(font(13.0))
         .draw()?;
     chart.draw_series(LineSeries::new(
-        [(0.0, 0.0), (top, top)],
+        [(0.0, 0.0), (top * 1.05, top * 1.05)],
         GREY.stroke_width(1),
     ))?;
+    // Parameters close to the origin are drawn but not labelled; a note counts them.
+    let small = |i: &super::analyze::MorrisIndex| i.mu_star.max(i.sigma) < 0.03 * top;
     for (n, i) in names.iter().zip(ix) {
         let (lo, hi) = (i.mu_star - i.mu_star_conf, i.mu_star + i.mu_star_conf);
         chart.draw_series(LineSeries::new(
-            [(lo.max(x0), i.sigma), (hi, i.sigma)],
+            [(lo.max(0.0), i.sigma), (hi, i.sigma)],
             BLUE.mix(0.6).stroke_width(2),
         ))?;
         chart.draw_series(std::iter::once(Circle::new(
@@ -82,10 +86,30 @@ fn morris_plane<DB: DrawingBackend>(
             5,
             BLUE.filled(),
         )))?;
+        if !small(i) {
+            chart.draw_series(std::iter::once(Text::new(
+                n.clone(),
+                (i.mu_star, i.sigma),
+                font(13.0),
+            )))?;
+        }
+    }
+    let near: Vec<&str> = names
+        .iter()
+        .zip(ix)
+        .filter(|(_, i)| small(i))
+        .map(|(n, _)| n.as_str())
+        .collect();
+    if !near.is_empty() {
+        let note = if near.len() <= 3 {
+            format!("near the origin: {}", near.join(", "))
+        } else {
+            format!("{} parameters near the origin (see the table)", near.len())
+        };
         chart.draw_series(std::iter::once(Text::new(
-            n.clone(),
-            (i.mu_star, i.sigma),
-            font(13.0),
+            note,
+            (top * 0.02, top * 1.0),
+            font(13.0).color(&GREY),
         )))?;
     }
     Ok(())
