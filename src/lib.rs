@@ -19,6 +19,8 @@
 //! - [`experiment`]: design points × replications on rayon, checkpoints and resume,
 //!   shards and merge.
 //! - [`science`]: hypotheses, the proposition battery, ablations, validation patterns.
+//! - [`sensitivity`]: Morris and Sobol global sensitivity analysis of a scenario's
+//!   `[sensitivity]` block, checked against test functions with known indices.
 //! - [`plot`] and [`report`]: figures (PNG and SVG, bundled font) and `report.html` of an
 //!   output directory.
 //! - [`scaffold`]: the commented template (`dyadsim init`) and the JSON Schema of scenario
@@ -46,4 +48,5 @@ pub mod report;
 pub mod scaffold;
 pub mod scenario;
 pub mod science;
+pub mod sensitivity;
 pub mod stats;

@@ -215,6 +215,52 @@ fn keys_object(keys: &[&str]) -> Value {
     object(props)
 }
 
+/// A parameter of `[sensitivity]`: a range `{ from, to }` or a distribution.
+fn varied(s: &ParamSpec) -> Value {
+    let dist = match s.kind {
+        ParamKind::Switch => "#/$defs/choice_switch",
+        ParamKind::Integer => "#/$defs/choice",
+        ParamKind::Real => "#/$defs/distribution",
+    };
+    let bound = json!({ "type": ["number", "boolean"] });
+    json!({
+        "anyOf": [
+            {
+                "type": "object",
+                "additionalProperties": false,
+                "required": ["from", "to"],
+                "properties": { "from": bound, "to": bound },
+                "description": "Varied uniformly over from ..= to."
+            },
+            { "$ref": dist }
+        ]
+    })
+}
+
+/// The design keys of `[sensitivity]`.
+fn sensitivity_keys(m: &mut Map<String, Value>) {
+    let count = json!({ "type": "integer", "minimum": 1 });
+    m.insert("design".into(), json!({ "enum": ["morris", "sobol"] }));
+    for k in [
+        "trajectories",
+        "levels",
+        "candidates",
+        "samples",
+        "replications",
+        "bootstrap",
+    ] {
+        m.insert(k.into(), count.clone());
+    }
+    m.insert(
+        "common_random_numbers".into(),
+        json!({ "type": "boolean", "default": true }),
+    );
+    m.insert(
+        "metrics".into(),
+        json!({ "type": "array", "minItems": 1, "items": { "enum": crate::model::OUTCOME_METRICS.to_vec() } }),
+    );
+}
+
 /// The JSON Schema (draft 2020-12) of scenario files, as editors use it for TOML
 /// (completion, ranges, descriptions).
 pub fn schema() -> Value {
@@ -229,6 +275,7 @@ pub fn schema() -> Value {
             ParamKind::Real => "#/$defs/distribution",
         }, "description": s.doc })
     };
+    let mut sensitivity = Map::new();
     // A level of `values` is a value or, like a parameter in `[params]`, a distribution.
     let factor = |s: &ParamSpec| {
         let dist = match s.kind {
@@ -272,20 +319,24 @@ pub fn schema() -> Value {
         let mut p = Map::new();
         let mut f = Map::new();
         let mut d = Map::new();
+        let mut v = Map::new();
         for s in specs {
             insert_nested(&mut p, key(s), param_schema(s));
             insert_nested(&mut f, key(s), factor(s));
             insert_nested(&mut d, key(s), prior_dist(s));
+            insert_nested(&mut v, key(s), varied(s));
         }
         params.insert(sec.to_string(), object(p));
         sweep.insert(sec.to_string(), object(f));
         prior.insert(sec.to_string(), object(d));
+        sensitivity.insert(sec.to_string(), object(v));
     }
     sweep.insert(
         "design".into(),
         json!({ "enum": ["grid", "lhs", "one-at-a-time", "zip"], "default": "grid" }),
     );
     sweep.insert("samples".into(), json!({ "type": "integer", "minimum": 1 }));
+    sensitivity_keys(&mut sensitivity);
     let months = PARAM_SPECS
         .iter()
         .find(|s| s.path == "months")
@@ -315,6 +366,7 @@ pub fn schema() -> Value {
             "params": object(params),
             "sweep": object(sweep),
             "prior": object(prior),
+            "sensitivity": object(sensitivity),
             "output": {
                 "type": "object",
                 "additionalProperties": false,

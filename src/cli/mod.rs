@@ -17,6 +17,7 @@ use crate::experiment::{self, Progress, RunOptions};
 
 mod listing;
 mod progress;
+mod sensitivity;
 
 use crate::model::run_seed;
 use crate::output::lock::FolderLock;
@@ -28,6 +29,7 @@ use crate::stats::Verdict;
 use crate::{cluster, plot, report, scaffold};
 pub use listing::{CheckListing, ParamTable};
 pub use progress::Reporter;
+pub use sensitivity::SensitivityArgs;
 
 /// Decides after every batch of chunks whether a run goes on.
 pub type Control<'a> = &'a mut dyn FnMut(&Progress) -> ControlFlow<()>;
@@ -70,6 +72,8 @@ pub enum Command {
     Man,
     /// Write SLURM batch scripts: an array job of shards and a merge job after it.
     Slurm(SlurmArgs),
+    /// Morris or Sobol sensitivity analysis of a scenario's `[sensitivity]` block.
+    Sensitivity(SensitivityArgs),
     /// Serve the classroom page (one dyad month by month, side by side, against its
     /// ensemble, class experiments) on this machine.
     Classroom(ClassroomArgs),
@@ -354,6 +358,7 @@ pub fn execute(cmd: Command, out: &mut dyn Write, control: Control<'_>) -> Resul
         }
         Command::Slurm(a) => slurm(&a, out),
         Command::Classroom(a) => classroom_cmd(&a, out),
+        Command::Sensitivity(a) => sensitivity::sensitivity(&a, out),
     }
 }
 
@@ -560,6 +565,7 @@ fn check(a: &CheckArgs, out: &mut dyn Write) -> Result<()> {
             .patterns
             .len()
     };
+    let plan = scenario::sensitivity_plan(&s)?;
     let listing = CheckListing {
         path: &a.scenario,
         scenario: &s,
@@ -567,6 +573,16 @@ fn check(a: &CheckArgs, out: &mut dyn Write) -> Result<()> {
         patterns,
     };
     write!(out, "{listing}")?;
+    if let Some(p) = plan {
+        writeln!(
+            out,
+            "[sensitivity]: {} design over {} parameters, {} points x {} replications (run it with `dyadsim sensitivity`)",
+            p.method.name(),
+            p.params.len(),
+            p.method.points(p.params.len()),
+            p.replications
+        )?;
+    }
     Ok(())
 }
 

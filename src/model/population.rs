@@ -141,7 +141,7 @@ fn mass(alpha: f64, beta: f64) -> f64 {
 }
 /// The standard normal quantile of `u` restricted to [α, β] (inverse CDF of the truncated
 /// standard normal at `u` in [0, 1)).
-fn truncated_quantile(alpha: f64, beta: f64, u: f64) -> f64 {
+pub(crate) fn truncated_quantile(alpha: f64, beta: f64, u: f64) -> f64 {
     let z = if alpha > 0.0 {
         // Work in the upper tail: Q(z) = Q(α) − u·mass.
         let t = q(alpha) - u * mass(alpha, beta);

@@ -111,7 +111,7 @@ pub enum PlotError {
 }
 
 /// Register the bundled font as `sans-serif` (once per process).
-fn ensure_font() -> Result<(), PlotError> {
+pub(crate) fn ensure_font() -> Result<(), PlotError> {
     static OK: OnceLock<bool> = OnceLock::new();
     let ok = *OK.get_or_init(|| {
         plotters::style::register_font("sans-serif", FontStyle::Normal, FONT_BYTES).is_ok()

@@ -13,12 +13,18 @@ use toml::Spanned;
 mod blocks;
 mod design;
 mod dist;
+mod sensitivity;
 mod set;
 
 pub use blocks::BlockError;
 pub(crate) use blocks::{Block, did_you_mean, toml_number, value_as_f64};
 use blocks::{Locator, key_hint, set_nested, sweep_candidates, unknown_key};
 use design::{collect_factors, expand};
+pub use sensitivity::{
+    DEFAULT_METRICS, Input, MAX_SENSITIVITY_POINTS, MAX_SOBOL_PARAMS, MAX_SOBOL_SAMPLES, Method,
+    SENSITIVITY_KEYS, SensitivityParam, SensitivityPlan, check_metric, parse_plan,
+    sensitivity_plan,
+};
 pub use set::apply as apply_sets;
 
 use crate::model::params::{ParamSpec, check_value, spec};
@@ -283,6 +289,9 @@ struct RawScenario {
     hypothesis: Vec<Spanned<toml::Table>>,
     #[serde(default)]
     pattern: Vec<Spanned<toml::Table>>,
+    /// Read by [`sensitivity_plan`] for `dyadsim sensitivity`; other commands ignore it.
+    #[serde(default, rename = "sensitivity")]
+    _sensitivity: Option<serde::de::IgnoredAny>,
 }
 
 #[derive(Deserialize)]
@@ -323,13 +332,14 @@ fn yes() -> bool {
     true
 }
 
-const TOP_KEYS: [&str; 6] = [
+const TOP_KEYS: [&str; 7] = [
     "scenario",
     "params",
     "sweep",
     "output",
     "hypothesis",
     "pattern",
+    "sensitivity",
 ];
 pub(crate) const SCENARIO_KEYS: [&str; 5] =
     ["name", "description", "seed", "replications", "months"];

@@ -25,6 +25,9 @@ good = {
     '[sweep.supplier]\nexperience = { values = [{ dist = "beta", a = 3, b = 7 }, 0.5, '
     '{ dist = "uniform", from = 0.6, to = 0.95 }] }\n'
     '[sweep.mechanisms]\nlock_in = { values = [true, { dist = "choice", values = [true, false] }, false] }\n',
+    "a sensitivity block with a range and a distribution": '[scenario]\nname = "x"\n[sensitivity]\n'
+    'design = "sobol"\nsamples = 64\nmetrics = ["dissolved"]\n[sensitivity.buyer]\nchampion = { from = 0.1, to = 0.9 }\n'
+    'engagement = { dist = "beta", a = 2, b = 5 }\n',
 }
 for what, text in good.items():
     errors = list(validator.iter_errors(tomllib.loads(text)))
@@ -47,6 +50,9 @@ bad = {
     "beta with a = 0": '[scenario]\nname = "x"\n[params.buyer]\nchampion = { dist = "beta", a = 0, b = 5 }\n',
     "a switch drawn from a beta": '[scenario]\nname = "x"\n[params.mechanisms]\nexit = { dist = "beta", a = 2, b = 5 }\n',
     "a distribution key typo among sweep values": '[scenario]\nname = "x"\n[sweep.supplier]\nexperience = { values = [0.2, { dist = "beta", a = 2, bb = 5 }] }\n',
+    "an unknown sensitivity design": '[scenario]\nname = "x"\n[sensitivity]\ndesign = "fast"\n',
+    "an unknown sensitivity metric": '[scenario]\nname = "x"\n[sensitivity]\ndesign = "morris"\nmetrics = ["dissolve"]\n',
+    "a sensitivity range key typo": '[scenario]\nname = "x"\n[sensitivity.buyer]\nchampion = { form = 0.1, to = 0.9 }\n',
     "a swept switch drawn from a beta": '[scenario]\nname = "x"\n[sweep.mechanisms]\nexit = { values = [true, { dist = "beta", a = 2, b = 5 }] }\n',
 }
 for what, text in bad.items():
