@@ -89,7 +89,19 @@ impl Classroom {
         format!("http://{}/", self.addr)
     }
 
-    /// Answer requests with [`WORKERS`] threads; returns only if every worker stops.
+    /// A function that stops [`Classroom::serve`]: every worker finishes the request it is
+    /// answering and takes no new one (for Ctrl-C).
+    pub fn stopper(&self) -> impl Fn() + Send + 'static {
+        let server = Arc::clone(&self.server);
+        move || {
+            for _ in 0..WORKERS {
+                server.unblock();
+            }
+        }
+    }
+
+    /// Answer requests with [`WORKERS`] threads; returns when every worker has stopped
+    /// ([`Classroom::stopper`]).
     pub fn serve(self) {
         let heavy = Arc::new(AtomicUsize::new(0));
         let workers: Vec<_> = (0..WORKERS)

@@ -902,6 +902,14 @@ fn classroom_cmd(a: &ClassroomArgs, out: &mut dyn Write) -> Result<()> {
     {
         eprintln!("warning: could not open a browser ({e}); open {url} yourself");
     }
+    // Ctrl-C (or SIGTERM): answer the requests in progress, then stop.
+    let stop = server.stopper();
+    ctrlc::set_handler(move || {
+        eprintln!("stopping: finishing the requests in progress");
+        stop();
+    })
+    .context("installing the Ctrl-C handler")?;
     server.serve();
+    eprintln!("dyadsim classroom stopped");
     Ok(())
 }

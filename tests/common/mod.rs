@@ -86,6 +86,28 @@ impl Classroom {
     }
 }
 
+impl Classroom {
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+    /// Send SIGINT (what Ctrl-C sends) and wait up to `limit` for the server to exit; its
+    /// exit status, or `None` if it is still running.
+    pub fn interrupt(&mut self, limit: std::time::Duration) -> Option<std::process::ExitStatus> {
+        let _ = std::process::Command::new("kill")
+            .args(["-INT", &self.child.id().to_string()])
+            .status();
+        let start = std::time::Instant::now();
+        while start.elapsed() < limit {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Some(status);
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        None
+    }
+}
+
 impl Drop for Classroom {
     fn drop(&mut self) {
         let _ = self.child.kill();
