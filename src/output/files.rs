@@ -14,7 +14,9 @@ use std::path::{Path, PathBuf};
 
 use thiserror::Error;
 
-use super::{AtomicFile, OutputError, num};
+use serde::{Deserialize, Serialize};
+
+use super::{AtomicFile, OutputError, PartialRuns, num};
 use crate::model::{
     Level, MonthRecord, OUTCOME_METRICS, PowerParams, RunOutcome, TRAJECTORY_METRICS,
 };
@@ -170,9 +172,12 @@ fn level_str(x: f64, p: &PowerParams) -> String {
 }
 
 /// Append the `runs.csv` row of run `(point, rep)` with `seed`, parameters `params` (the
-/// point's, with the population drawn) and outcome `o`.
+/// point's, with the population drawn) and outcome `o`; `values` are the point's swept
+/// values.
+#[allow(clippy::too_many_arguments)]
 pub fn run_row(
     s: &Scenario,
+    values: &[f64],
     point: usize,
     rep: u64,
     seed: u64,
@@ -180,9 +185,8 @@ pub fn run_row(
     o: &RunOutcome,
     w: &mut csv::Writer<Vec<u8>>,
 ) -> csv::Result<()> {
-    let dp = &s.points[point];
     let mut rec: Vec<String> = vec![point.to_string(), rep.to_string(), seed.to_string()];
-    rec.extend(dp.values.iter().map(|v| num(*v)));
+    rec.extend(values.iter().map(|v| num(*v)));
     rec.push(o.final_phase.as_str().into());
     rec.push(o.end_reason.as_str().into());
     rec.push(o.path.code());
@@ -195,76 +199,288 @@ pub fn run_row(
     w.write_record(&rec)
 }
 
-/// Write `point,<factors>,[month,]metric,mean,sd,ci_lo,ci_hi,n[,p10,p50,p90]`; `key`
-/// holds the point and its formatted factor values. A `binary` (0/1) metric gets Wilson's
-/// interval; `pct` are the percentiles of a `timeseries` row.
-fn stat_row(
-    f: &mut AtomicFile,
-    key: &[String],
-    month: Option<usize>,
-    name: &str,
-    a: &ExactAcc,
-    binary: bool,
-    pct: Option<[f64; 3]>,
-) -> Result<(), OutputError> {
-    let (mean, sd, lo, hi) = a.stats(binary);
-    let mut row = key.to_vec();
-    if let Some(m) = month {
-        row.push(m.to_string());
-    }
-    row.extend([
-        name.to_string(),
-        num(mean),
-        num(sd),
-        num(lo),
-        num(hi),
-        a.n.to_string(),
-    ]);
-    row.extend(pct.iter().flatten().map(|v| num(*v)));
-    f.csv_row(&row)
-}
-/// Write a share row (`count` of `total` runs) with a Wilson 95% interval.
-fn share_row(
-    f: &mut AtomicFile,
-    key: &[String],
-    month: usize,
-    name: &str,
-    count: u64,
-    total: u64,
-) -> Result<(), OutputError> {
-    let (mean, sd, lo, hi) = share_stats(count, total);
-    let mut row = key.to_vec();
-    row.extend([
-        month.to_string(),
-        name.to_string(),
-        num(mean),
-        num(sd),
-        num(lo),
-        num(hi),
-        total.to_string(),
-    ]);
-    row.extend(PERCENTILES.map(|_| num(f64::NAN)));
-    f.csv_row(&row)
+/// The aggregate tables, in order: `points`, `timeseries`, `summary`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Table {
+    /// `points.csv`.
+    Points,
+    /// `timeseries.csv`.
+    Timeseries,
+    /// `summary.csv`.
+    Summary,
 }
 
-/// Write `points`, `timeseries` and `summary` from aggregates, in the scenario's formats
-/// (CSV, Parquet or both); returns the files written.
-pub fn write_aggregate_files(
-    s: &Scenario,
-    aggs: &[PointAgg],
-    dir: &Path,
-) -> Result<Vec<PathBuf>, OutputError> {
-    let mut files = Vec::new();
-    if s.output.format.csv() {
-        files.extend(write_aggregate_csv(s, aggs, dir)?);
+impl Table {
+    /// All three, in order.
+    pub const ALL: [Table; 3] = [Table::Points, Table::Timeseries, Table::Summary];
+    /// The CSV file's name.
+    pub fn csv(self) -> &'static str {
+        match self {
+            Table::Points => POINTS,
+            Table::Timeseries => TIMESERIES,
+            Table::Summary => SUMMARY,
+        }
     }
-    if s.output.format.parquet() {
-        files.extend(super::parquet::write_aggregates(s, aggs, dir)?);
+    /// The Parquet twin's name.
+    pub fn parquet(self) -> &'static str {
+        match self {
+            Table::Points => POINTS_PARQUET,
+            Table::Timeseries => TIMESERIES_PARQUET,
+            Table::Summary => SUMMARY_PARQUET,
+        }
     }
-    if s.output.timeseries && !s.points.is_empty() {
-        files.push(write_trajectories(s, dir)?);
+    /// The header of the table of `s`.
+    pub fn header(self, s: &Scenario) -> Vec<String> {
+        match self {
+            Table::Points => points_header(s),
+            Table::Timeseries => timeseries_header(s),
+            Table::Summary => summary_header(s),
+        }
     }
-    Ok(files)
+    /// Whether `s` writes this table.
+    pub fn written(self, s: &Scenario) -> bool {
+        self != Table::Timeseries || s.output.timeseries
+    }
+    fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// Bytes written so far to the growing aggregate tables (what a checkpoint records).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TableLens {
+    /// `points.csv.partial`.
+    pub points: u64,
+    /// `timeseries.csv.partial` (0 when no time series are written).
+    pub timeseries: u64,
+    /// `summary.csv.partial`.
+    pub summary: u64,
+}
+
+/// The partial name of a growing table.
+fn partial(dir: &Path, t: Table) -> PathBuf {
+    dir.join(format!("{}.partial", t.csv()))
+}
+
+/// The aggregate tables `points`, `timeseries` (when the scenario writes time series) and
+/// `summary`, written design point by design point as points finish: each grows as
+/// `<name>.csv.partial` (cut back to a checkpoint's length on resume, like
+/// `runs.csv.partial`) and becomes the CSV file, its Parquet twin or both at the end
+/// ([`Tables::finish`]). Memory does not grow with the number of points.
+pub struct Tables {
+    files: [Option<PartialRuns>; 3],
+    /// Rows not yet appended to their file.
+    buf: Vec<u8>,
+    /// Whether the next cell starts a row.
+    row_start: bool,
+    key: Vec<String>,
+}
+
+impl Tables {
+    /// Open the tables of `s` in `dir`: fresh with their headers, or cut back to the
+    /// lengths `resume` of a checkpoint.
+    pub fn open(s: &Scenario, dir: &Path, resume: Option<TableLens>) -> Result<Self, OutputError> {
+        let mut files: [Option<PartialRuns>; 3] = [None, None, None];
+        for t in Table::ALL {
+            let path = partial(dir, t);
+            if !t.written(s) {
+                if path.exists() {
+                    std::fs::remove_file(&path).map_err(super::io_err(&path))?;
+                }
+                continue;
+            }
+            let len = resume.map(|l| [l.points, l.timeseries, l.summary][t.index()]);
+            files[t.index()] = Some(super::open_partial_runs(&path, &t.header(s), len)?);
+        }
+        Ok(Tables {
+            files,
+            buf: Vec::with_capacity(1 << 16),
+            row_start: true,
+            key: Vec::new(),
+        })
+    }
+
+    /// The bytes written so far.
+    pub fn lens(&self) -> TableLens {
+        let len = |t: Table| self.files[t.index()].as_ref().map_or(0, |f| f.len);
+        TableLens {
+            points: len(Table::Points),
+            timeseries: len(Table::Timeseries),
+            summary: len(Table::Summary),
+        }
+    }
+
+    /// Append raw rows (whole CSV records) to table `t` (a merge copies a shard's rows).
+    pub fn append(&mut self, t: Table, bytes: &[u8]) -> Result<(), OutputError> {
+        match self.files[t.index()].as_mut() {
+            Some(f) => f.append(bytes),
+            None => Ok(()),
+        }
+    }
+
+    /// Append the rows written since the last call to table `t`.
+    fn flush_to(&mut self, t: Table) -> Result<(), OutputError> {
+        if let Some(f) = self.files[t.index()].as_mut() {
+            f.append(&self.buf)?;
+        }
+        self.buf.clear();
+        Ok(())
+    }
+
+    /// One cell, quoted as the `csv` crate quotes (only a cell with a comma, a quote or a
+    /// line break needs it; names and numbers never do).
+    fn text(&mut self, x: &str) {
+        if !self.row_start {
+            self.buf.push(b',');
+        }
+        self.row_start = false;
+        if x.contains([',', '"', '\n', '\r']) {
+            self.buf.push(b'"');
+            self.buf
+                .extend_from_slice(x.replace('"', "\"\"").as_bytes());
+            self.buf.push(b'"');
+        } else {
+            self.buf.extend_from_slice(x.as_bytes());
+        }
+    }
+
+    fn field(&mut self, x: f64) {
+        use std::io::Write as _;
+        if !self.row_start {
+            self.buf.push(b',');
+        }
+        self.row_start = false;
+        let _ = write!(self.buf, "{}", super::Num(x));
+    }
+
+    fn int(&mut self, x: u64) {
+        use std::io::Write as _;
+        if !self.row_start {
+            self.buf.push(b',');
+        }
+        self.row_start = false;
+        let _ = write!(self.buf, "{x}");
+    }
+
+    fn key_fields(&mut self) {
+        for i in 0..self.key.len() {
+            if !self.row_start {
+                self.buf.push(b',');
+            }
+            self.row_start = false;
+            self.buf.extend_from_slice(self.key[i].as_bytes());
+        }
+    }
+
+    fn end_row(&mut self) {
+        self.buf.push(b'\n');
+        self.row_start = true;
+    }
+
+    /// `mean,sd,ci_lo,ci_hi,n` of `a` (Wilson's interval for a `binary` metric).
+    fn stats(&mut self, a: &ExactAcc, binary: bool) {
+        let (mean, sd, lo, hi) = a.stats(binary);
+        for v in [mean, sd, lo, hi] {
+            self.field(v);
+        }
+        self.int(a.n);
+    }
+
+    /// Append the rows of design point `i` of `s` with aggregates `a` to every table.
+    pub fn point(&mut self, s: &Scenario, i: usize, a: &PointAgg) -> Result<(), OutputError> {
+        self.key.clear();
+        self.key.push(i.to_string());
+        for v in s.points.values(i) {
+            // Numbers never need quoting.
+            self.key.push(num(v));
+        }
+        // points
+        self.key_fields();
+        self.end_row();
+        self.flush_to(Table::Points)?;
+        // timeseries
+        if self.files[Table::Timeseries.index()].is_some() {
+            for m in 0..a.months() {
+                let month = m as u64 + 1;
+                for (j, name) in TRAJECTORY_METRICS.iter().enumerate() {
+                    self.key_fields();
+                    self.int(month);
+                    self.text(name);
+                    self.stats(a.cell(m, j), MonthRecord::BINARY[j]);
+                    for v in a.percentiles(m, j) {
+                        self.field(v);
+                    }
+                    self.end_row();
+                }
+                let total: u64 = a.phases[m].iter().sum();
+                for (ph, name) in PHASE_SHARES.iter().enumerate() {
+                    self.key_fields();
+                    self.int(month);
+                    self.text(name);
+                    let (mean, sd, lo, hi) = share_stats(a.phases[m][ph], total);
+                    for v in [mean, sd, lo, hi] {
+                        self.field(v);
+                    }
+                    self.int(total);
+                    for _ in PERCENTILES {
+                        self.field(f64::NAN);
+                    }
+                    self.end_row();
+                }
+                // Keep the buffer small whatever the horizon.
+                self.flush_to(Table::Timeseries)?;
+            }
+        }
+        // summary
+        for (j, name) in OUTCOME_METRICS.iter().enumerate() {
+            self.key_fields();
+            self.text(name);
+            self.stats(&a.outcomes[j], RunOutcome::BINARY[j]);
+            self.end_row();
+        }
+        self.flush_to(Table::Summary)
+    }
+
+    /// Flush the tables to disk (before a checkpoint records their lengths).
+    pub fn sync(&mut self) -> Result<(), OutputError> {
+        for f in self.files.iter_mut().flatten() {
+            f.sync()?;
+        }
+        Ok(())
+    }
+
+    /// Complete the tables in the scenario's formats: rename the CSV files into place,
+    /// write the Parquet twins from them, and remove the CSV text when only Parquet is
+    /// asked for. Returns the files written (`trajectories.csv` too, with time series).
+    pub fn finish(self, s: &Scenario, dir: &Path) -> Result<Vec<PathBuf>, OutputError> {
+        let format = s.output.format;
+        let (mut files, mut twins) = (Vec::new(), Vec::new());
+        for (t, f) in Table::ALL.into_iter().zip(self.files) {
+            let Some(f) = f else { continue };
+            let part = partial(dir, t);
+            f.close()?;
+            if format.parquet() {
+                twins.push(super::parquet::table_from_csv(
+                    s,
+                    t,
+                    &part,
+                    &dir.join(t.parquet()),
+                )?);
+            }
+            if format.csv() {
+                let path = dir.join(t.csv());
+                std::fs::rename(&part, &path).map_err(super::io_err(&path))?;
+                files.push(path);
+            } else {
+                std::fs::remove_file(&part).map_err(super::io_err(&part))?;
+            }
+        }
+        files.append(&mut twins);
+        if s.output.timeseries && !s.points.is_empty() {
+            files.push(write_trajectories(s, dir)?);
+        }
+        Ok(files)
+    }
 }
 
 /// Write `trajectories.csv`: the first [`SAMPLE_RUNS`] replications of design point 0,
@@ -293,66 +509,6 @@ fn write_trajectories(s: &Scenario, dir: &Path) -> Result<PathBuf, OutputError> 
     }
     f.commit()?;
     Ok(path)
-}
-
-/// `point` and its formatted factor values: the first cells of every row of point `i`.
-fn point_key(s: &Scenario, i: usize) -> Vec<String> {
-    let mut key = vec![i.to_string()];
-    key.extend(s.points[i].values.iter().map(|v| num(*v)));
-    key
-}
-
-fn write_aggregate_csv(
-    s: &Scenario,
-    aggs: &[PointAgg],
-    dir: &Path,
-) -> Result<Vec<PathBuf>, OutputError> {
-    let mut files = Vec::new();
-    // points.csv
-    let path = dir.join(POINTS);
-    let mut f = AtomicFile::create(&path)?;
-    f.csv_row(&points_header(s))?;
-    for i in 0..s.points.len() {
-        f.csv_row(&point_key(s, i))?;
-    }
-    f.commit()?;
-    files.push(path);
-    // timeseries.csv
-    if s.output.timeseries {
-        let path = dir.join(TIMESERIES);
-        let mut f = AtomicFile::create(&path)?;
-        f.csv_row(&timeseries_header(s))?;
-        for (i, a) in aggs.iter().enumerate() {
-            let key = point_key(s, i);
-            for m in 0..a.months() {
-                for (j, name) in TRAJECTORY_METRICS.iter().enumerate() {
-                    let (acc, pct) = (a.cell(m, j), a.percentiles(m, j));
-                    let binary = MonthRecord::BINARY[j];
-                    stat_row(&mut f, &key, Some(m + 1), name, acc, binary, Some(pct))?;
-                }
-                let total: u64 = a.phases[m].iter().sum();
-                for (ph, name) in PHASE_SHARES.iter().enumerate() {
-                    share_row(&mut f, &key, m + 1, name, a.phases[m][ph], total)?;
-                }
-            }
-        }
-        f.commit()?;
-        files.push(path);
-    }
-    // summary.csv
-    let path = dir.join(SUMMARY);
-    let mut f = AtomicFile::create(&path)?;
-    f.csv_row(&summary_header(s))?;
-    for (i, a) in aggs.iter().enumerate() {
-        let key = point_key(s, i);
-        for (j, name) in OUTCOME_METRICS.iter().enumerate() {
-            let binary = RunOutcome::BINARY[j];
-            stat_row(&mut f, &key, None, name, &a.outcomes[j], binary, None)?;
-        }
-    }
-    f.commit()?;
-    files.push(path);
-    Ok(files)
 }
 
 mod read;

@@ -64,17 +64,29 @@ pub(crate) fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> OutputError 
 /// Format a number for CSV: the shortest decimal that reads back to the same float
 /// (scientific notation below 1e-4 or from 1e16 in magnitude); `NA` for NaN or infinity.
 pub fn num(x: f64) -> String {
-    if !x.is_finite() {
-        return "NA".into();
-    }
-    if x == 0.0 {
-        return "0".into();
-    }
-    let a = x.abs();
-    if !(1e-4..1e16).contains(&a) {
-        format!("{x:e}")
-    } else {
-        format!("{x}")
+    Num(x).to_string()
+}
+
+/// A number formatted as [`num`] formats it, without a `String` of its own (for writers
+/// that format millions of cells).
+#[derive(Clone, Copy, Debug)]
+pub struct Num(pub f64);
+
+impl std::fmt::Display for Num {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let x = self.0;
+        if !x.is_finite() {
+            return f.write_str("NA");
+        }
+        if x == 0.0 {
+            return f.write_str("0");
+        }
+        let a = x.abs();
+        if !(1e-4..1e16).contains(&a) {
+            write!(f, "{x:e}")
+        } else {
+            write!(f, "{x}")
+        }
     }
 }
 

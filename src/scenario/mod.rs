@@ -18,6 +18,7 @@ mod set;
 pub use blocks::BlockError;
 pub(crate) use blocks::{Block, did_you_mean, toml_number, value_as_f64};
 use blocks::{Locator, key_hint, set_nested, sweep_candidates, unknown_key};
+pub use design::Points;
 use design::{collect_factors, expand};
 
 use crate::model::params::{ParamSpec, check_value, spec};
@@ -25,6 +26,9 @@ use crate::model::{Dist, Params, Population};
 
 /// Most design points a scenario may expand to.
 pub const MAX_POINTS: u64 = 1_000_000;
+/// Designs of more design points than this write no per-point monthly time series
+/// (`timeseries.csv`) unless the scenario sets `[output] timeseries = true` itself.
+pub const TIMESERIES_POINTS: u64 = 500;
 /// Most runs (design points x replications) a scenario may ask for.
 pub const MAX_RUNS: u64 = 1_000_000_000_000;
 
@@ -181,8 +185,9 @@ pub struct Scenario {
     pub factors: Vec<Factor>,
     /// Output switches.
     pub output: OutputOptions,
-    /// The design points, expanded and validated.
-    pub points: Vec<DesignPoint>,
+    /// The design points, validated, generated on demand.
+    #[serde(skip)]
+    pub points: Points,
     /// The TOML text the scenario was parsed from.
     #[serde(skip)]
     pub source: String,
@@ -266,8 +271,8 @@ fn default_reps() -> Spanned<u64> {
 struct RawOutput {
     #[serde(default = "yes")]
     runs: bool,
-    #[serde(default = "yes")]
-    timeseries: bool,
+    #[serde(default)]
+    timeseries: Option<bool>,
     #[serde(default = "yes")]
     plots: bool,
     #[serde(default)]
@@ -296,6 +301,8 @@ pub(crate) const SWEEP_KEYS: [&str; 2] = ["design", "samples"];
 /// for the modules that interpret them.
 #[derive(Clone, Debug, Default)]
 pub struct Extras {
+    /// Notes on what the scenario's defaults decided (printed by the command line).
+    pub notes: Vec<String>,
     /// `[[hypothesis]]` tables with their starting line.
     pub hypotheses: Vec<(usize, toml::Table)>,
     /// `[[pattern]]` tables with their starting line.
@@ -478,6 +485,7 @@ pub fn parse(text: &str, file: &str, ov: Overrides) -> Result<(Scenario, Extras)
             return Err(loc.at(0, "[sweep] design = \"lhs\" needs at least one factor"));
         }
     }
+    let explicit = raw.output.as_ref().is_some_and(|o| o.timeseries.is_some());
     let output = match raw.output {
         None => OutputOptions {
             runs: true,
@@ -487,7 +495,7 @@ pub fn parse(text: &str, file: &str, ov: Overrides) -> Result<(Scenario, Extras)
         },
         Some(o) => OutputOptions {
             runs: o.runs,
-            timeseries: o.timeseries,
+            timeseries: o.timeseries.unwrap_or(true),
             plots: o.plots,
             format: match &o.format {
                 None => OutputFormat::Csv,
@@ -509,7 +517,7 @@ pub fn parse(text: &str, file: &str, ov: Overrides) -> Result<(Scenario, Extras)
         design,
         factors,
         output,
-        points: Vec::new(),
+        points: Points::default(),
         source: text.to_string(),
         file: file.to_string(),
         overrides: ov,
@@ -561,7 +569,16 @@ pub fn parse(text: &str, file: &str, ov: Overrides) -> Result<(Scenario, Extras)
     }
     scenario.points = expand(&scenario, samples.map(|s| s.1))
         .map_err(|m| loc.at(samples.map_or(0, |s| s.0), m))?;
+    let mut notes = Vec::new();
+    let n = scenario.points.len() as u64;
+    if n > TIMESERIES_POINTS && !explicit && scenario.output.timeseries {
+        scenario.output.timeseries = false;
+        notes.push(format!(
+            "{file}: {n} design points: per-point monthly time series (timeseries.csv) are off for designs of more than {TIMESERIES_POINTS} points; set [output] timeseries = true to write them"
+        ));
+    }
     let extras = Extras {
+        notes,
         hypotheses: raw
             .hypothesis
             .into_iter()
@@ -632,7 +649,11 @@ impl Scenario {
             population: &'a Population,
             design: Design,
             factors: &'a [Factor],
-            points: Vec<&'a Params>,
+            /// Number of design points.
+            points: usize,
+            /// The sampled values of a Latin hypercube (a digest).
+            #[serde(skip_serializing_if = "Option::is_none")]
+            sampled: Option<String>,
             runs: bool,
             timeseries: bool,
         }
@@ -643,7 +664,8 @@ impl Scenario {
             population: &self.population,
             design: self.design,
             factors: &self.factors,
-            points: self.points.iter().map(|p| &p.params).collect(),
+            points: self.points.len(),
+            sampled: self.points.digest(),
             runs: self.output.runs,
             timeseries: self.output.timeseries,
         };
@@ -746,7 +768,7 @@ mod tests {
         let (s, _) = parse(grid, "g", Overrides::default()).unwrap();
         assert_eq!(s.points.len(), 6);
         assert_eq!(s.factors[0].path, "buyer.engagement");
-        assert_eq!(s.points[1].values, vec![0.2, 0.5]);
+        assert_eq!(s.points.values(1), vec![0.2, 0.5]);
         let oat = grid.replace("\"grid\"", "\"one-at-a-time\"");
         let (s, _) = parse(&oat, "o", Overrides::default()).unwrap();
         // Base (0.4, 0.3) + 2 engagement levels + 3 experience levels.
@@ -767,7 +789,7 @@ mod tests {
         let zip = "[scenario]\nname = \"z\"\n[sweep]\ndesign = \"zip\"\n[sweep.buyer]\nengagement = { values = [0.2, 0.8, 0.5] }\n[sweep.supplier]\nexperience = { values = [0.0, 1.0, 0.5] }\n";
         let (s, _) = parse(zip, "z", Overrides::default()).unwrap();
         assert_eq!(s.points.len(), 3);
-        assert_eq!(s.points[1].values, vec![0.8, 1.0]);
+        assert_eq!(s.points.values(1), vec![0.8, 1.0]);
         let bad = zip.replace("[0.0, 1.0, 0.5]", "[0.0, 1.0]");
         let e = parse(&bad, "z", Overrides::default())
             .unwrap_err()
