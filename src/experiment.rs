@@ -23,7 +23,7 @@ use thiserror::Error;
 
 use crate::model::{MonthRecord, RunOutcome, run_seed, simulate_with};
 use crate::output::files::{
-    POINTS, POINTS_PARQUET, RUNS, RUNS_PARQUET, SUMMARY, SUMMARY_PARQUET, TIMESERIES,
+    POINTS, POINTS_PARQUET, PointRows, RUNS, RUNS_PARQUET, SUMMARY, SUMMARY_PARQUET, TIMESERIES,
     TIMESERIES_PARQUET, Table, TableLens, Tables, run_row, runs_header,
 };
 use crate::output::manifest::{MANIFEST, Manifest, RunFacts};
@@ -206,6 +206,10 @@ impl Chunks {
 struct ChunkResult {
     point: usize,
     agg: PointAgg,
+    /// The point's rows in the aggregate tables, formatted by the worker when the chunk is
+    /// the whole point (a few replications per point: formatting is then a large part of
+    /// the work, and it runs in parallel).
+    table_rows: Option<PointRows>,
     /// `runs.csv` rows.
     rows: Vec<u8>,
     /// Spill rows for `runs.parquet`.
@@ -263,9 +267,13 @@ fn run_chunk(s: &Scenario, c: Chunk, kinds: RowKinds) -> ChunkResult {
     }
     let agg = sums.finish();
     let rows = w.and_then(|w| w.into_inner().ok()).unwrap_or_default();
+    let whole = c.rep_start == 0 && c.rep_end == s.replications;
+    let table_rows =
+        (whole && agg.overflowed().is_none()).then(|| PointRows::format(s, c.point, &agg));
     ChunkResult {
         point: c.point,
         agg,
+        table_rows,
         rows,
         spill: spill_rows,
     }
@@ -286,6 +294,15 @@ struct Assembler<'a> {
 }
 
 impl Assembler<'_> {
+    /// A point all of whose runs are in one chunk, with its rows formatted.
+    fn add_rows(&mut self, rows: &PointRows) -> Result<(), ExperimentError> {
+        if let Some((q, a)) = self.open.take() {
+            self.close(q, a)?;
+        }
+        self.tables.append_rows(rows)?;
+        self.whole += 1;
+        Ok(())
+    }
     fn add(&mut self, point: usize, agg: PointAgg) -> Result<(), ExperimentError> {
         if let Some((q, a)) = self.open.as_mut()
             && *q == point
@@ -590,7 +607,10 @@ pub fn run(
                 if let Some(w) = parquet_runs.as_mut() {
                     w.push(&r.spill, &pool)?;
                 }
-                asm.add(r.point, r.agg)?;
+                match &r.table_rows {
+                    Some(rows) => asm.add_rows(rows)?,
+                    None => asm.add(r.point, r.agg)?,
+                }
             }
             next = end;
             let stop = report(runs_done, next).is_break() && next < mine_len;
@@ -632,9 +652,12 @@ pub fn run(
 
     // Final files: each written under a temporary name and renamed when complete.
     let mut files = Vec::new();
+    let mut sha256 = Vec::new();
     if let Some(f) = runs_file.take() {
         let path = dir.join(RUNS);
-        f.finish(&path)?;
+        if let Some(sum) = f.finish(&path)? {
+            sha256.push((path.clone(), sum));
+        }
         files.push(path);
     }
     if let Some(f) = spill_file.take() {
@@ -649,7 +672,7 @@ pub fn run(
         whole,
         ..
     } = asm;
-    files.extend(pool.install(|| tables.finish(s, dir))?);
+    files.extend(pool.install(|| tables.finish(s, dir, &mut sha256))?);
     if n > 1 {
         let range = chunks.whole(lo, hi);
         if range.1 - range.0 != whole {
@@ -685,6 +708,7 @@ pub fn run(
         runs: runs_done,
         wall_seconds: wall,
         resumed,
+        sha256: &sha256,
     };
     Manifest::new(s, &facts, dir, &files)?.write(dir)?;
     // The checkpoint goes first: a spill left behind by a crash here is harmless in a
@@ -897,7 +921,8 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<RunReport, ExperimentError>
             s.points.len()
         )));
     }
-    files.extend(tables.finish(&s, out)?);
+    let mut sha256 = Vec::new();
+    files.extend(tables.finish(&s, out, &mut sha256)?);
     let hash = s.hash();
     let wall = started.elapsed().as_secs_f64();
     let facts = RunFacts {
@@ -908,6 +933,7 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<RunReport, ExperimentError>
         runs,
         wall_seconds: wall,
         resumed: false,
+        sha256: &sha256,
     };
     Manifest::new(&s, &facts, out, &files)?.write(out)?;
     Ok(RunReport {

@@ -262,144 +262,64 @@ fn partial(dir: &Path, t: Table) -> PathBuf {
     dir.join(format!("{}.partial", t.csv()))
 }
 
-/// The aggregate tables `points`, `timeseries` (when the scenario writes time series) and
-/// `summary`, written design point by design point as points finish: each grows as
-/// `<name>.csv.partial` (cut back to a checkpoint's length on resume, like
-/// `runs.csv.partial`) and becomes the CSV file, its Parquet twin or both at the end
-/// ([`Tables::finish`]). Memory does not grow with the number of points.
-pub struct Tables {
-    files: [Option<PartialRuns>; 3],
-    /// Rows not yet appended to their file.
-    buf: Vec<u8>,
-    /// Whether the next cell starts a row.
+/// The rows of one design point in the aggregate tables, as CSV text, one buffer per
+/// [`Table`] (formatted by [`PointRows::format`], where the point's runs were simulated,
+/// and appended by [`Tables::append_rows`]).
+#[derive(Debug, Default)]
+pub struct PointRows {
+    bufs: [Vec<u8>; 3],
+    cur: usize,
     row_start: bool,
-    key: Vec<String>,
+    /// `point` and the factor values, as the first cells of every row.
+    key: Vec<u8>,
 }
 
-impl Tables {
-    /// Open the tables of `s` in `dir`: fresh with their headers, or cut back to the
-    /// lengths `resume` of a checkpoint.
-    pub fn open(s: &Scenario, dir: &Path, resume: Option<TableLens>) -> Result<Self, OutputError> {
-        let mut files: [Option<PartialRuns>; 3] = [None, None, None];
-        for t in Table::ALL {
-            let path = partial(dir, t);
-            if !t.written(s) {
-                if path.exists() {
-                    std::fs::remove_file(&path).map_err(super::io_err(&path))?;
-                }
-                continue;
-            }
-            let len = resume.map(|l| [l.points, l.timeseries, l.summary][t.index()]);
-            files[t.index()] = Some(super::open_partial_runs(&path, &t.header(s), len)?);
-        }
-        Ok(Tables {
-            files,
-            buf: Vec::with_capacity(1 << 16),
-            row_start: true,
-            key: Vec::new(),
-        })
+impl PointRows {
+    /// The rows of design point `i` of `s` with aggregates `a`: its `points` row, its
+    /// `timeseries` rows (when `s` writes time series) and its `summary` rows. The text is
+    /// what the `csv` crate writes for the same cells.
+    pub fn format(s: &Scenario, i: usize, a: &PointAgg) -> PointRows {
+        let mut r = PointRows::default();
+        r.fill(s, i, a);
+        r
     }
 
-    /// The bytes written so far.
-    pub fn lens(&self) -> TableLens {
-        let len = |t: Table| self.files[t.index()].as_ref().map_or(0, |f| f.len);
-        TableLens {
-            points: len(Table::Points),
-            timeseries: len(Table::Timeseries),
-            summary: len(Table::Summary),
-        }
+    /// The rows of table `t`.
+    pub fn table(&self, t: Table) -> &[u8] {
+        &self.bufs[t.index()]
     }
 
-    /// Append raw rows (whole CSV records) to table `t` (a merge copies a shard's rows).
-    pub fn append(&mut self, t: Table, bytes: &[u8]) -> Result<(), OutputError> {
-        match self.files[t.index()].as_mut() {
-            Some(f) => f.append(bytes),
-            None => Ok(()),
+    fn fill(&mut self, s: &Scenario, i: usize, a: &PointAgg) {
+        for b in &mut self.bufs {
+            b.clear();
         }
-    }
-
-    /// Append the rows written since the last call to table `t`.
-    fn flush_to(&mut self, t: Table) -> Result<(), OutputError> {
-        if let Some(f) = self.files[t.index()].as_mut() {
-            f.append(&self.buf)?;
-        }
-        self.buf.clear();
-        Ok(())
-    }
-
-    /// One cell, quoted as the `csv` crate quotes (only a cell with a comma, a quote or a
-    /// line break needs it; names and numbers never do).
-    fn text(&mut self, x: &str) {
-        if !self.row_start {
-            self.buf.push(b',');
-        }
-        self.row_start = false;
-        if x.contains([',', '"', '\n', '\r']) {
-            self.buf.push(b'"');
-            self.buf
-                .extend_from_slice(x.replace('"', "\"\"").as_bytes());
-            self.buf.push(b'"');
-        } else {
-            self.buf.extend_from_slice(x.as_bytes());
-        }
-    }
-
-    fn field(&mut self, x: f64) {
-        use std::io::Write as _;
-        if !self.row_start {
-            self.buf.push(b',');
-        }
-        self.row_start = false;
-        let _ = write!(self.buf, "{}", super::Num(x));
-    }
-
-    fn int(&mut self, x: u64) {
-        use std::io::Write as _;
-        if !self.row_start {
-            self.buf.push(b',');
-        }
-        self.row_start = false;
-        let _ = write!(self.buf, "{x}");
-    }
-
-    fn key_fields(&mut self) {
-        for i in 0..self.key.len() {
-            if !self.row_start {
-                self.buf.push(b',');
-            }
-            self.row_start = false;
-            self.buf.extend_from_slice(self.key[i].as_bytes());
-        }
-    }
-
-    fn end_row(&mut self) {
-        self.buf.push(b'\n');
         self.row_start = true;
-    }
-
-    /// `mean,sd,ci_lo,ci_hi,n` of `a` (Wilson's interval for a `binary` metric).
-    fn stats(&mut self, a: &ExactAcc, binary: bool) {
-        let (mean, sd, lo, hi) = a.stats(binary);
-        for v in [mean, sd, lo, hi] {
-            self.field(v);
-        }
-        self.int(a.n);
-    }
-
-    /// Append the rows of design point `i` of `s` with aggregates `a` to every table.
-    pub fn point(&mut self, s: &Scenario, i: usize, a: &PointAgg) -> Result<(), OutputError> {
         self.key.clear();
-        self.key.push(i.to_string());
+        {
+            use std::io::Write as _;
+            let _ = write!(self.key, "{i}");
+        }
         for v in s.points.values(i) {
             // Numbers never need quoting.
-            self.key.push(num(v));
+            self.key.push(b',');
+            super::push_num(&mut self.key, v);
         }
+        // Room for the rows (about 80 bytes after the key), so that they are not copied
+        // as they grow.
+        let row = self.key.len() + 80;
+        self.bufs[Table::Points.index()].reserve(self.key.len() + 1);
+        if s.output.timeseries {
+            let rows = a.months() * (TRAJECTORY_METRICS.len() + PHASE_SHARES.len());
+            self.bufs[Table::Timeseries.index()].reserve(rows * (row + 40));
+        }
+        self.bufs[Table::Summary.index()].reserve(OUTCOME_METRICS.len() * row);
         // points
+        self.cur = Table::Points.index();
         self.key_fields();
         self.end_row();
-        self.flush_to(Table::Points)?;
         // timeseries
-        if self.files[Table::Timeseries.index()].is_some() {
+        if s.output.timeseries {
+            self.cur = Table::Timeseries.index();
             for m in 0..a.months() {
                 let month = m as u64 + 1;
                 for (j, name) in TRAJECTORY_METRICS.iter().enumerate() {
@@ -427,18 +347,137 @@ impl Tables {
                     }
                     self.end_row();
                 }
-                // Keep the buffer small whatever the horizon.
-                self.flush_to(Table::Timeseries)?;
             }
         }
         // summary
+        self.cur = Table::Summary.index();
         for (j, name) in OUTCOME_METRICS.iter().enumerate() {
             self.key_fields();
             self.text(name);
             self.stats(&a.outcomes[j], RunOutcome::BINARY[j]);
             self.end_row();
         }
-        self.flush_to(Table::Summary)
+    }
+
+    fn sep(&mut self) {
+        if !self.row_start {
+            self.bufs[self.cur].push(b',');
+        }
+        self.row_start = false;
+    }
+
+    /// One cell, quoted as the `csv` crate quotes (only a cell with a comma, a quote or a
+    /// line break needs it; names and numbers never do).
+    fn text(&mut self, x: &str) {
+        self.sep();
+        let b = &mut self.bufs[self.cur];
+        if x.contains([',', '"', '\n', '\r']) {
+            b.push(b'"');
+            b.extend_from_slice(x.replace('"', "\"\"").as_bytes());
+            b.push(b'"');
+        } else {
+            b.extend_from_slice(x.as_bytes());
+        }
+    }
+
+    fn field(&mut self, x: f64) {
+        self.sep();
+        super::push_num(&mut self.bufs[self.cur], x);
+    }
+
+    fn int(&mut self, x: u64) {
+        use std::io::Write as _;
+        self.sep();
+        let _ = write!(self.bufs[self.cur], "{x}");
+    }
+
+    fn key_fields(&mut self) {
+        self.sep();
+        self.bufs[self.cur].extend_from_slice(&self.key);
+    }
+
+    fn end_row(&mut self) {
+        self.bufs[self.cur].push(b'\n');
+        self.row_start = true;
+    }
+
+    /// `mean,sd,ci_lo,ci_hi,n` of `a` (Wilson's interval for a `binary` metric).
+    fn stats(&mut self, a: &ExactAcc, binary: bool) {
+        let (mean, sd, lo, hi) = a.stats(binary);
+        for v in [mean, sd, lo, hi] {
+            self.field(v);
+        }
+        self.int(a.n);
+    }
+}
+
+/// The aggregate tables `points`, `timeseries` (when the scenario writes time series) and
+/// `summary`, written design point by design point as points finish: each grows as
+/// `<name>.csv.partial` (cut back to a checkpoint's length on resume, like
+/// `runs.csv.partial`) and becomes the CSV file, its Parquet twin or both at the end
+/// ([`Tables::finish`]). Memory does not grow with the number of points.
+pub struct Tables {
+    files: [Option<PartialRuns>; 3],
+    rows: PointRows,
+}
+
+impl Tables {
+    /// Open the tables of `s` in `dir`: fresh with their headers, or cut back to the
+    /// lengths `resume` of a checkpoint.
+    pub fn open(s: &Scenario, dir: &Path, resume: Option<TableLens>) -> Result<Self, OutputError> {
+        let mut files: [Option<PartialRuns>; 3] = [None, None, None];
+        for t in Table::ALL {
+            let path = partial(dir, t);
+            if !t.written(s) {
+                if path.exists() {
+                    std::fs::remove_file(&path).map_err(super::io_err(&path))?;
+                }
+                continue;
+            }
+            let len = resume.map(|l| [l.points, l.timeseries, l.summary][t.index()]);
+            files[t.index()] = Some(super::open_partial_runs(&path, &t.header(s), len)?);
+        }
+        Ok(Tables {
+            files,
+            rows: PointRows::default(),
+        })
+    }
+
+    /// The bytes written so far.
+    pub fn lens(&self) -> TableLens {
+        let len = |t: Table| self.files[t.index()].as_ref().map_or(0, |f| f.len);
+        TableLens {
+            points: len(Table::Points),
+            timeseries: len(Table::Timeseries),
+            summary: len(Table::Summary),
+        }
+    }
+
+    /// Append raw rows (whole CSV records) to table `t` (a merge copies a shard's rows).
+    pub fn append(&mut self, t: Table, bytes: &[u8]) -> Result<(), OutputError> {
+        match self.files[t.index()].as_mut() {
+            Some(f) => f.append(bytes),
+            None => Ok(()),
+        }
+    }
+
+    /// Append the rows of one design point, formatted by [`PointRows::format`].
+    pub fn append_rows(&mut self, rows: &PointRows) -> Result<(), OutputError> {
+        for t in Table::ALL {
+            if let Some(f) = self.files[t.index()].as_mut() {
+                f.append(rows.table(t))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Append the rows of design point `i` of `s` with aggregates `a` to every table.
+    pub fn point(&mut self, s: &Scenario, i: usize, a: &PointAgg) -> Result<(), OutputError> {
+        let mut rows = std::mem::take(&mut self.rows);
+        rows.fill(s, i, a);
+        let done = self.append_rows(&rows);
+        self.rows = rows;
+        done
     }
 
     /// Flush the tables to disk (before a checkpoint records their lengths).
@@ -451,14 +490,20 @@ impl Tables {
 
     /// Complete the tables in the scenario's formats: rename the CSV files into place,
     /// write the Parquet twins from them, and remove the CSV text when only Parquet is
-    /// asked for. Returns the files written (`trajectories.csv` too, with time series).
-    pub fn finish(self, s: &Scenario, dir: &Path) -> Result<Vec<PathBuf>, OutputError> {
+    /// asked for. Returns the files written (`trajectories.csv` too, with time series);
+    /// adds the SHA-256 of the CSV files, kept while they were written, to `sha256`.
+    pub fn finish(
+        self,
+        s: &Scenario,
+        dir: &Path,
+        sha256: &mut Vec<(PathBuf, String)>,
+    ) -> Result<Vec<PathBuf>, OutputError> {
         let format = s.output.format;
         let (mut files, mut twins) = (Vec::new(), Vec::new());
         for (t, f) in Table::ALL.into_iter().zip(self.files) {
             let Some(f) = f else { continue };
             let part = partial(dir, t);
-            f.close()?;
+            let sum = f.close()?;
             if format.parquet() {
                 twins.push(super::parquet::table_from_csv(
                     s,
@@ -470,6 +515,9 @@ impl Tables {
             if format.csv() {
                 let path = dir.join(t.csv());
                 std::fs::rename(&part, &path).map_err(super::io_err(&path))?;
+                if let Some(sum) = sum {
+                    sha256.push((path.clone(), sum));
+                }
                 files.push(path);
             } else {
                 std::fs::remove_file(&part).map_err(super::io_err(&part))?;

@@ -67,6 +67,13 @@ pub fn num(x: f64) -> String {
     Num(x).to_string()
 }
 
+/// Append `x` formatted as [`num`] formats it to `out`, without an intermediate `String`
+/// (for the writers of millions of cells).
+pub fn push_num(out: &mut Vec<u8>, x: f64) {
+    use std::io::Write as _;
+    let _ = write!(out, "{}", Num(x));
+}
+
 /// A number formatted as [`num`] formats it, without a `String` of its own (for writers
 /// that format millions of cells).
 #[derive(Clone, Copy, Debug)]
@@ -141,6 +148,25 @@ mod tests {
         assert_eq!(num(0.00012), "0.00012");
         for x in [1e-7, 1.234_567_890_123e-200, 0.1 + 0.2, 123_456.789, 3e20] {
             assert_eq!(num(x).parse::<f64>().unwrap(), x);
+        }
+    }
+
+    #[test]
+    fn push_num_writes_what_num_writes() {
+        let mut buf = Vec::new();
+        for x in [
+            0.0,
+            -0.0,
+            5.0,
+            0.1 + 0.2,
+            1e-5,
+            1.5e16,
+            f64::NAN,
+            -f64::INFINITY,
+        ] {
+            buf.clear();
+            push_num(&mut buf, x);
+            assert_eq!(std::str::from_utf8(&buf).unwrap(), num(x), "{x:?}");
         }
     }
 
