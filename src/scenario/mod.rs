@@ -814,6 +814,43 @@ mod tests {
     }
 
     #[test]
+    fn time_series_are_off_by_default_beyond_the_threshold() {
+        let lhs = |n: u64, output: &str| {
+            let t = format!(
+                "[scenario]\nname = \"x\"\n[sweep]\ndesign = \"lhs\"\nsamples = {n}\n[sweep.buyer]\nengagement = {{ range = {{ from = 0.1, to = 0.9 }} }}\n{output}"
+            );
+            parse(&t, "t.toml", Overrides::default()).unwrap()
+        };
+        let n = TIMESERIES_POINTS;
+        let (s, e) = lhs(n, "");
+        assert!(s.output.timeseries && e.notes.is_empty());
+        let (s, e) = lhs(n + 1, "[output]\nruns = false\n");
+        assert!(!s.output.timeseries);
+        assert_eq!(e.notes.len(), 1);
+        assert!(e.notes[0].contains(&format!("{} design points", n + 1)));
+        let (s, e) = lhs(n + 1, "[output]\ntimeseries = true\n");
+        assert!(s.output.timeseries && e.notes.is_empty());
+        let (s, e) = lhs(n + 1, "[output]\ntimeseries = false\n");
+        assert!(!s.output.timeseries && e.notes.is_empty());
+        // The points are built on demand, the same each time.
+        assert_eq!(s.points.len() as u64, n + 1);
+        assert_eq!(s.points.at(7), s.points.get(7).unwrap());
+        assert!(s.points.get(n as usize + 1).is_none());
+    }
+
+    #[test]
+    fn an_invalid_lhs_point_is_named() {
+        // The box of the levels breaks `level_low < level_high`, so every point is checked
+        // and the first invalid one is named.
+        let t = "[scenario]\nname = \"x\"\n[sweep]\ndesign = \"lhs\"\nsamples = 20\n[sweep.power]\nlevel_low = { range = { from = 0.05, to = 0.6 } }\n";
+        let e = err(t);
+        assert!(
+            e.contains("design point") && e.contains("power.level_low="),
+            "{e}"
+        );
+    }
+
+    #[test]
     fn invalid_design_point_is_rejected() {
         let t = "[scenario]\nname = \"x\"\n[sweep.power]\nlevel_low = { values = [0.1, 0.5] }\n";
         let e = err(t);
