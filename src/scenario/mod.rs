@@ -27,7 +27,8 @@ use crate::model::{Dist, Params, Population};
 /// Most design points a scenario may expand to.
 pub const MAX_POINTS: u64 = 1_000_000;
 /// Designs of more design points than this write no per-point monthly time series
-/// (`timeseries.csv`) unless the scenario sets `[output] timeseries = true` itself.
+/// (`timeseries.csv`) unless the scenario sets `[output] timeseries = true` itself, and
+/// draw no figures unless it sets `plots = true`.
 pub const TIMESERIES_POINTS: u64 = 500;
 /// Most runs (design points x replications) a scenario may ask for.
 pub const MAX_RUNS: u64 = 1_000_000_000_000;
@@ -273,8 +274,8 @@ struct RawOutput {
     runs: bool,
     #[serde(default)]
     timeseries: Option<bool>,
-    #[serde(default = "yes")]
-    plots: bool,
+    #[serde(default)]
+    plots: Option<bool>,
     #[serde(default)]
     format: Option<Spanned<String>>,
 }
@@ -485,7 +486,9 @@ pub fn parse(text: &str, file: &str, ov: Overrides) -> Result<(Scenario, Extras)
             return Err(loc.at(0, "[sweep] design = \"lhs\" needs at least one factor"));
         }
     }
-    let explicit = raw.output.as_ref().is_some_and(|o| o.timeseries.is_some());
+    let explicit = raw.output.as_ref().map_or((false, false), |o| {
+        (o.timeseries.is_some(), o.plots.is_some())
+    });
     let output = match raw.output {
         None => OutputOptions {
             runs: true,
@@ -496,7 +499,7 @@ pub fn parse(text: &str, file: &str, ov: Overrides) -> Result<(Scenario, Extras)
         Some(o) => OutputOptions {
             runs: o.runs,
             timeseries: o.timeseries.unwrap_or(true),
-            plots: o.plots,
+            plots: o.plots.unwrap_or(true),
             format: match &o.format {
                 None => OutputFormat::Csv,
                 Some(f) => f
@@ -571,11 +574,30 @@ pub fn parse(text: &str, file: &str, ov: Overrides) -> Result<(Scenario, Extras)
         .map_err(|m| loc.at(samples.map_or(0, |s| s.0), m))?;
     let mut notes = Vec::new();
     let n = scenario.points.len() as u64;
-    if n > TIMESERIES_POINTS && !explicit && scenario.output.timeseries {
-        scenario.output.timeseries = false;
-        notes.push(format!(
-            "{file}: {n} design points: per-point monthly time series (timeseries.csv) are off for designs of more than {TIMESERIES_POINTS} points; set [output] timeseries = true to write them"
-        ));
+    if n > TIMESERIES_POINTS {
+        // Per-point monthly time series, and figures and a report that read every point,
+        // are opt-in for large designs.
+        let mut off = Vec::new();
+        if !explicit.0 && scenario.output.timeseries {
+            scenario.output.timeseries = false;
+            off.push((
+                "per-point monthly time series (timeseries.csv)",
+                "timeseries",
+            ));
+        }
+        if !explicit.1 && scenario.output.plots {
+            scenario.output.plots = false;
+            off.push(("figures and report.html", "plots"));
+        }
+        if !off.is_empty() {
+            let what: Vec<&str> = off.iter().map(|o| o.0).collect();
+            let keys: Vec<String> = off.iter().map(|o| format!("{} = true", o.1)).collect();
+            notes.push(format!(
+                "{file}: {n} design points: {} are off for designs of more than {TIMESERIES_POINTS} points; set [output] {} to have them",
+                what.join(" and "),
+                keys.join(" and ")
+            ));
+        }
     }
     let extras = Extras {
         notes,
@@ -825,13 +847,19 @@ mod tests {
         let (s, e) = lhs(n, "");
         assert!(s.output.timeseries && e.notes.is_empty());
         let (s, e) = lhs(n + 1, "[output]\nruns = false\n");
-        assert!(!s.output.timeseries);
+        assert!(!s.output.timeseries && !s.output.plots);
         assert_eq!(e.notes.len(), 1);
         assert!(e.notes[0].contains(&format!("{} design points", n + 1)));
-        let (s, e) = lhs(n + 1, "[output]\ntimeseries = true\n");
-        assert!(s.output.timeseries && e.notes.is_empty());
+        assert!(e.notes[0].contains("timeseries = true and plots = true"));
+        let (s, e) = lhs(n + 1, "[output]\ntimeseries = true\nplots = true\n");
+        assert!(s.output.timeseries && s.output.plots && e.notes.is_empty());
         let (s, e) = lhs(n + 1, "[output]\ntimeseries = false\n");
-        assert!(!s.output.timeseries && e.notes.is_empty());
+        assert!(!s.output.timeseries && !s.output.plots);
+        assert!(
+            e.notes[0].contains(": figures and report.html are off"),
+            "{e:?}"
+        );
+        assert!(!e.notes[0].contains("timeseries"), "{e:?}");
         // The points are built on demand, the same each time.
         assert_eq!(s.points.len() as u64, n + 1);
         assert_eq!(s.points.at(7), s.points.get(7).unwrap());
