@@ -268,8 +268,8 @@ fn run_chunk(s: &Scenario, c: Chunk, kinds: RowKinds) -> ChunkResult {
     let agg = sums.finish();
     let rows = w.and_then(|w| w.into_inner().ok()).unwrap_or_default();
     let whole = c.rep_start == 0 && c.rep_end == s.replications;
-    let table_rows =
-        (whole && agg.overflowed().is_none()).then(|| PointRows::format(s, c.point, &agg));
+    let table_rows = (whole && agg.overflowed().is_none())
+        .then(|| PointRows::format_with(s, c.point, &dp.values, &agg));
     ChunkResult {
         point: c.point,
         agg,

@@ -279,8 +279,13 @@ impl PointRows {
     /// `timeseries` rows (when `s` writes time series) and its `summary` rows. The text is
     /// what the `csv` crate writes for the same cells.
     pub fn format(s: &Scenario, i: usize, a: &PointAgg) -> PointRows {
+        Self::format_with(s, i, &s.points.values(i), a)
+    }
+
+    /// [`PointRows::format`] of a point whose swept `values` are at hand.
+    pub fn format_with(s: &Scenario, i: usize, values: &[f64], a: &PointAgg) -> PointRows {
         let mut r = PointRows::default();
-        r.fill(s, i, a);
+        r.fill(s, i, values, a);
         r
     }
 
@@ -289,17 +294,15 @@ impl PointRows {
         &self.bufs[t.index()]
     }
 
-    fn fill(&mut self, s: &Scenario, i: usize, a: &PointAgg) {
+    fn fill(&mut self, s: &Scenario, i: usize, values: &[f64], a: &PointAgg) {
         for b in &mut self.bufs {
             b.clear();
         }
         self.row_start = true;
         self.key.clear();
-        {
-            use std::io::Write as _;
-            let _ = write!(self.key, "{i}");
-        }
-        for v in s.points.values(i) {
+        self.key
+            .extend_from_slice(itoa::Buffer::new().format(i).as_bytes());
+        for &v in values {
             // Numbers never need quoting.
             self.key.push(b',');
             super::push_num(&mut self.key, v);
@@ -386,9 +389,8 @@ impl PointRows {
     }
 
     fn int(&mut self, x: u64) {
-        use std::io::Write as _;
         self.sep();
-        let _ = write!(self.bufs[self.cur], "{x}");
+        self.bufs[self.cur].extend_from_slice(itoa::Buffer::new().format(x).as_bytes());
     }
 
     fn key_fields(&mut self) {
@@ -474,7 +476,7 @@ impl Tables {
     /// Append the rows of design point `i` of `s` with aggregates `a` to every table.
     pub fn point(&mut self, s: &Scenario, i: usize, a: &PointAgg) -> Result<(), OutputError> {
         let mut rows = std::mem::take(&mut self.rows);
-        rows.fill(s, i, a);
+        rows.fill(s, i, &s.points.values(i), a);
         let done = self.append_rows(&rows);
         self.rows = rows;
         done

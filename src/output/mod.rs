@@ -78,8 +78,16 @@ pub fn num(x: f64) -> String {
 /// exactly. Every other number is formatted by Rust.
 pub fn push_num(out: &mut Vec<u8>, x: f64) {
     use std::io::Write as _;
+    if !x.is_finite() {
+        out.extend_from_slice(b"NA");
+        return;
+    }
+    if x == 0.0 {
+        out.push(b'0');
+        return;
+    }
     let a = x.abs();
-    if x.is_finite() && (1e-4..1e16).contains(&a) {
+    if (1e-4..1e16).contains(&a) {
         let bits = x.to_bits();
         let (exp, mant) = ((bits >> 52) & 0x7ff, bits & ((1 << 52) - 1));
         // x = m × 2^e with m odd.
