@@ -1,6 +1,11 @@
 //! Experiments: a [`Scenario`] becomes design points × replications, run in parallel on
 //! rayon, aggregated while running, streamed to disk, checkpointed and resumable.
 //!
+//! Design points stream: chunks run in order in a bounded window of batches, a point's
+//! rows of `points`, `summary` and `timeseries` are written as soon as its last chunk is in
+//! (see `Assembler`), and a checkpoint or a shard keeps only the points begun and not
+//! finished, so memory does not grow with the number of points.
+//!
 //! Determinism: every run's seed is derived from (master seed, point, replication); work is
 //! cut into fixed chunks of [`CHUNK`] replications of one design point; per-run rows are
 //! written in run order; within a chunk, trajectory cells are summed in replication order,
