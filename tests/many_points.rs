@@ -8,7 +8,7 @@ use std::path::Path;
 use tempfile::TempDir;
 
 mod common;
-use common::{assert_same, dyadsim, run, stderr_of, write};
+use common::{assert_same, crash, dyadsim, json, run, stderr_of, write};
 
 /// 2,000 design points of one short run each; time series not mentioned (so off).
 const MANY: &str = r#"
@@ -192,13 +192,7 @@ fn killed_many_point_run_resumes_to_identical_output() {
     run(&scn, &tmp.path().join("full"), &["--threads", "1"]);
     let crashed = tmp.path().join("crash");
     // Stopped after its second batch of chunks, as a crash would leave it.
-    dyadsim()
-        .env("DYADSIM_ABORT_AFTER_CHUNKS", "600")
-        .args(["run", "--quiet", "--threads", "1", "--out"])
-        .arg(&crashed)
-        .arg(&scn)
-        .assert()
-        .failure();
+    crash(&scn, &crashed, "600");
     let dir = crashed.join("m");
     let text = std::fs::read(dir.join("checkpoint.json")).unwrap();
     // Bounded whatever the number of points (the old runner saved every point's aggregates).
@@ -216,15 +210,9 @@ fn killed_many_point_run_resumes_to_identical_output() {
         bytes.extend_from_slice(b"999,garbage\n");
         std::fs::write(dir.join(f), bytes).unwrap();
     }
-    dyadsim()
-        .args(["run", "--quiet", "--resume", "--threads", "2", "--out"])
-        .arg(&crashed)
-        .arg(&scn)
-        .assert()
-        .success();
+    run(&scn, &crashed, &["--resume", "--threads", "2"]);
     assert_same(&tmp.path().join("full/m"), &dir, &TABLES);
-    let m: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).unwrap()).unwrap();
+    let m = json(&dir.join("manifest.json"));
     assert_eq!(m["resumed"], true);
     // The digests kept while writing are those of the files.
     let sum = dyadsim::output::manifest::sha256_file(&dir.join("summary.csv")).unwrap();
@@ -238,23 +226,11 @@ fn a_point_begun_before_a_crash_is_finished_after_it() {
     run(&scn, &tmp.path().join("full"), &["--threads", "2"]);
     let crashed = tmp.path().join("crash");
     // One thread runs batches of 4 chunks: the crash lands inside point 1.
-    dyadsim()
-        .env("DYADSIM_ABORT_AFTER_CHUNKS", "4")
-        .args(["run", "--quiet", "--threads", "1", "--out"])
-        .arg(&crashed)
-        .arg(&scn)
-        .assert()
-        .failure();
+    crash(&scn, &crashed, "4");
     let dir = crashed.join("m");
-    let ckpt: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(dir.join("checkpoint.json")).unwrap()).unwrap();
+    let ckpt = json(&dir.join("checkpoint.json"));
     assert_eq!(ckpt["open"][0], 1, "{}", ckpt["open"]);
-    dyadsim()
-        .args(["run", "--quiet", "--resume", "--out"])
-        .arg(&crashed)
-        .arg(&scn)
-        .assert()
-        .success();
+    run(&scn, &crashed, &["--resume"]);
     assert_same(&tmp.path().join("full/m"), &dir, &WITH_SERIES);
 }
 
