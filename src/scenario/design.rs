@@ -252,7 +252,11 @@ impl Points {
                 (values, dists)
             }
             Kind::Zip => (
-                self.factors.iter().map(|f| f.values[i]).collect(),
+                // Beyond the design (never asked for), the base values.
+                self.factors
+                    .iter()
+                    .map(|f| f.values.get(i).copied().unwrap_or(f.spec.get(&self.base)))
+                    .collect(),
                 self.factors.iter().map(|f| f.dist(i)).collect(),
             ),
             Kind::Lhs(table) => (
