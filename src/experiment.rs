@@ -1,6 +1,11 @@
 //! Experiments: a [`Scenario`] becomes design points × replications, run in parallel on
 //! rayon, aggregated while running, streamed to disk, checkpointed and resumable.
 //!
+//! Design points stream: chunks run in order in a bounded window of batches, a point's
+//! rows of `points`, `summary` and `timeseries` are written as soon as its last chunk is in
+//! (see `Assembler`), and a checkpoint or a shard keeps only the points begun and not
+//! finished, so memory does not grow with the number of points.
+//!
 //! Determinism: every run's seed is derived from (master seed, point, replication); work is
 //! cut into fixed chunks of [`CHUNK`] replications of one design point; per-run rows are
 //! written in run order; within a chunk, trajectory cells are summed in replication order,
@@ -23,8 +28,8 @@ use thiserror::Error;
 
 use crate::model::{MonthRecord, RunOutcome, run_seed, simulate_with};
 use crate::output::files::{
-    POINTS, POINTS_PARQUET, RUNS, RUNS_PARQUET, SUMMARY, SUMMARY_PARQUET, TIMESERIES,
-    TIMESERIES_PARQUET, run_row, runs_header, write_aggregate_files,
+    POINTS, POINTS_PARQUET, PointRows, RUNS, RUNS_PARQUET, SUMMARY, SUMMARY_PARQUET, TIMESERIES,
+    TIMESERIES_PARQUET, Table, TableLens, Tables, run_row, runs_header,
 };
 use crate::output::manifest::{MANIFEST, Manifest, RunFacts};
 use crate::output::{self, AtomicFile, OutputError, io_err, spill};
@@ -35,8 +40,12 @@ use crate::stats::{ChunkSums, PointAgg};
 pub const CHUNK: u64 = 250;
 
 /// Chunks the workers may run ahead of the thread that writes the results (at least one
-/// batch), so that they need not wait while it writes rows or checkpoints.
+/// batch), so that they need not wait while it writes rows or checkpoints; with chunks of
+/// a few replications, batches of up to [`MAX_BATCH`] chunks.
 const AHEAD: u64 = 32;
+
+/// Most chunks in a batch (when chunks are a few replications each).
+const MAX_BATCH: u64 = 512;
 
 /// Errors of the experiment layer.
 #[derive(Debug, Error)]
@@ -116,10 +125,19 @@ struct Checkpoint<A> {
     #[serde(default)]
     format: OutputFormat,
     runs_done: u64,
-    aggs: A,
+    /// Lengths of the growing aggregate tables (`points`, `timeseries`, `summary`).
+    tables: TableLens,
+    /// The design point being aggregated: begun, not yet finished.
+    open: Option<(usize, A)>,
+    /// A shard's first design point when the shard before it began that point.
+    head: Option<(usize, A)>,
+    /// Design points written whole so far.
+    whole: u64,
 }
 
-/// The saved state of a shard, which [`merge`] combines.
+/// The saved state of a shard, which [`merge`] combines. The shard's own files hold the
+/// rows of the design points all of whose chunks it ran; the points it shares with the
+/// shards before and after it are here, as partial aggregates.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ShardState {
     /// The scenario's TOML text.
@@ -139,8 +157,14 @@ pub struct ShardState {
     pub format: OutputFormat,
     /// Runs in this shard.
     pub runs: u64,
-    /// Per-point aggregates of this shard.
-    pub aggs: Vec<PointAgg>,
+    /// The design points whose rows the shard's tables hold, `from..to`.
+    pub whole: (u64, u64),
+    /// The shard's first design point, begun by the shard before it: its aggregates over
+    /// this shard's runs.
+    pub head: Option<(usize, PointAgg)>,
+    /// The shard's last design point, finished by the shard after it: its aggregates over
+    /// this shard's runs.
+    pub tail: Option<(usize, PointAgg)>,
 }
 
 /// A chunk of work: replications `reps` of design point `point`.
@@ -177,33 +201,49 @@ impl Chunks {
             rep_end: (rep_start + CHUNK).min(self.reps),
         }
     }
+    /// The design points all of whose chunks lie in `lo..hi`.
+    fn whole(&self, lo: u64, hi: u64) -> (u64, u64) {
+        let from = lo.div_ceil(self.per_point);
+        (from, (hi / self.per_point).max(from))
+    }
 }
 
 struct ChunkResult {
     point: usize,
     agg: PointAgg,
+    /// The point's rows in the aggregate tables, formatted by the worker when the chunk is
+    /// the whole point (a few replications per point: formatting is then a large part of
+    /// the work, and it runs in parallel).
+    table_rows: Option<PointRows>,
     /// `runs.csv` rows.
     rows: Vec<u8>,
     /// Spill rows for `runs.parquet`.
     spill: Vec<u8>,
 }
 
-/// Which per-run rows a chunk writes.
+/// Which per-run rows a chunk writes, and whether it aggregates months.
 #[derive(Clone, Copy)]
 struct RowKinds {
     csv: bool,
     spill: bool,
+    /// Monthly aggregates (for `timeseries`); without them only outcomes are aggregated.
+    months: bool,
 }
 
 fn run_chunk(s: &Scenario, c: Chunk, kinds: RowKinds) -> ChunkResult {
-    let dp = &s.points[c.point];
-    let mut sums = ChunkSums::new(dp.params.months);
+    let dp = s.points.at(c.point);
+    let mut sums = if kinds.months {
+        ChunkSums::new(dp.params.months)
+    } else {
+        ChunkSums::outcomes_only()
+    };
     let n = (c.rep_end - c.rep_start) as usize;
     // One allocation per chunk (about 1 kB per CSV row) instead of repeated growth.
-    let capacity = if kinds.csv { n * 1024 } else { 0 };
-    let mut w = csv::WriterBuilder::new()
-        .has_headers(false)
-        .from_writer(Vec::with_capacity(capacity));
+    let mut w = kinds.csv.then(|| {
+        csv::WriterBuilder::new()
+            .has_headers(false)
+            .from_writer(Vec::with_capacity(n * 1024))
+    });
     let mut spill_rows = Vec::with_capacity(if kinds.spill { n * spill::ROW_BYTES } else { 0 });
     for rep in c.rep_start..c.rep_end {
         let seed = run_seed(s.seed, c.point, rep);
@@ -216,23 +256,96 @@ fn run_chunk(s: &Scenario, c: Chunk, kinds: RowKinds) -> ChunkResult {
             drawn = dp.realise(seed);
             &drawn
         };
-        let o = simulate_with(params, seed, |r| sums.month(r));
+        let o = if kinds.months {
+            simulate_with(params, seed, |r| sums.month(r))
+        } else {
+            simulate_with(params, seed, |_| {})
+        };
         sums.run(&o);
-        if kinds.csv {
+        if let Some(w) = w.as_mut() {
             // Writing to a Vec cannot fail.
-            let _ = run_row(s, c.point, rep, seed, params, &o, &mut w);
+            let _ = run_row(s, &dp.values, c.point, rep, seed, params, &o, w);
         }
         if kinds.spill {
             spill::encode(c.point, rep, seed, &o, &params.power, &mut spill_rows);
         }
     }
     let agg = sums.finish();
-    let rows = w.into_inner().unwrap_or_default();
+    let rows = w.and_then(|w| w.into_inner().ok()).unwrap_or_default();
+    let whole = c.rep_start == 0 && c.rep_end == s.replications;
+    let table_rows = (whole && agg.overflowed().is_none())
+        .then(|| PointRows::format_with(s, c.point, &dp.values, &agg));
     ChunkResult {
         point: c.point,
         agg,
+        table_rows,
         rows,
         spill: spill_rows,
+    }
+}
+
+/// Design points assembled from their chunks, which arrive in order: a point is written to
+/// the tables as soon as its last chunk is in and then dropped, so only one point's
+/// aggregates are held (and, in a shard, the first point when the shard before began it).
+struct Assembler<'a> {
+    s: &'a Scenario,
+    tables: Tables,
+    /// First chunk of this shard.
+    lo: u64,
+    per_point: u64,
+    open: Option<(usize, PointAgg)>,
+    head: Option<(usize, PointAgg)>,
+    whole: u64,
+}
+
+impl Assembler<'_> {
+    /// A point all of whose runs are in one chunk, with its rows formatted.
+    fn add_rows(&mut self, rows: &PointRows) -> Result<(), ExperimentError> {
+        if let Some((q, a)) = self.open.take() {
+            self.close(q, a)?;
+        }
+        self.tables.append_rows(rows)?;
+        self.whole += 1;
+        Ok(())
+    }
+    fn add(&mut self, point: usize, agg: PointAgg) -> Result<(), ExperimentError> {
+        if let Some((q, a)) = self.open.as_mut()
+            && *q == point
+        {
+            a.merge(&agg);
+            return Ok(());
+        }
+        if let Some((q, a)) = self.open.take() {
+            self.close(q, a)?;
+        }
+        self.open = Some((point, agg));
+        Ok(())
+    }
+    /// Point `q` has all its chunks of this shard: write it, or keep it as the head.
+    fn close(&mut self, q: usize, a: PointAgg) -> Result<(), ExperimentError> {
+        if (q as u64) * self.per_point < self.lo {
+            self.head = Some((q, a));
+            return Ok(());
+        }
+        if let Some(metric) = a.overflowed() {
+            return Err(ExperimentError::Overflow(metric));
+        }
+        self.tables.point(self.s, q, &a)?;
+        self.whole += 1;
+        Ok(())
+    }
+    /// The shard is done (its last chunk is `hi - 1`): close the open point, or keep it
+    /// as the tail when the shard after finishes it.
+    fn end(&mut self, hi: u64) -> Result<Option<(usize, PointAgg)>, ExperimentError> {
+        let Some((q, a)) = self.open.take() else {
+            return Ok(None);
+        };
+        let begun_before = (q as u64) * self.per_point < self.lo;
+        if !begun_before && (q as u64 + 1) * self.per_point > hi {
+            return Ok(Some((q, a)));
+        }
+        self.close(q, a)?;
+        Ok(None)
     }
 }
 
@@ -247,7 +360,7 @@ pub fn replay(
     f: impl FnMut(&MonthRecord),
 ) -> (u64, RunOutcome) {
     let seed = run_seed(s.seed, point, rep);
-    let dp = &s.points[point];
+    let dp = s.points.at(point);
     let params = dp.realise(seed);
     (seed, simulate_with(&params, seed, f))
 }
@@ -257,11 +370,12 @@ pub fn replay(
 /// scenario has `reps` replications (the same seeds and the same exact sums), without
 /// writing anything. Callers bound `reps`.
 pub fn aggregate_point(s: &Scenario, point: usize, reps: u64) -> PointAgg {
-    let months = s.points[point].params.months;
+    let months = s.points.at(point).params.months;
     let chunks = reps.div_ceil(CHUNK);
     let kinds = RowKinds {
         csv: false,
         spill: false,
+        months: true,
     };
     let parts: Vec<PointAgg> = (0..chunks)
         .into_par_iter()
@@ -311,6 +425,11 @@ fn remove_other_format(dir: &Path, format: OutputFormat) -> Result<(), OutputErr
 /// [`ControlFlow::Break`], a checkpoint is written and the run stops with
 /// [`ExperimentError::Stopped`] (the caller decides what stopping means: a test aid, a
 /// signal).
+///
+/// Design points stream through: chunks are run in order in a bounded window of batches,
+/// and a point's rows are written to the tables as soon as its last chunk is in, so memory
+/// does not grow with the number of points; a checkpoint records the next chunk, the
+/// lengths of the growing files and the aggregates of the one point begun.
 pub fn run(
     s: &Scenario,
     opts: &RunOptions,
@@ -346,25 +465,24 @@ pub fn run(
     let kinds = RowKinds {
         csv: s.output.runs && format.csv(),
         spill: s.output.runs && format.parquet(),
+        months: s.output.timeseries,
     };
 
     // Load or start state.
-    let mut aggs: Vec<PointAgg> = s
-        .points
-        .iter()
-        .map(|p| PointAgg::new(p.params.months))
-        .collect();
     let mut next = 0u64;
     let mut runs_done = 0u64;
     let mut runs_bytes = 0u64;
     let mut spill_bytes = 0u64;
     let mut resumed = false;
+    let mut restored: Option<Checkpoint<PointAgg>> = None;
     if opts.resume && ckpt_path.exists() {
         let text = std::fs::read_to_string(&ckpt_path).map_err(io_err(&ckpt_path))?;
-        let c: Checkpoint<Vec<PointAgg>> =
+        let c: Checkpoint<PointAgg> =
             serde_json::from_str(&text).map_err(|e| OutputError::Format {
                 path: ckpt_path.clone(),
-                message: e.to_string(),
+                message: format!(
+                    "not a checkpoint of this dyadsim version ({e}); run without --resume to start afresh"
+                ),
             })?;
         if c.format != format {
             return Err(ExperimentError::Mismatch(format!(
@@ -386,15 +504,20 @@ pub fn run(
                 s.seed
             )));
         }
-        aggs = c.aggs;
         next = c.next_chunk;
         runs_done = c.runs_done;
         runs_bytes = c.runs_bytes;
         spill_bytes = c.spill_bytes;
         resumed = true;
+        restored = Some(c);
     } else {
         // A fresh start: nothing from an earlier run may look complete.
-        for f in [&manifest_path, &ckpt_path, &spill_path] {
+        for f in [
+            &manifest_path,
+            &ckpt_path,
+            &spill_path,
+            &dir.join("shard.json"),
+        ] {
             if f.exists() {
                 std::fs::remove_file(f).map_err(io_err(f))?;
             }
@@ -412,9 +535,6 @@ pub fn run(
     } else {
         None
     };
-    if let Some(f) = &runs_file {
-        runs_bytes = f.len;
-    }
     let mut spill_file = if kinds.spill {
         Some(output::open_partial(
             &spill_path,
@@ -424,8 +544,20 @@ pub fn run(
     } else {
         None
     };
-    if let Some(f) = &spill_file {
-        spill_bytes = f.len;
+    let tables = Tables::open(s, dir, restored.as_ref().map(|c| c.tables))?;
+    let mut asm = Assembler {
+        s,
+        tables,
+        lo,
+        per_point: chunks.per_point,
+        open: None,
+        head: None,
+        whole: 0,
+    };
+    if let Some(c) = restored {
+        asm.open = c.open;
+        asm.head = c.head;
+        asm.whole = c.whole;
     }
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(opts.threads)
@@ -444,8 +576,18 @@ pub fn run(
         None
     };
 
-    let batch = (opts.threads * 4).max(1) as u64;
-    let in_flight_max = (AHEAD / batch).max(1) as usize;
+    // A batch holds about `threads × 4` chunks' worth of runs: more chunks when a chunk
+    // is a few replications (many design points), so that the batches, not the
+    // bookkeeping, take the time. Chunks that aggregate months carry their histograms,
+    // so their batches stay small.
+    let threads = opts.threads.max(1) as u64;
+    let per_chunk = s.replications.clamp(1, CHUNK);
+    let batch = if kinds.months {
+        threads * 4
+    } else {
+        (threads * 4 * CHUNK / per_chunk).clamp(threads * 4, MAX_BATCH.max(threads * 4))
+    };
+    let in_flight_max = (AHEAD / (threads * 4)).max(1) as usize;
     let mut last_ckpt = Instant::now();
     let mut report = |runs_done, chunks_done| {
         progress(Progress {
@@ -457,7 +599,7 @@ pub fn run(
     };
     // Stopping before any work would lose nothing, so the first call only reports.
     let _ = report(runs_done, next);
-    // The workers simulate one batch of chunks while this thread writes the previous
+    // The workers simulate batches of chunks while this thread writes the previous
     // batch's rows, encodes Parquet row groups and checkpoints. Batches are taken in order,
     // so the files and the aggregates do not depend on the overlap.
     let compute = |from: u64, to: u64| -> Vec<ChunkResult> {
@@ -489,8 +631,7 @@ pub fn run(
                 return Ok(());
             };
             launch(&mut in_flight);
-            for r in &results {
-                aggs[r.point].merge(&r.agg);
+            for r in results {
                 runs_done += r.agg.runs;
                 if let Some(f) = runs_file.as_mut() {
                     f.append(&r.rows)?;
@@ -501,8 +642,11 @@ pub fn run(
                 if let Some(w) = parquet_runs.as_mut() {
                     w.push(&r.spill, &pool)?;
                 }
+                match &r.table_rows {
+                    Some(rows) => asm.add_rows(rows)?,
+                    None => asm.add(r.point, r.agg)?,
+                }
             }
-            drop(results);
             next = end;
             let stop = report(runs_done, next).is_break() && next < mine_len;
             if stop || last_ckpt.elapsed().as_secs_f64() > 2.0 {
@@ -514,6 +658,7 @@ pub fn run(
                     f.sync()?;
                     spill_bytes = f.len;
                 }
+                asm.tables.sync()?;
                 let c = Checkpoint {
                     scenario_hash: hash.clone(),
                     seed: s.seed,
@@ -523,7 +668,10 @@ pub fn run(
                     spill_bytes,
                     format,
                     runs_done,
-                    aggs: &aggs,
+                    tables: asm.tables.lens(),
+                    open: asm.open.as_ref().map(|(p, a)| (*p, a)),
+                    head: asm.head.as_ref().map(|(p, a)| (*p, a)),
+                    whole: asm.whole,
                 };
                 output::write_json_atomic(&ckpt_path, &c, false)?;
                 last_ckpt = Instant::now();
@@ -535,15 +683,16 @@ pub fn run(
         }
         Ok(())
     })?;
-    if let Some(metric) = aggs.iter().find_map(PointAgg::overflowed) {
-        return Err(ExperimentError::Overflow(metric));
-    }
+    let tail = asm.end(hi)?;
 
     // Final files: each written under a temporary name and renamed when complete.
     let mut files = Vec::new();
+    let mut sha256 = Vec::new();
     if let Some(f) = runs_file.take() {
         let path = dir.join(RUNS);
-        f.finish(&path)?;
+        if let Some(sum) = f.finish(&path)? {
+            sha256.push((path.clone(), sum));
+        }
         files.push(path);
     }
     if let Some(f) = spill_file.take() {
@@ -552,8 +701,22 @@ pub fn run(
     if let Some(w) = parquet_runs.take() {
         files.push(w.finish(&pool)?);
     }
-    files.extend(pool.install(|| write_aggregate_files(s, &aggs, dir))?);
+    let Assembler {
+        tables,
+        head,
+        whole,
+        ..
+    } = asm;
+    files.extend(pool.install(|| tables.finish(s, dir, &mut sha256))?);
     if n > 1 {
+        let range = chunks.whole(lo, hi);
+        if range.1 - range.0 != whole {
+            return Err(ExperimentError::Mismatch(format!(
+                "{}: the shard wrote {whole} whole design points but its chunks hold {}; run it again without --resume",
+                dir.display(),
+                range.1 - range.0
+            )));
+        }
         let st = ShardState {
             source: s.source.clone(),
             file: s.file.clone(),
@@ -563,7 +726,9 @@ pub fn run(
             shard: opts.shard,
             format,
             runs: runs_done,
-            aggs: aggs.clone(),
+            whole: range,
+            head,
+            tail,
         };
         let p = dir.join("shard.json");
         output::write_json_atomic(&p, &st, true)?;
@@ -578,6 +743,7 @@ pub fn run(
         runs: runs_done,
         wall_seconds: wall,
         resumed,
+        sha256: &sha256,
     };
     Manifest::new(s, &facts, dir, &files)?.write(dir)?;
     // The checkpoint goes first: a spill left behind by a crash here is harmless in a
@@ -594,8 +760,35 @@ pub fn run(
     })
 }
 
+/// Copy the rows of the table file `path` (all but its header line) to `out` (a
+/// streaming copy: nothing is held but a buffer).
+fn copy_rows(
+    path: &Path,
+    out: &mut dyn FnMut(&[u8]) -> Result<(), OutputError>,
+) -> Result<(), OutputError> {
+    use std::io::{BufRead, BufReader};
+    let f = std::fs::File::open(path).map_err(io_err(path))?;
+    let mut r = BufReader::with_capacity(1 << 16, f);
+    let mut header = Vec::new();
+    r.read_until(b'\n', &mut header).map_err(io_err(path))?;
+    loop {
+        let buf = r.fill_buf().map_err(io_err(path))?;
+        if buf.is_empty() {
+            return Ok(());
+        }
+        let len = buf.len();
+        out(buf)?;
+        r.consume(len);
+    }
+}
+
 /// Merge shard outputs (`dyadsim run --shard k/n`) into `out`, refusing shards of different
 /// scenarios, seeds or splits. The result equals an unsharded run byte for byte.
+///
+/// The merge streams: each shard's rows are copied in shard order, and the design points
+/// shared by neighbouring shards are completed from their partial aggregates
+/// ([`ShardState::head`], [`ShardState::tail`]) and written between them, so memory does
+/// not grow with the number of points.
 pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<RunReport, ExperimentError> {
     let started = Instant::now();
     let started_at = output::now_utc();
@@ -605,7 +798,7 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<RunReport, ExperimentError>
         let text = std::fs::read_to_string(&p).map_err(io_err(&p))?;
         let st: ShardState = serde_json::from_str(&text).map_err(|e| OutputError::Format {
             path: p.clone(),
-            message: format!("not a dyadsim shard state: {e}"),
+            message: format!("not a dyadsim shard state of this version: {e}"),
         })?;
         states.push((d.clone(), st));
     }
@@ -690,19 +883,9 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<RunReport, ExperimentError>
     if s.output.runs && s.output.format.csv() {
         let path = out.join(RUNS);
         let mut f = AtomicFile::create(&path)?;
-        for (i, (d, _)) in states.iter().enumerate() {
-            let p = d.join(RUNS);
-            let bytes = std::fs::read(&p).map_err(io_err(&p))?;
-            let body = if i == 0 {
-                &bytes[..]
-            } else {
-                let nl = bytes
-                    .iter()
-                    .position(|b| *b == b'\n')
-                    .map_or(bytes.len(), |i| i + 1);
-                &bytes[nl..]
-            };
-            f.write(body)?;
+        f.csv_row(&runs_header(&s))?;
+        for (d, _) in &states {
+            copy_rows(&d.join(RUNS), &mut |b| f.write(b))?;
         }
         f.commit()?;
         files.push(path);
@@ -712,24 +895,69 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<RunReport, ExperimentError>
         let inputs: Vec<PathBuf> = states.iter().map(|(d, _)| d.join(RUNS_PARQUET)).collect();
         files.push(output::parquet::merge_runs(&s, &inputs, &path)?);
     }
-    let mut aggs: Vec<PointAgg> = s
-        .points
-        .iter()
-        .map(|p| PointAgg::new(p.params.months))
-        .collect();
+    // The tables, in point order: each shard's whole points, and between them the points
+    // neighbouring shards share, completed from their partial aggregates.
+    let mut tables = Tables::open(&s, out, None)?;
+    let mut pending: Option<(usize, PointAgg)> = None;
+    let mut written = 0u64;
     let mut runs = 0;
-    for (_, st) in &states {
-        if st.aggs.len() != aggs.len() {
-            return Err(ExperimentError::Mismatch(
-                "shard aggregates do not match the design".into(),
-            ));
+    let flush = |pending: &mut Option<(usize, PointAgg)>,
+                 tables: &mut Tables,
+                 written: &mut u64|
+     -> Result<(), ExperimentError> {
+        if let Some((p, a)) = pending.take() {
+            if p as u64 != *written {
+                return Err(ExperimentError::Mismatch(format!(
+                    "the shards do not cover the design: design point {p} follows {written} written points"
+                )));
+            }
+            if let Some(metric) = a.overflowed() {
+                return Err(ExperimentError::Overflow(metric));
+            }
+            tables.point(&s, p, &a)?;
+            *written += 1;
         }
-        for (a, b) in aggs.iter_mut().zip(&st.aggs) {
-            a.merge(b);
-        }
+        Ok(())
+    };
+    for (d, st) in &states {
         runs += st.runs;
+        if let Some((p, a)) = &st.head {
+            match pending.as_mut() {
+                Some((q, b)) if q == p => b.merge(a),
+                _ => {
+                    flush(&mut pending, &mut tables, &mut written)?;
+                    pending = Some((*p, a.clone()));
+                }
+            }
+        }
+        let (from, to) = st.whole;
+        if to > from {
+            flush(&mut pending, &mut tables, &mut written)?;
+            if from != written {
+                return Err(ExperimentError::Mismatch(format!(
+                    "{}: the shard's points begin at {from}, but {written} points come before it",
+                    d.display()
+                )));
+            }
+            for t in Table::ALL.into_iter().filter(|t| t.written(&s)) {
+                copy_table(&s, d, t, &mut tables)?;
+            }
+            written = to;
+        }
+        if let Some((p, a)) = &st.tail {
+            flush(&mut pending, &mut tables, &mut written)?;
+            pending = Some((*p, a.clone()));
+        }
     }
-    files.extend(write_aggregate_files(&s, &aggs, out)?);
+    flush(&mut pending, &mut tables, &mut written)?;
+    if written != s.points.len() as u64 {
+        return Err(ExperimentError::Mismatch(format!(
+            "the shards hold {written} of the design's {} points",
+            s.points.len()
+        )));
+    }
+    let mut sha256 = Vec::new();
+    files.extend(tables.finish(&s, out, &mut sha256)?);
     let hash = s.hash();
     let wall = started.elapsed().as_secs_f64();
     let facts = RunFacts {
@@ -740,6 +968,7 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<RunReport, ExperimentError>
         runs,
         wall_seconds: wall,
         resumed: false,
+        sha256: &sha256,
     };
     Manifest::new(&s, &facts, out, &files)?.write(out)?;
     Ok(RunReport {
@@ -747,4 +976,44 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<RunReport, ExperimentError>
         wall_seconds: wall,
         resumed: false,
     })
+}
+
+/// Append the rows of table `t` of the shard in `dir` to `tables`: from its CSV file, or
+/// from its Parquet twin (read back as the CSV file would hold it) when the shard wrote
+/// Parquet only.
+fn copy_table(
+    s: &Scenario,
+    dir: &Path,
+    t: Table,
+    tables: &mut Tables,
+) -> Result<(), ExperimentError> {
+    if s.output.format.csv() {
+        copy_rows(&dir.join(t.csv()), &mut |b| tables.append(t, b))?;
+        return Ok(());
+    }
+    let file = dir.join(t.parquet());
+    let width = t.header(s).len();
+    let writer = || csv::WriterBuilder::new().from_writer(Vec::with_capacity(1 << 16));
+    let mut w = writer();
+    let mut err = None;
+    let read = output::parquet::for_each_record(&file, &vec![true; width], |_, rec| {
+        let _ = w.write_record(rec);
+        if w.get_ref().len() >= 1 << 16 {
+            let full = std::mem::replace(&mut w, writer());
+            let bytes = full.into_inner().unwrap_or_default();
+            if let Err(e) = tables.append(t, &bytes) {
+                err.get_or_insert(e);
+            }
+        }
+        Ok(())
+    });
+    read.map_err(|e| OutputError::Format {
+        path: file.clone(),
+        message: e.to_string(),
+    })?;
+    if let Some(e) = err {
+        return Err(e.into());
+    }
+    tables.append(t, &w.into_inner().unwrap_or_default())?;
+    Ok(())
 }

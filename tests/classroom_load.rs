@@ -45,7 +45,9 @@ fn parse(out: &[u8]) -> std::io::Result<(u16, Vec<u8>)> {
         .split_whitespace()
         .nth(1)
         .and_then(|c| c.parse().ok())
-        .ok_or_else(|| std::io::Error::other(format!("no status in {:?}", &text[..text.len().min(200)])))?;
+        .ok_or_else(|| {
+            std::io::Error::other(format!("no status in {:?}", &text[..text.len().min(200)]))
+        })?;
     let body = out
         .windows(4)
         .position(|w| w == b"\r\n\r\n")
@@ -128,7 +130,8 @@ fn a_slow_client_does_not_block_others_and_a_100_mb_body_gets_413() {
     let slow_addr = addr.clone();
     let slow = std::thread::spawn(move || {
         let mut s = TcpStream::connect(&slow_addr).unwrap();
-        let head = format!("GET /api/health HTTP/1.1\r\nHost: {slow_addr}\r\nConnection: close\r\n\r\n");
+        let head =
+            format!("GET /api/health HTTP/1.1\r\nHost: {slow_addr}\r\nConnection: close\r\n\r\n");
         for b in head.bytes() {
             s.write_all(&[b]).unwrap();
             std::thread::sleep(Duration::from_millis(20));
@@ -146,7 +149,10 @@ fn a_slow_client_does_not_block_others_and_a_100_mb_body_gets_413() {
         assert_eq!(status, 200, "request {i}");
         slowest = slowest.max(t.elapsed());
     }
-    assert!(!slow.is_finished(), "the slow client should still be sending");
+    assert!(
+        !slow.is_finished(),
+        "the slow client should still be sending"
+    );
     assert_eq!(slow.join().unwrap(), 200);
     eprintln!("slow client: 20 other requests answered meanwhile, slowest {slowest:?}");
     // 100 MB announced and sent: refused with 413 after at most the cap is read.
@@ -171,7 +177,10 @@ fn a_slow_client_does_not_block_others_and_a_100_mb_body_gets_413() {
     let (status, body) = parse(&out).unwrap();
     assert_eq!(status, 413, "{}", String::from_utf8_lossy(&body));
     assert!(String::from_utf8_lossy(&body).contains("\"error\""));
-    eprintln!("100 MB body: 413 after {} MB were accepted by the socket", sent >> 20);
+    eprintln!(
+        "100 MB body: 413 after {} MB were accepted by the socket",
+        sent >> 20
+    );
     assert!(peak_kb(c.pid()) < 512 * 1024);
     assert_eq!(request(&addr, "GET", "/api/health", b"").unwrap().0, 200);
 }
@@ -184,7 +193,12 @@ fn fuzzed_json_bodies_get_a_json_answer_never_a_crash() {
     let c = Classroom::start(&[]);
     let addr = host(&c);
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(14);
-    let endpoints = ["/api/run", "/api/ensemble", "/api/hypothesis", "/api/scenario"];
+    let endpoints = [
+        "/api/run",
+        "/api/ensemble",
+        "/api/hypothesis",
+        "/api/scenario",
+    ];
     let seeds = [
         r#"{"params": {"buyer.champion": 0.8}, "seed": 7, "months": 24}"#,
         r#"{"params": {}, "runs": 50, "seed": 7, "months": 24}"#,
@@ -192,9 +206,26 @@ fn fuzzed_json_bodies_get_a_json_answer_never_a_crash() {
         r#"{"params": {"supplier.cash": 150}, "months": 12}"#,
     ];
     let values = [
-        "null", "true", "-1", "0", "1e308", "-1e308", "1e400", "NaN", "\"x\"", "[]", "{}",
-        "[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]", "18446744073709551616", "0.5", "\"\u{202e}é\"",
-        "600", "601", "20000", "20001", "9999999999",
+        "null",
+        "true",
+        "-1",
+        "0",
+        "1e308",
+        "-1e308",
+        "1e400",
+        "NaN",
+        "\"x\"",
+        "[]",
+        "{}",
+        "[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]",
+        "18446744073709551616",
+        "0.5",
+        "\"\u{202e}é\"",
+        "600",
+        "601",
+        "20000",
+        "20001",
+        "9999999999",
     ];
     let mut counts = std::collections::BTreeMap::new();
     let cases = 1500;
@@ -205,7 +236,14 @@ fn fuzzed_json_bodies_get_a_json_answer_never_a_crash() {
             // Replace a value.
             0 | 1 => {
                 let v = values[rng.random_range(0..values.len())];
-                let keys = ["\"seed\": ", "\"months\": ", "\"runs\": ", "\"reps\": ", "\"id\": ", ": {"];
+                let keys = [
+                    "\"seed\": ",
+                    "\"months\": ",
+                    "\"runs\": ",
+                    "\"reps\": ",
+                    "\"id\": ",
+                    ": {",
+                ];
                 for key in keys {
                     if let Some(i) = body.find(key) {
                         let start = i + key.len();
@@ -232,8 +270,13 @@ fn fuzzed_json_bodies_get_a_json_answer_never_a_crash() {
             }
             // An unknown or misspelt parameter, or a parameter of the wrong type.
             4 => {
-                let p = ["buyer.champoin", "nope", "buyer", "months", "buyer.champion\": \"high"]
-                    [rng.random_range(0..5)];
+                let p = [
+                    "buyer.champoin",
+                    "nope",
+                    "buyer",
+                    "months",
+                    "buyer.champion\": \"high",
+                ][rng.random_range(0..5)];
                 body = body.replacen("\"params\": {", &format!("\"params\": {{\"{p}\": 0.5, "), 1);
             }
             // Deep nesting.
@@ -246,8 +289,12 @@ fn fuzzed_json_bodies_get_a_json_answer_never_a_crash() {
             "case {k} {}: status {status} for {body}",
             endpoints[e]
         );
-        let v: serde_json::Value = serde_json::from_slice(&reply)
-            .unwrap_or_else(|err| panic!("case {k}: not JSON ({err}): {}", String::from_utf8_lossy(&reply)));
+        let v: serde_json::Value = serde_json::from_slice(&reply).unwrap_or_else(|err| {
+            panic!(
+                "case {k}: not JSON ({err}): {}",
+                String::from_utf8_lossy(&reply)
+            )
+        });
         if status != 200 {
             assert!(v["error"].is_string(), "case {k}: {v}");
         }
@@ -265,10 +312,17 @@ fn ctrl_c_stops_the_server_after_the_requests_in_progress() {
     // A request in progress when Ctrl-C arrives is still answered.
     let a2 = addr.clone();
     let busy = std::thread::spawn(move || {
-        request(&a2, "POST", "/api/ensemble", br#"{"runs": 20000, "months": 120, "seed": 1}"#)
+        request(
+            &a2,
+            "POST",
+            "/api/ensemble",
+            br#"{"runs": 20000, "months": 120, "seed": 1}"#,
+        )
     });
     std::thread::sleep(Duration::from_millis(300));
-    let status = c.interrupt(Duration::from_secs(120)).expect("the server did not stop");
+    let status = c
+        .interrupt(Duration::from_secs(120))
+        .expect("the server did not stop");
     assert!(status.success(), "{status:?}");
     let (code, body) = busy.join().unwrap().unwrap();
     assert_eq!(code, 200, "{}", String::from_utf8_lossy(&body));

@@ -5,7 +5,7 @@ use std::path::Path;
 use tempfile::TempDir;
 
 mod common;
-use common::{assert_same, dyadsim, run, write};
+use common::{assert_same, crash, dyadsim, run, write};
 
 const SWEEP: &str = r#"
 [scenario]
@@ -202,13 +202,7 @@ fn killed_run_resumes_to_identical_output() {
     run(&scn, &tmp.path().join("full"), &["--threads", "1"]);
     let crashed = tmp.path().join("crash");
     // Crash after the third chunk (a hard abort, as a kill would leave it).
-    dyadsim()
-        .env("DYADSIM_ABORT_AFTER_CHUNKS", "3")
-        .args(["run", "--quiet", "--threads", "1", "--out"])
-        .arg(&crashed)
-        .arg(&scn)
-        .assert()
-        .failure();
+    crash(&scn, &crashed, "3");
     let dir = crashed.join("t");
     assert!(dir.join("checkpoint.json").is_file());
     assert!(

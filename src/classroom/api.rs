@@ -342,7 +342,7 @@ fn run(v: &Value) -> Result<Value, Bad> {
         }
     };
     let s = build(&ov, months)?;
-    let dp = &s.points[0];
+    let dp = &s.points.at(0);
     let params = dp.realise(seed);
     let story = trace::story(&params, seed);
     let (rows, outcome) = trace::months(&params, seed);

@@ -66,7 +66,7 @@ fn overrides(
     point: usize,
     paths: &BTreeSet<&'static str>,
 ) -> Vec<(&'static str, f64)> {
-    let p = &s.points[point].params;
+    let p = &s.points.at(point).params;
     crate::model::PARAM_SPECS
         .iter()
         .filter(|sp| paths.contains(sp.path))

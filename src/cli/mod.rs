@@ -394,6 +394,9 @@ pub fn run(a: &RunArgs, out: &mut dyn Write, control: Control<'_>) -> Result<()>
     };
     let (mut s, extras) = load(a.scenario.as_deref(), ov, &a.set)?;
     s.output.format = a.format.unwrap_or(s.output.format);
+    for note in &extras.notes {
+        eprintln!("note: {note}");
+    }
     // Validate hypothesis blocks (and pattern blocks, which `validate` uses) before
     // anything is written.
     let hyps = hypothesis::parse_all(&s.file, &extras.hypotheses)?;

@@ -68,13 +68,21 @@ impl Write for AtomicFile {
     }
 }
 
-/// The growing `runs.csv.partial` (or spill file `runs.bin.partial`) of a running
-/// experiment.
+/// The growing `runs.csv.partial` (or spill file `runs.bin.partial`, or an aggregate
+/// table) of a running experiment.
 pub struct PartialRuns {
     path: PathBuf,
     w: BufWriter<File>,
     /// Bytes written so far.
     pub len: u64,
+    /// SHA-256 of the bytes so far (files that become outputs; the manifest records it).
+    hash: Option<sha2::Sha256>,
+}
+
+/// SHA-256 as 64 hex digits.
+fn hex(h: sha2::Sha256) -> String {
+    use sha2::Digest;
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Open `runs.csv.partial`: fresh with a header, or truncated to `resume_len` bytes.
@@ -85,7 +93,9 @@ pub fn open_partial_runs(
 ) -> Result<PartialRuns, OutputError> {
     let mut w = csv::WriterBuilder::new().from_writer(Vec::new());
     let _ = w.write_record(header);
-    open_partial(path, &w.into_inner().unwrap_or_default(), resume_len)
+    let mut p = open_partial(path, &w.into_inner().unwrap_or_default(), resume_len)?;
+    p.start_hash()?;
+    Ok(p)
 }
 
 /// Open a growing file: fresh, starting with `header`, or truncated to `resume_len` bytes
@@ -115,8 +125,9 @@ pub fn open_partial(
             f.seek(SeekFrom::End(0)).map_err(io_err(path))?;
             Ok(PartialRuns {
                 path: path.to_path_buf(),
-                w: BufWriter::new(f),
+                w: BufWriter::with_capacity(1 << 20, f),
                 len,
+                hash: None,
             })
         }
         None => {
@@ -125,6 +136,7 @@ pub fn open_partial(
                 path: path.to_path_buf(),
                 w: BufWriter::with_capacity(1 << 20, f),
                 len: 0,
+                hash: None,
             };
             p.append(header)?;
             Ok(p)
@@ -133,10 +145,33 @@ pub fn open_partial(
 }
 
 impl PartialRuns {
+    /// Keep the SHA-256 of the file from here on, starting with the bytes it holds (a
+    /// resumed file's first `len` bytes are read once).
+    fn start_hash(&mut self) -> Result<(), OutputError> {
+        use sha2::Digest;
+        use std::io::Read;
+        self.w.flush().map_err(io_err(&self.path))?;
+        let mut h = sha2::Sha256::new();
+        let f = File::open(&self.path).map_err(io_err(&self.path))?;
+        let mut r = std::io::BufReader::with_capacity(1 << 20, f.take(self.len));
+        let mut buf = vec![0u8; 1 << 20];
+        loop {
+            let n = r.read(&mut buf).map_err(io_err(&self.path))?;
+            if n == 0 {
+                break;
+            }
+            h.update(&buf[..n]);
+        }
+        self.hash = Some(h);
+        Ok(())
+    }
     /// Append rows.
     pub fn append(&mut self, bytes: &[u8]) -> Result<(), OutputError> {
         self.w.write_all(bytes).map_err(io_err(&self.path))?;
         self.len += bytes.len() as u64;
+        if let Some(h) = self.hash.as_mut() {
+            sha2::Digest::update(h, bytes);
+        }
         Ok(())
     }
     /// Flush to disk (before a checkpoint records the length).
@@ -144,14 +179,18 @@ impl PartialRuns {
         self.w.flush().map_err(io_err(&self.path))?;
         self.w.get_ref().sync_data().map_err(io_err(&self.path))
     }
-    /// Flush and sync, and close the file (which stays under its partial name).
-    pub fn close(mut self) -> Result<(), OutputError> {
-        self.sync()
-    }
-    /// Complete: sync and rename to `final_path`.
-    pub fn finish(mut self, final_path: &Path) -> Result<(), OutputError> {
+    /// Flush and sync, and close the file (which stays under its partial name); returns
+    /// its SHA-256 when it was kept.
+    pub fn close(mut self) -> Result<Option<String>, OutputError> {
         self.sync()?;
-        std::fs::rename(&self.path, final_path).map_err(io_err(final_path))
+        Ok(self.hash.take().map(hex))
+    }
+    /// Complete: sync and rename to `final_path`; returns the file's SHA-256 when it was
+    /// kept.
+    pub fn finish(mut self, final_path: &Path) -> Result<Option<String>, OutputError> {
+        self.sync()?;
+        std::fs::rename(&self.path, final_path).map_err(io_err(final_path))?;
+        Ok(self.hash.take().map(hex))
     }
 }
 

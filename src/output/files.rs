@@ -14,7 +14,9 @@ use std::path::{Path, PathBuf};
 
 use thiserror::Error;
 
-use super::{AtomicFile, OutputError, num};
+use serde::{Deserialize, Serialize};
+
+use super::{AtomicFile, OutputError, PartialRuns, num};
 use crate::model::{
     Level, MonthRecord, OUTCOME_METRICS, PowerParams, RunOutcome, TRAJECTORY_METRICS,
 };
@@ -173,9 +175,12 @@ fn level_str(x: f64, p: &PowerParams) -> String {
 }
 
 /// Append the `runs.csv` row of run `(point, rep)` with `seed`, parameters `params` (the
-/// point's, with the population drawn) and outcome `o`.
+/// point's, with the population drawn) and outcome `o`; `values` are the point's swept
+/// values.
+#[allow(clippy::too_many_arguments)]
 pub fn run_row(
     s: &Scenario,
+    values: &[f64],
     point: usize,
     rep: u64,
     seed: u64,
@@ -183,9 +188,8 @@ pub fn run_row(
     o: &RunOutcome,
     w: &mut csv::Writer<Vec<u8>>,
 ) -> csv::Result<()> {
-    let dp = &s.points[point];
     let mut rec: Vec<String> = vec![point.to_string(), rep.to_string(), seed.to_string()];
-    rec.extend(dp.values.iter().map(|v| num(*v)));
+    rec.extend(values.iter().map(|v| num(*v)));
     rec.push(o.final_phase.as_str().into());
     rec.push(o.end_reason.as_str().into());
     rec.push(o.path.code());
@@ -198,76 +202,338 @@ pub fn run_row(
     w.write_record(&rec)
 }
 
-/// Write `point,<factors>,[month,]metric,mean,sd,ci_lo,ci_hi,n[,p10,p50,p90]`; `key`
-/// holds the point and its formatted factor values. A `binary` (0/1) metric gets Wilson's
-/// interval; `pct` are the percentiles of a `timeseries` row.
-fn stat_row(
-    f: &mut AtomicFile,
-    key: &[String],
-    month: Option<usize>,
-    name: &str,
-    a: &ExactAcc,
-    binary: bool,
-    pct: Option<[f64; 3]>,
-) -> Result<(), OutputError> {
-    let (mean, sd, lo, hi) = a.stats(binary);
-    let mut row = key.to_vec();
-    if let Some(m) = month {
-        row.push(m.to_string());
-    }
-    row.extend([
-        name.to_string(),
-        num(mean),
-        num(sd),
-        num(lo),
-        num(hi),
-        a.n.to_string(),
-    ]);
-    row.extend(pct.iter().flatten().map(|v| num(*v)));
-    f.csv_row(&row)
-}
-/// Write a share row (`count` of `total` runs) with a Wilson 95% interval.
-fn share_row(
-    f: &mut AtomicFile,
-    key: &[String],
-    month: usize,
-    name: &str,
-    count: u64,
-    total: u64,
-) -> Result<(), OutputError> {
-    let (mean, sd, lo, hi) = share_stats(count, total);
-    let mut row = key.to_vec();
-    row.extend([
-        month.to_string(),
-        name.to_string(),
-        num(mean),
-        num(sd),
-        num(lo),
-        num(hi),
-        total.to_string(),
-    ]);
-    row.extend(PERCENTILES.map(|_| num(f64::NAN)));
-    f.csv_row(&row)
+/// The aggregate tables, in order: `points`, `timeseries`, `summary`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Table {
+    /// `points.csv`.
+    Points,
+    /// `timeseries.csv`.
+    Timeseries,
+    /// `summary.csv`.
+    Summary,
 }
 
-/// Write `points`, `timeseries` and `summary` from aggregates, in the scenario's formats
-/// (CSV, Parquet or both); returns the files written.
-pub fn write_aggregate_files(
-    s: &Scenario,
-    aggs: &[PointAgg],
-    dir: &Path,
-) -> Result<Vec<PathBuf>, OutputError> {
-    let mut files = Vec::new();
-    if s.output.format.csv() {
-        files.extend(write_aggregate_csv(s, aggs, dir)?);
+impl Table {
+    /// All three, in order.
+    pub const ALL: [Table; 3] = [Table::Points, Table::Timeseries, Table::Summary];
+    /// The CSV file's name.
+    pub fn csv(self) -> &'static str {
+        match self {
+            Table::Points => POINTS,
+            Table::Timeseries => TIMESERIES,
+            Table::Summary => SUMMARY,
+        }
     }
-    if s.output.format.parquet() {
-        files.extend(super::parquet::write_aggregates(s, aggs, dir)?);
+    /// The Parquet twin's name.
+    pub fn parquet(self) -> &'static str {
+        match self {
+            Table::Points => POINTS_PARQUET,
+            Table::Timeseries => TIMESERIES_PARQUET,
+            Table::Summary => SUMMARY_PARQUET,
+        }
     }
-    if s.output.timeseries && !s.points.is_empty() {
-        files.push(write_trajectories(s, dir)?);
+    /// The header of the table of `s`.
+    pub fn header(self, s: &Scenario) -> Vec<String> {
+        match self {
+            Table::Points => points_header(s),
+            Table::Timeseries => timeseries_header(s),
+            Table::Summary => summary_header(s),
+        }
     }
-    Ok(files)
+    /// Whether `s` writes this table.
+    pub fn written(self, s: &Scenario) -> bool {
+        self != Table::Timeseries || s.output.timeseries
+    }
+    fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// Bytes written so far to the growing aggregate tables (what a checkpoint records).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TableLens {
+    /// `points.csv.partial`.
+    pub points: u64,
+    /// `timeseries.csv.partial` (0 when no time series are written).
+    pub timeseries: u64,
+    /// `summary.csv.partial`.
+    pub summary: u64,
+}
+
+/// The partial name of a growing table.
+fn partial(dir: &Path, t: Table) -> PathBuf {
+    dir.join(format!("{}.partial", t.csv()))
+}
+
+/// The rows of one design point in the aggregate tables, as CSV text, one buffer per
+/// [`Table`] (formatted by [`PointRows::format`], where the point's runs were simulated,
+/// and appended by [`Tables::append_rows`]).
+#[derive(Debug, Default)]
+pub struct PointRows {
+    bufs: [Vec<u8>; 3],
+    cur: usize,
+    row_start: bool,
+    /// `point` and the factor values, as the first cells of every row.
+    key: Vec<u8>,
+}
+
+impl PointRows {
+    /// The rows of design point `i` of `s` with aggregates `a`: its `points` row, its
+    /// `timeseries` rows (when `s` writes time series) and its `summary` rows. The text is
+    /// what the `csv` crate writes for the same cells.
+    pub fn format(s: &Scenario, i: usize, a: &PointAgg) -> PointRows {
+        Self::format_with(s, i, &s.points.values(i), a)
+    }
+
+    /// [`PointRows::format`] of a point whose swept `values` are at hand.
+    pub fn format_with(s: &Scenario, i: usize, values: &[f64], a: &PointAgg) -> PointRows {
+        let mut r = PointRows::default();
+        r.fill(s, i, values, a);
+        r
+    }
+
+    /// The rows of table `t`.
+    pub fn table(&self, t: Table) -> &[u8] {
+        &self.bufs[t.index()]
+    }
+
+    fn fill(&mut self, s: &Scenario, i: usize, values: &[f64], a: &PointAgg) {
+        for b in &mut self.bufs {
+            b.clear();
+        }
+        self.row_start = true;
+        self.key.clear();
+        self.key
+            .extend_from_slice(itoa::Buffer::new().format(i).as_bytes());
+        for &v in values {
+            // Numbers never need quoting.
+            self.key.push(b',');
+            super::push_num(&mut self.key, v);
+        }
+        // Room for the rows (about 80 bytes after the key), so that they are not copied
+        // as they grow.
+        let row = self.key.len() + 80;
+        self.bufs[Table::Points.index()].reserve(self.key.len() + 1);
+        if s.output.timeseries {
+            let rows = a.months() * (TRAJECTORY_METRICS.len() + PHASE_SHARES.len());
+            self.bufs[Table::Timeseries.index()].reserve(rows * (row + 40));
+        }
+        self.bufs[Table::Summary.index()].reserve(OUTCOME_METRICS.len() * row);
+        // points
+        self.cur = Table::Points.index();
+        self.key_fields();
+        self.end_row();
+        // timeseries
+        if s.output.timeseries {
+            self.cur = Table::Timeseries.index();
+            for m in 0..a.months() {
+                let month = m as u64 + 1;
+                for (j, name) in TRAJECTORY_METRICS.iter().enumerate() {
+                    self.key_fields();
+                    self.int(month);
+                    self.text(name);
+                    self.stats(a.cell(m, j), MonthRecord::BINARY[j]);
+                    for v in a.percentiles(m, j) {
+                        self.field(v);
+                    }
+                    self.end_row();
+                }
+                let total: u64 = a.phases[m].iter().sum();
+                for (ph, name) in PHASE_SHARES.iter().enumerate() {
+                    self.key_fields();
+                    self.int(month);
+                    self.text(name);
+                    let (mean, sd, lo, hi) = share_stats(a.phases[m][ph], total);
+                    for v in [mean, sd, lo, hi] {
+                        self.field(v);
+                    }
+                    self.int(total);
+                    for _ in PERCENTILES {
+                        self.field(f64::NAN);
+                    }
+                    self.end_row();
+                }
+            }
+        }
+        // summary
+        self.cur = Table::Summary.index();
+        for (j, name) in OUTCOME_METRICS.iter().enumerate() {
+            self.key_fields();
+            self.text(name);
+            self.stats(&a.outcomes[j], RunOutcome::BINARY[j]);
+            self.end_row();
+        }
+    }
+
+    fn sep(&mut self) {
+        if !self.row_start {
+            self.bufs[self.cur].push(b',');
+        }
+        self.row_start = false;
+    }
+
+    /// One cell, quoted as the `csv` crate quotes (only a cell with a comma, a quote or a
+    /// line break needs it; names and numbers never do).
+    fn text(&mut self, x: &str) {
+        self.sep();
+        let b = &mut self.bufs[self.cur];
+        if x.contains([',', '"', '\n', '\r']) {
+            b.push(b'"');
+            b.extend_from_slice(x.replace('"', "\"\"").as_bytes());
+            b.push(b'"');
+        } else {
+            b.extend_from_slice(x.as_bytes());
+        }
+    }
+
+    fn field(&mut self, x: f64) {
+        self.sep();
+        super::push_num(&mut self.bufs[self.cur], x);
+    }
+
+    fn int(&mut self, x: u64) {
+        self.sep();
+        self.bufs[self.cur].extend_from_slice(itoa::Buffer::new().format(x).as_bytes());
+    }
+
+    fn key_fields(&mut self) {
+        self.sep();
+        self.bufs[self.cur].extend_from_slice(&self.key);
+    }
+
+    fn end_row(&mut self) {
+        self.bufs[self.cur].push(b'\n');
+        self.row_start = true;
+    }
+
+    /// `mean,sd,ci_lo,ci_hi,n` of `a` (Wilson's interval for a `binary` metric).
+    fn stats(&mut self, a: &ExactAcc, binary: bool) {
+        let (mean, sd, lo, hi) = a.stats(binary);
+        for v in [mean, sd, lo, hi] {
+            self.field(v);
+        }
+        self.int(a.n);
+    }
+}
+
+/// The aggregate tables `points`, `timeseries` (when the scenario writes time series) and
+/// `summary`, written design point by design point as points finish: each grows as
+/// `<name>.csv.partial` (cut back to a checkpoint's length on resume, like
+/// `runs.csv.partial`) and becomes the CSV file, its Parquet twin or both at the end
+/// ([`Tables::finish`]). Memory does not grow with the number of points.
+pub struct Tables {
+    files: [Option<PartialRuns>; 3],
+    rows: PointRows,
+}
+
+impl Tables {
+    /// Open the tables of `s` in `dir`: fresh with their headers, or cut back to the
+    /// lengths `resume` of a checkpoint.
+    pub fn open(s: &Scenario, dir: &Path, resume: Option<TableLens>) -> Result<Self, OutputError> {
+        let mut files: [Option<PartialRuns>; 3] = [None, None, None];
+        for t in Table::ALL {
+            let path = partial(dir, t);
+            if !t.written(s) {
+                if path.exists() {
+                    std::fs::remove_file(&path).map_err(super::io_err(&path))?;
+                }
+                continue;
+            }
+            let len = resume.map(|l| [l.points, l.timeseries, l.summary][t.index()]);
+            files[t.index()] = Some(super::open_partial_runs(&path, &t.header(s), len)?);
+        }
+        Ok(Tables {
+            files,
+            rows: PointRows::default(),
+        })
+    }
+
+    /// The bytes written so far.
+    pub fn lens(&self) -> TableLens {
+        let len = |t: Table| self.files[t.index()].as_ref().map_or(0, |f| f.len);
+        TableLens {
+            points: len(Table::Points),
+            timeseries: len(Table::Timeseries),
+            summary: len(Table::Summary),
+        }
+    }
+
+    /// Append raw rows (whole CSV records) to table `t` (a merge copies a shard's rows).
+    pub fn append(&mut self, t: Table, bytes: &[u8]) -> Result<(), OutputError> {
+        match self.files[t.index()].as_mut() {
+            Some(f) => f.append(bytes),
+            None => Ok(()),
+        }
+    }
+
+    /// Append the rows of one design point, formatted by [`PointRows::format`].
+    pub fn append_rows(&mut self, rows: &PointRows) -> Result<(), OutputError> {
+        for t in Table::ALL {
+            if let Some(f) = self.files[t.index()].as_mut() {
+                f.append(rows.table(t))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Append the rows of design point `i` of `s` with aggregates `a` to every table.
+    pub fn point(&mut self, s: &Scenario, i: usize, a: &PointAgg) -> Result<(), OutputError> {
+        let mut rows = std::mem::take(&mut self.rows);
+        rows.fill(s, i, &s.points.values(i), a);
+        let done = self.append_rows(&rows);
+        self.rows = rows;
+        done
+    }
+
+    /// Flush the tables to disk (before a checkpoint records their lengths).
+    pub fn sync(&mut self) -> Result<(), OutputError> {
+        for f in self.files.iter_mut().flatten() {
+            f.sync()?;
+        }
+        Ok(())
+    }
+
+    /// Complete the tables in the scenario's formats: rename the CSV files into place,
+    /// write the Parquet twins from them, and remove the CSV text when only Parquet is
+    /// asked for. Returns the files written (`trajectories.csv` too, with time series);
+    /// adds the SHA-256 of the CSV files, kept while they were written, to `sha256`.
+    pub fn finish(
+        self,
+        s: &Scenario,
+        dir: &Path,
+        sha256: &mut Vec<(PathBuf, String)>,
+    ) -> Result<Vec<PathBuf>, OutputError> {
+        let format = s.output.format;
+        let (mut files, mut twins) = (Vec::new(), Vec::new());
+        for (t, f) in Table::ALL.into_iter().zip(self.files) {
+            let Some(f) = f else { continue };
+            let part = partial(dir, t);
+            let sum = f.close()?;
+            if format.parquet() {
+                twins.push(super::parquet::table_from_csv(
+                    s,
+                    t,
+                    &part,
+                    &dir.join(t.parquet()),
+                )?);
+            }
+            if format.csv() {
+                let path = dir.join(t.csv());
+                std::fs::rename(&part, &path).map_err(super::io_err(&path))?;
+                if let Some(sum) = sum {
+                    sha256.push((path.clone(), sum));
+                }
+                files.push(path);
+            } else {
+                std::fs::remove_file(&part).map_err(super::io_err(&part))?;
+            }
+        }
+        files.append(&mut twins);
+        if s.output.timeseries && !s.points.is_empty() {
+            files.push(write_trajectories(s, dir)?);
+        }
+        Ok(files)
+    }
 }
 
 /// Write `trajectories.csv`: the first [`SAMPLE_RUNS`] replications of design point 0,
@@ -296,66 +562,6 @@ fn write_trajectories(s: &Scenario, dir: &Path) -> Result<PathBuf, OutputError> 
     }
     f.commit()?;
     Ok(path)
-}
-
-/// `point` and its formatted factor values: the first cells of every row of point `i`.
-fn point_key(s: &Scenario, i: usize) -> Vec<String> {
-    let mut key = vec![i.to_string()];
-    key.extend(s.points[i].values.iter().map(|v| num(*v)));
-    key
-}
-
-fn write_aggregate_csv(
-    s: &Scenario,
-    aggs: &[PointAgg],
-    dir: &Path,
-) -> Result<Vec<PathBuf>, OutputError> {
-    let mut files = Vec::new();
-    // points.csv
-    let path = dir.join(POINTS);
-    let mut f = AtomicFile::create(&path)?;
-    f.csv_row(&points_header(s))?;
-    for i in 0..s.points.len() {
-        f.csv_row(&point_key(s, i))?;
-    }
-    f.commit()?;
-    files.push(path);
-    // timeseries.csv
-    if s.output.timeseries {
-        let path = dir.join(TIMESERIES);
-        let mut f = AtomicFile::create(&path)?;
-        f.csv_row(&timeseries_header(s))?;
-        for (i, a) in aggs.iter().enumerate() {
-            let key = point_key(s, i);
-            for m in 0..a.months() {
-                for (j, name) in TRAJECTORY_METRICS.iter().enumerate() {
-                    let (acc, pct) = (a.cell(m, j), a.percentiles(m, j));
-                    let binary = MonthRecord::BINARY[j];
-                    stat_row(&mut f, &key, Some(m + 1), name, acc, binary, Some(pct))?;
-                }
-                let total: u64 = a.phases[m].iter().sum();
-                for (ph, name) in PHASE_SHARES.iter().enumerate() {
-                    share_row(&mut f, &key, m + 1, name, a.phases[m][ph], total)?;
-                }
-            }
-        }
-        f.commit()?;
-        files.push(path);
-    }
-    // summary.csv
-    let path = dir.join(SUMMARY);
-    let mut f = AtomicFile::create(&path)?;
-    f.csv_row(&summary_header(s))?;
-    for (i, a) in aggs.iter().enumerate() {
-        let key = point_key(s, i);
-        for (j, name) in OUTCOME_METRICS.iter().enumerate() {
-            let binary = RunOutcome::BINARY[j];
-            stat_row(&mut f, &key, None, name, &a.outcomes[j], binary, None)?;
-        }
-    }
-    f.commit()?;
-    files.push(path);
-    Ok(files)
 }
 
 mod read;

@@ -141,6 +141,16 @@ fn hashed(
     dir: &Path,
     files: &[PathBuf],
 ) -> Result<(Vec<String>, BTreeMap<String, String>), OutputError> {
+    hashed_with(dir, files, &[])
+}
+
+/// Relative names and SHA-256 of `files` inside `dir`, taking the digests in `known` as
+/// they are.
+fn hashed_with(
+    dir: &Path,
+    files: &[PathBuf],
+    known: &[(PathBuf, String)],
+) -> Result<(Vec<String>, BTreeMap<String, String>), OutputError> {
     let mut names = Vec::new();
     let mut sums = BTreeMap::new();
     for f in files {
@@ -149,7 +159,11 @@ fn hashed(
             .unwrap_or(f)
             .to_string_lossy()
             .replace('\\', "/");
-        sums.insert(name.clone(), sha256_file(f)?);
+        let sum = match known.iter().find(|(p, _)| p == f) {
+            Some((_, sum)) => sum.clone(),
+            None => sha256_file(f)?,
+        };
+        sums.insert(name.clone(), sum);
         names.push(name);
     }
     Ok((names, sums))
@@ -221,6 +235,9 @@ pub struct RunFacts<'a> {
     pub wall_seconds: f64,
     /// Whether the execution resumed from a checkpoint.
     pub resumed: bool,
+    /// SHA-256 of files already known (computed while they were written), which are then
+    /// not read again.
+    pub sha256: &'a [(PathBuf, String)],
 }
 
 impl<'a> Manifest<&'a Scenario> {
@@ -231,7 +248,7 @@ impl<'a> Manifest<&'a Scenario> {
         dir: &Path,
         files: &[PathBuf],
     ) -> Result<Self, OutputError> {
-        let (mut names, sha256) = hashed(dir, files)?;
+        let (mut names, sha256) = hashed_with(dir, files, run.sha256)?;
         names.push(MANIFEST.to_string());
         Ok(Manifest {
             dyadsim_version: Some(env!("CARGO_PKG_VERSION").to_string()),

@@ -43,16 +43,12 @@ use parquet::schema::types::ColumnPath;
 use rayon::prelude::*;
 
 use super::columns::{self, ColumnDoc};
-use super::files::{
-    PERCENTILES, PHASE_SHARES, POINTS_PARQUET, ReadError, STATS, SUMMARY_PARQUET,
-    TIMESERIES_PARQUET,
-};
+use super::files::{PERCENTILES, PHASE_SHARES, ReadError, STATS, Table};
 use super::spill::{self, ROW_BYTES, SpillRow};
 use super::{AtomicFile, OutputError, io_err, num};
 use crate::model::params::ParamSpec;
-use crate::model::{MonthRecord, OUTCOME_METRICS, RunOutcome, TRAJECTORY_METRICS};
+use crate::model::{OUTCOME_METRICS, TRAJECTORY_METRICS};
 use crate::scenario::Scenario;
-use crate::stats::{ExactAcc, PointAgg, share_stats};
 
 /// Rows per row group (the last row group of a file holds the rest).
 pub const ROW_GROUP_ROWS: usize = 32_768;
@@ -332,86 +328,64 @@ impl Rows {
     }
 }
 
-/// Write `points.parquet`, `timeseries.parquet` (when the scenario asks for time series)
-/// and `summary.parquet` from aggregates; the same rows as the CSV files.
-pub fn write_aggregates(
+/// Write `out`, the Parquet twin of the aggregate table `t`, from its CSV text `csv` (as
+/// [`Tables`](super::files::Tables) writes it): the same rows, typed. Every number reads
+/// back to the float it was written from (the CSV files hold shortest round-trip
+/// decimals) and `NA` becomes null, so the rows are those the aggregates give, and the
+/// file is read and written in a single streaming pass.
+pub fn table_from_csv(
     s: &Scenario,
-    aggs: &[PointAgg],
-    dir: &Path,
-) -> Result<Vec<PathBuf>, OutputError> {
-    let mut files = Vec::new();
-    let key = |r: &mut Rows, i: usize| {
-        r.u32(i as u32);
-        for v in &s.points[i].values {
-            r.f64(*v);
-        }
+    t: Table,
+    csv: &Path,
+    out: &Path,
+) -> Result<PathBuf, OutputError> {
+    let schema = match t {
+        Table::Points => points_schema(s),
+        Table::Timeseries => timeseries_schema(s),
+        Table::Summary => summary_schema(s),
     };
-    let stats = |r: &mut Rows, a: &ExactAcc, binary: bool| {
-        let (mean, sd, lo, hi) = a.stats(binary);
-        for v in [mean, sd, lo, hi] {
-            r.f64(v);
-        }
-        r.u64(a.n);
-    };
-    // points
-    let schema = points_schema(s);
-    let mut w = TableWriter::create(&dir.join(POINTS_PARQUET), Arc::clone(&schema))?;
+    let types: Vec<DataType> = schema
+        .fields()
+        .iter()
+        .map(|f| f.data_type().clone())
+        .collect();
+    let f = File::open(csv).map_err(io_err(csv))?;
+    let mut rdr = ::csv::ReaderBuilder::new().from_reader(BufReader::with_capacity(1 << 16, f));
+    let mut w = TableWriter::create(out, Arc::clone(&schema))?;
     let mut r = Rows::new(schema);
-    for i in 0..s.points.len() {
-        key(&mut r, i);
-        r.end_row(&mut w)?;
-    }
-    files.push(r.finish(w)?);
-    // timeseries
-    if s.output.timeseries {
-        let schema = timeseries_schema(s);
-        let mut w = TableWriter::create(&dir.join(TIMESERIES_PARQUET), Arc::clone(&schema))?;
-        let mut r = Rows::new(schema);
-        for (i, a) in aggs.iter().enumerate() {
-            for m in 0..a.months() {
-                for (j, name) in TRAJECTORY_METRICS.iter().enumerate() {
-                    key(&mut r, i);
-                    r.u32(m as u32 + 1);
-                    r.str(name);
-                    stats(&mut r, a.cell(m, j), MonthRecord::BINARY[j]);
-                    for v in a.percentiles(m, j) {
-                        r.f64(v);
-                    }
-                    r.end_row(&mut w)?;
-                }
-                let total: u64 = a.phases[m].iter().sum();
-                for (ph, name) in PHASE_SHARES.iter().enumerate() {
-                    key(&mut r, i);
-                    r.u32(m as u32 + 1);
-                    r.str(name);
-                    let (mean, sd, lo, hi) = share_stats(a.phases[m][ph], total);
-                    for v in [mean, sd, lo, hi] {
-                        r.f64(v);
-                    }
-                    r.u64(total);
-                    for _ in PERCENTILES {
-                        r.f64(f64::NAN);
-                    }
-                    r.end_row(&mut w)?;
-                }
+    let mut rec = ::csv::ByteRecord::new();
+    let mut line = 1u64;
+    let names = || {
+        TRAJECTORY_METRICS
+            .iter()
+            .chain(PHASE_SHARES.iter())
+            .chain(OUTCOME_METRICS.iter())
+    };
+    loop {
+        let more = rdr
+            .read_byte_record(&mut rec)
+            .map_err(|e| format_err(csv, e))?;
+        if !more {
+            break;
+        }
+        line += 1;
+        let bad = |m: &str| format_err(csv, format!("line {line}: {m}"));
+        if rec.len() != types.len() {
+            return Err(bad("wrong number of columns"));
+        }
+        for (cell, dt) in rec.iter().zip(&types) {
+            let text = std::str::from_utf8(cell).map_err(|_| bad("not UTF-8"))?;
+            match dt {
+                DataType::UInt32 => r.u32(text.parse().map_err(|_| bad(text))?),
+                DataType::UInt64 => r.u64(text.parse().map_err(|_| bad(text))?),
+                DataType::Utf8 => r.str(names().find(|n| **n == text).ok_or_else(|| bad(text))?),
+                _ if text == "NA" => r.f64(f64::NAN),
+                _ => r.f64(text.parse().map_err(|_| bad(text))?),
             }
         }
-        files.push(r.finish(w)?);
+        r.end_row(&mut w)?;
     }
-    // summary
-    let schema = summary_schema(s);
-    let mut w = TableWriter::create(&dir.join(SUMMARY_PARQUET), Arc::clone(&schema))?;
-    let mut r = Rows::new(schema);
-    for (i, a) in aggs.iter().enumerate() {
-        for (j, name) in OUTCOME_METRICS.iter().enumerate() {
-            key(&mut r, i);
-            r.str(name);
-            stats(&mut r, &a.outcomes[j], RunOutcome::BINARY[j]);
-            r.end_row(&mut w)?;
-        }
-    }
-    files.push(r.finish(w)?);
-    Ok(files)
+    r.finish(w)
 }
 
 /// The arrays of `runs.parquet` for spill rows `bytes` (whole rows), read in one pass.
@@ -429,13 +403,21 @@ fn runs_batch(s: &Scenario, schema: &SchemaRef, bytes: &[u8]) -> Result<RecordBa
     // point where a parameter is fixed, its column holds the fixed value).
     let drawn_params: Vec<&ParamSpec> = s.drawn_params().collect();
     let mut drawn = vec![Vec::with_capacity(n); drawn_params.len()];
+    // Rows come in point order: each point is built once.
+    let mut cur: Option<(u32, crate::scenario::DesignPoint)> = None;
     for r in bytes.chunks_exact(ROW_BYTES).map(SpillRow) {
         let p = r.point();
-        let Some(dp) = s.points.get(p as usize) else {
-            return Err(format!(
-                "the spill names design point {p} of {}",
-                s.points.len()
-            ));
+        if cur.as_ref().is_none_or(|c| c.0 != p) {
+            let Some(dp) = s.points.get(p as usize) else {
+                return Err(format!(
+                    "the spill names design point {p} of {}",
+                    s.points.len()
+                ));
+            };
+            cur = Some((p, dp));
+        }
+        let Some((_, dp)) = cur.as_ref() else {
+            continue;
         };
         point.push(p);
         rep.push(r.replication());

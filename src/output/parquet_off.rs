@@ -6,7 +6,6 @@ use std::path::{Path, PathBuf};
 use super::OutputError;
 use super::files::ReadError;
 use crate::scenario::Scenario;
-use crate::stats::PointAgg;
 
 /// What every function of this module answers.
 pub const UNSUPPORTED: &str = "this dyadsim was built without Parquet support (Cargo feature `parquet`); use format = \"csv\"";
@@ -19,12 +18,13 @@ fn unsupported(path: &Path) -> OutputError {
 }
 
 /// Refused: no Parquet support.
-pub fn write_aggregates(
+pub fn table_from_csv(
     _s: &Scenario,
-    _aggs: &[PointAgg],
-    dir: &Path,
-) -> Result<Vec<PathBuf>, OutputError> {
-    Err(unsupported(dir))
+    _t: super::files::Table,
+    _csv: &Path,
+    out: &Path,
+) -> Result<PathBuf, OutputError> {
+    Err(unsupported(out))
 }
 
 /// Refused: no Parquet support.

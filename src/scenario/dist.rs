@@ -238,7 +238,7 @@ mod tests {
         assert_eq!(s.base.supplier.capability, 0.25);
         assert_eq!(s.base.buyer.engagement, 0.4);
         assert!(!s.base.mechanisms.lock_in, "the most likely choice");
-        assert_eq!(s.points[0].population, s.population);
+        assert_eq!(s.points.at(0).population, s.population);
         // The distribution is part of the scenario's identity.
         let other = text.replace("b = 6", "b = 5");
         let (t, _) = parse(&other, "d.toml", Overrides::default()).unwrap();
@@ -262,7 +262,7 @@ mod tests {
         let paths: Vec<&str> = s.population.iter().map(|(sp, _)| sp.path).collect();
         assert_eq!(paths, ["supplier.trust"]);
         for seed in 0..20 {
-            assert_eq!(s.points[1].realise(seed).supplier.capability, 0.9);
+            assert_eq!(s.points.at(1).realise(seed).supplier.capability, 0.9);
         }
     }
 
@@ -436,10 +436,10 @@ mod tests {
         };
         assert_eq!(paths(&s.population), ["supplier.capability"]);
         assert_eq!(
-            paths(&s.points[0].population),
+            paths(&s.points.at(0).population),
             ["supplier.capability", "supplier.experience"]
         );
-        assert_eq!(paths(&s.points[1].population), ["supplier.capability"]);
+        assert_eq!(paths(&s.points.at(1).population), ["supplier.capability"]);
         let drawn: Vec<&str> = s.drawn_params().map(|sp| sp.path).collect();
         assert_eq!(drawn, ["supplier.capability", "supplier.experience"]);
         let mut seen = std::collections::BTreeSet::new();
@@ -467,13 +467,13 @@ mod tests {
         let grid = text.replace("\"zip\"", "\"grid\"");
         let (g, _) = parse(&grid, "z.toml", Overrides::default()).unwrap();
         assert_eq!(g.points.len(), 3);
-        assert_eq!(g.points[2].population.len(), 2);
+        assert_eq!(g.points.at(2).population.len(), 2);
         let oat = text.replace("\"zip\"", "\"one-at-a-time\"");
         let (o, _) = parse(&oat, "z.toml", Overrides::default()).unwrap();
         // The base point, then every level (a distribution is never the base value).
         assert_eq!(o.points.len(), 4);
-        assert_eq!(o.points[0].population.len(), 1);
-        assert_eq!(o.points[1].population.len(), 2);
+        assert_eq!(o.points.at(0).population.len(), 1);
+        assert_eq!(o.points.at(1).population.len(), 2);
         // A Latin hypercube samples numbers: refused, at the factor.
         let lhs = text.replace("\"zip\"", "\"lhs\"\nsamples = 4");
         let e = parse(&lhs, "z.toml", Overrides::default())

@@ -19,6 +19,7 @@ mod set;
 pub use blocks::BlockError;
 pub(crate) use blocks::{Block, did_you_mean, toml_number, value_as_f64};
 use blocks::{Locator, key_hint, set_nested, sweep_candidates, unknown_key};
+pub use design::Points;
 use design::{collect_factors, expand};
 pub use sensitivity::{
     DEFAULT_METRICS, Input, MAX_SENSITIVITY_POINTS, MAX_SOBOL_PARAMS, MAX_SOBOL_SAMPLES, Method,
@@ -32,6 +33,10 @@ use crate::model::{Dist, Params, Population};
 
 /// Most design points a scenario may expand to.
 pub const MAX_POINTS: u64 = 1_000_000;
+/// Designs of more design points than this write no per-point monthly time series
+/// (`timeseries.csv`) unless the scenario sets `[output] timeseries = true` itself, and
+/// draw no figures unless it sets `plots = true`.
+pub const TIMESERIES_POINTS: u64 = 500;
 /// Most runs (design points x replications) a scenario may ask for.
 pub const MAX_RUNS: u64 = 1_000_000_000_000;
 
@@ -230,8 +235,9 @@ pub struct Scenario {
     pub factors: Vec<Factor>,
     /// Output switches.
     pub output: OutputOptions,
-    /// The design points, expanded and validated.
-    pub points: Vec<DesignPoint>,
+    /// The design points, validated, generated on demand.
+    #[serde(skip)]
+    pub points: Points,
     /// The TOML text the scenario was parsed from.
     #[serde(skip)]
     pub source: String,
@@ -320,10 +326,10 @@ fn default_reps() -> Spanned<u64> {
 struct RawOutput {
     #[serde(default = "yes")]
     runs: bool,
-    #[serde(default = "yes")]
-    timeseries: bool,
-    #[serde(default = "yes")]
-    plots: bool,
+    #[serde(default)]
+    timeseries: Option<bool>,
+    #[serde(default)]
+    plots: Option<bool>,
     #[serde(default)]
     format: Option<Spanned<String>>,
 }
@@ -351,6 +357,8 @@ pub(crate) const SWEEP_KEYS: [&str; 2] = ["design", "samples"];
 /// for the modules that interpret them.
 #[derive(Clone, Debug, Default)]
 pub struct Extras {
+    /// Notes on what the scenario's defaults decided (printed by the command line).
+    pub notes: Vec<String>,
     /// `[[hypothesis]]` tables with their starting line.
     pub hypotheses: Vec<(usize, toml::Table)>,
     /// `[[pattern]]` tables with their starting line.
@@ -534,6 +542,9 @@ pub fn parse(text: &str, file: &str, ov: Overrides) -> Result<(Scenario, Extras)
             return Err(loc.at(0, "[sweep] design = \"lhs\" needs at least one factor"));
         }
     }
+    let explicit = raw.output.as_ref().map_or((false, false), |o| {
+        (o.timeseries.is_some(), o.plots.is_some())
+    });
     let output = match raw.output {
         None => OutputOptions {
             runs: true,
@@ -543,8 +554,8 @@ pub fn parse(text: &str, file: &str, ov: Overrides) -> Result<(Scenario, Extras)
         },
         Some(o) => OutputOptions {
             runs: o.runs,
-            timeseries: o.timeseries,
-            plots: o.plots,
+            timeseries: o.timeseries.unwrap_or(true),
+            plots: o.plots.unwrap_or(true),
             format: match &o.format {
                 None => OutputFormat::Csv,
                 Some(f) => f
@@ -566,7 +577,7 @@ pub fn parse(text: &str, file: &str, ov: Overrides) -> Result<(Scenario, Extras)
         design,
         factors,
         output,
-        points: Vec::new(),
+        points: Points::default(),
         source: text.to_string(),
         file: file.to_string(),
         overrides: ov,
@@ -618,7 +629,35 @@ pub fn parse(text: &str, file: &str, ov: Overrides) -> Result<(Scenario, Extras)
     }
     scenario.points = expand(&scenario, samples.map(|s| s.1))
         .map_err(|m| loc.at(samples.map_or(0, |s| s.0), m))?;
+    let mut notes = Vec::new();
+    let n = scenario.points.len() as u64;
+    if n > TIMESERIES_POINTS {
+        // Per-point monthly time series, and figures and a report that read every point,
+        // are opt-in for large designs.
+        let mut off = Vec::new();
+        if !explicit.0 && scenario.output.timeseries {
+            scenario.output.timeseries = false;
+            off.push((
+                "per-point monthly time series (timeseries.csv)",
+                "timeseries",
+            ));
+        }
+        if !explicit.1 && scenario.output.plots {
+            scenario.output.plots = false;
+            off.push(("figures and report.html", "plots"));
+        }
+        if !off.is_empty() {
+            let what: Vec<&str> = off.iter().map(|o| o.0).collect();
+            let keys: Vec<String> = off.iter().map(|o| format!("{} = true", o.1)).collect();
+            notes.push(format!(
+                "{file}: {n} design points: {} are off for designs of more than {TIMESERIES_POINTS} points; set [output] {} to have them",
+                what.join(" and "),
+                keys.join(" and ")
+            ));
+        }
+    }
     let extras = Extras {
+        notes,
         hypotheses: raw
             .hypothesis
             .into_iter()
@@ -756,7 +795,11 @@ impl Scenario {
             population: &'a Population,
             design: Design,
             factors: &'a [Factor],
-            points: Vec<&'a Params>,
+            /// Number of design points.
+            points: usize,
+            /// The sampled values of a Latin hypercube (a digest).
+            #[serde(skip_serializing_if = "Option::is_none")]
+            sampled: Option<String>,
             runs: bool,
             timeseries: bool,
         }
@@ -767,7 +810,8 @@ impl Scenario {
             population: &self.population,
             design: self.design,
             factors: &self.factors,
-            points: self.points.iter().map(|p| &p.params).collect(),
+            points: self.points.len(),
+            sampled: self.points.digest(),
             runs: self.output.runs,
             timeseries: self.output.timeseries,
         };
@@ -917,7 +961,7 @@ mod tests {
         let (s, _) = parse(grid, "g", Overrides::default()).unwrap();
         assert_eq!(s.points.len(), 6);
         assert_eq!(s.factors[0].path, "buyer.engagement");
-        assert_eq!(s.points[1].values, vec![0.2, 0.5]);
+        assert_eq!(s.points.values(1), vec![0.2, 0.5]);
         let oat = grid.replace("\"grid\"", "\"one-at-a-time\"");
         let (s, _) = parse(&oat, "o", Overrides::default()).unwrap();
         // Base (0.4, 0.3) + 2 engagement levels + 3 experience levels.
@@ -938,7 +982,7 @@ mod tests {
         let zip = "[scenario]\nname = \"z\"\n[sweep]\ndesign = \"zip\"\n[sweep.buyer]\nengagement = { values = [0.2, 0.8, 0.5] }\n[sweep.supplier]\nexperience = { values = [0.0, 1.0, 0.5] }\n";
         let (s, _) = parse(zip, "z", Overrides::default()).unwrap();
         assert_eq!(s.points.len(), 3);
-        assert_eq!(s.points[1].values, vec![0.8, 1.0]);
+        assert_eq!(s.points.values(1), vec![0.8, 1.0]);
         let bad = zip.replace("[0.0, 1.0, 0.5]", "[0.0, 1.0]");
         let e = parse(&bad, "z", Overrides::default())
             .unwrap_err()
@@ -960,6 +1004,49 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("--reps 0"), "{e}");
+    }
+
+    #[test]
+    fn time_series_are_off_by_default_beyond_the_threshold() {
+        let lhs = |n: u64, output: &str| {
+            let t = format!(
+                "[scenario]\nname = \"x\"\n[sweep]\ndesign = \"lhs\"\nsamples = {n}\n[sweep.buyer]\nengagement = {{ range = {{ from = 0.1, to = 0.9 }} }}\n{output}"
+            );
+            parse(&t, "t.toml", Overrides::default()).unwrap()
+        };
+        let n = TIMESERIES_POINTS;
+        let (s, e) = lhs(n, "");
+        assert!(s.output.timeseries && e.notes.is_empty());
+        let (s, e) = lhs(n + 1, "[output]\nruns = false\n");
+        assert!(!s.output.timeseries && !s.output.plots);
+        assert_eq!(e.notes.len(), 1);
+        assert!(e.notes[0].contains(&format!("{} design points", n + 1)));
+        assert!(e.notes[0].contains("timeseries = true and plots = true"));
+        let (s, e) = lhs(n + 1, "[output]\ntimeseries = true\nplots = true\n");
+        assert!(s.output.timeseries && s.output.plots && e.notes.is_empty());
+        let (s, e) = lhs(n + 1, "[output]\ntimeseries = false\n");
+        assert!(!s.output.timeseries && !s.output.plots);
+        assert!(
+            e.notes[0].contains(": figures and report.html are off"),
+            "{e:?}"
+        );
+        assert!(!e.notes[0].contains("timeseries"), "{e:?}");
+        // The points are built on demand, the same each time.
+        assert_eq!(s.points.len() as u64, n + 1);
+        assert_eq!(s.points.at(7), s.points.get(7).unwrap());
+        assert!(s.points.get(n as usize + 1).is_none());
+    }
+
+    #[test]
+    fn an_invalid_lhs_point_is_named() {
+        // The box of the levels breaks `level_low < level_high`, so every point is checked
+        // and the first invalid one is named.
+        let t = "[scenario]\nname = \"x\"\n[sweep]\ndesign = \"lhs\"\nsamples = 20\n[sweep.power]\nlevel_low = { range = { from = 0.05, to = 0.6 } }\n";
+        let e = err(t);
+        assert!(
+            e.contains("design point") && e.contains("power.level_low="),
+            "{e}"
+        );
     }
 
     #[test]

@@ -184,7 +184,10 @@ mod tests {
         assert_eq!(s.base.coefficients.trust.damping, 0.4);
         assert_eq!(s.base.coefficients.reciprocity.signal_rate, 0.2);
         assert_eq!(s.factors[0].path, "coefficients.communication.champion");
-        assert_eq!(s.points[1].params.coefficients.communication.champion, 0.2);
+        assert_eq!(
+            s.points.at(1).params.coefficients.communication.champion,
+            0.2
+        );
     }
 
     #[test]

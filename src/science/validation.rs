@@ -369,7 +369,7 @@ pub fn run_pack(pack: &Pack) -> Vec<PatternResult> {
         .par_iter()
         .map(|&(point, rep)| {
             let seed = run_seed(s.seed, point, rep);
-            let run = RunTrace::simulate(&s.points[point].realise(seed), seed);
+            let run = RunTrace::simulate(&s.points.at(point).realise(seed), seed);
             pack.patterns.iter().map(|p| observe(p, &run)).collect()
         })
         .collect();

@@ -258,7 +258,14 @@ const NT: usize = TRAJECTORY_METRICS.len();
 impl PointAgg {
     /// Empty aggregates for a horizon of `months`.
     pub fn new(months: u32) -> Self {
-        let m = months as usize;
+        Self::with_months(months as usize)
+    }
+    /// Empty aggregates of the outcomes alone (no monthly cells, phases or histograms):
+    /// what a design point needs when no time series are written.
+    pub fn outcomes_only() -> Self {
+        Self::with_months(0)
+    }
+    fn with_months(m: usize) -> Self {
         PointAgg {
             traj: vec![ExactAcc::default(); m * NT],
             phases: vec![[0; 4]; m],
@@ -354,6 +361,17 @@ impl ChunkSums {
             outcomes: [GroupSums::default(); OUTCOME_METRICS.len()],
             last_month: 0,
             spread: vec![Vec::new(); months as usize],
+        }
+    }
+    /// Empty sums of the outcomes alone ([`PointAgg::outcomes_only`]): no month is
+    /// aggregated, so the runs need not call [`ChunkSums::month`].
+    pub fn outcomes_only() -> Self {
+        ChunkSums {
+            agg: PointAgg::outcomes_only(),
+            cells: Vec::new(),
+            outcomes: [GroupSums::default(); OUTCOME_METRICS.len()],
+            last_month: 0,
+            spread: Vec::new(),
         }
     }
     /// Add one month of the current run.

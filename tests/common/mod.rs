@@ -31,6 +31,23 @@ pub fn run(scn: &Path, out: &Path, extra: &[&str]) {
         .success();
 }
 
+/// `dyadsim run SCN --out OUT --quiet --threads 1`, stopped after `chunks` chunks and aborted
+/// as a crash would leave it (the test aid `DYADSIM_ABORT_AFTER_CHUNKS`): it must fail.
+pub fn crash(scn: &Path, out: &Path, chunks: &str) {
+    dyadsim()
+        .env("DYADSIM_ABORT_AFTER_CHUNKS", chunks)
+        .args(["run", "--quiet", "--threads", "1", "--out"])
+        .arg(out)
+        .arg(scn)
+        .assert()
+        .failure();
+}
+
+/// The JSON file `path`.
+pub fn json(path: &Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
+}
+
 /// A finished command's standard error as text.
 pub fn stderr_of(a: &assert_cmd::assert::Assert) -> String {
     String::from_utf8_lossy(&a.get_output().stderr).to_string()
