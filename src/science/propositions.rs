@@ -409,9 +409,12 @@ fn robustness_section(results: &[HypothesisResult], rob: &Robustness) -> String 
          Each hypothesis's paired test was repeated at {} parameter sets drawn from the prior \
          (docs/PROPOSITIONS.md, Robustness), with the same dyads at every set. **robust**: \
          supported in at least 90% of sets (CI lower bound at least 80%); **fails**: supported \
-         in under 10%; **too few sets**: the CI of the supported share spans more than 30 \
+         in under 10% (and not sign robust); **sign robust**: the effect has the expected \
+         direction (CI excluding 0) in at least 90% of sets (CI lower bound at least 80%) but \
+         reaches its smallest effect of interest less often; **too few sets**: the CI of the supported share spans more than 30 \
          points; **regional**: a region of one parameter where it is supported at least \
-         twice as often as outside and in at least half the sets there; **mixed**: none of \
+         twice as often as outside and in at least half the sets there (checked before sign \
+         robust); **mixed**: none of \
          these. Predictors: the point-biserial correlation r of a parameter with \"supported\" \
          across sets; * marks |r| above the Bonferroni-corrected 5% threshold.\n\n\
          \"In direction\" counts the sets whose CI excludes 0 in the expected direction \

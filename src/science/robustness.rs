@@ -156,23 +156,28 @@ impl HypothesisRobustness {
     }
     /// How the hypothesis fares across the prior, in words: too few sets (the CI of the
     /// supported share is wider than 30 points), robust (supported in at least 90% of sets,
-    /// CI lower bound at least 80%), fails (supported in under 10%), regional (a region of one
-    /// parameter where it is supported at least twice as often as outside, and in at least
-    /// half of the sets there), or mixed.
+    /// CI lower bound at least 80%), regional (a region of one parameter where it is supported
+    /// at least twice as often as outside, and in at least half of the sets there), sign
+    /// robust (the effect has the expected direction in at least 90% of sets, CI lower bound
+    /// at least 80%, but reaches its smallest effect of interest less often), fails
+    /// (supported in under 10%), or mixed.
     pub fn class(&self) -> &'static str {
         let (p, lo, hi) = self.share(0);
+        let (d, d_lo, _) = self.direction_share();
         if hi - lo > 0.3 {
             "too few sets"
         } else if p >= 0.9 && lo >= 0.8 {
             "robust"
-        } else if p < 0.1 {
-            "fails"
         } else if self
             .region
             .as_ref()
             .is_some_and(|r| r.share_in >= 2.0 * r.share_out && r.share_in >= 0.5)
         {
             "regional"
+        } else if d >= 0.9 && d_lo >= 0.8 {
+            "sign robust"
+        } else if p < 0.1 {
+            "fails"
         } else {
             "mixed"
         }
@@ -533,6 +538,9 @@ mod tests {
         assert_eq!(h([3, 0, 0], None).class(), "too few sets");
         assert_eq!(h([490, 0, 10], None).class(), "robust");
         assert_eq!(h([20, 30, 450], None).class(), "fails");
+        let mut sign = h([20, 0, 480], None);
+        sign.in_direction = 470;
+        assert_eq!(sign.class(), "sign robust");
         assert_eq!(h([250, 0, 250], None).class(), "mixed");
         let region = Region {
             path: "a",
