@@ -67,7 +67,7 @@ fn battery_runs_and_writes_csv_and_markdown() {
     let table = String::from_utf8_lossy(&out.get_output().stdout).to_string();
     assert!(table.contains("P15") && table.contains("C6"), "{table}");
     let csv = std::fs::read_to_string(tmp.path().join("propositions.csv")).unwrap();
-    assert!(csv.starts_with("id,statement,factor,metric,at,condition,level_a,level_b,mean_a,mean_b,effect,ci_lo,ci_hi,effect_size,p_value,n,smallest_effect,expect,verdict\n"));
+    assert!(csv.starts_with("id,statement,factor,metric,at,condition,level_a,level_b,mean_a,mean_b,effect,ci_lo,ci_hi,effect_size,p_value,n,smallest_effect,expect,verdict,encoding,encoding_reason,pairs_dropped\n"));
     // P1-P15 (with sub-hypotheses) and C1-C6.
     for id in ["P1,", "P5,", "P10,", "P15,", "C1a,", "C6,"] {
         assert!(csv.contains(&format!("\n{id}")), "{id} missing");
@@ -125,7 +125,8 @@ fn run_with_hypothesis_blocks_writes_verdicts() {
         .success();
     let csv = std::fs::read_to_string(tmp.path().join("h/propositions.csv")).unwrap();
     assert!(csv.contains("\nchamp,"), "{csv}");
-    assert!(csv.trim_end().ends_with(",increase,supported"), "{csv}");
+    // No encoding declared in the block: empty encoding columns; no pair dropped.
+    assert!(csv.trim_end().ends_with(",increase,supported,,,0"), "{csv}");
 }
 
 #[test]

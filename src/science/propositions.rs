@@ -367,9 +367,6 @@ pub fn markdown_with(
             rob_cell
         ));
     }
-    if let Some(rob) = robustness {
-        s.push_str(&robustness_section(results, rob));
-    }
     let conditioned: Vec<&HypothesisResult> = results
         .iter()
         .filter(|r| r.hypothesis.condition.is_some() || r.dropped > 0)
@@ -397,6 +394,9 @@ pub fn markdown_with(
                 100.0 * r.test.n as f64 / total.max(1) as f64
             ));
         }
+    }
+    if let Some(rob) = robustness {
+        s.push_str(&robustness_section(results, rob));
     }
     s
 }
