@@ -48,11 +48,35 @@ fn parse(out: &[u8]) -> std::io::Result<(u16, Vec<u8>)> {
         .ok_or_else(|| {
             std::io::Error::other(format!("no status in {:?}", &text[..text.len().min(200)]))
         })?;
-    let body = out
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .map_or(Vec::new(), |i| out[i + 4..].to_vec());
-    Ok((status, body))
+    let Some(split) = out.windows(4).position(|w| w == b"\r\n\r\n") else {
+        return Ok((status, Vec::new()));
+    };
+    let head = String::from_utf8_lossy(&out[..split]).to_ascii_lowercase();
+    let raw = &out[split + 4..];
+    if !head.contains("transfer-encoding: chunked") {
+        return Ok((status, raw.to_vec()));
+    }
+    // Chunked: hex size line, data, CRLF, until a chunk of size 0.
+    let mut body = Vec::new();
+    let mut rest = raw;
+    loop {
+        let line_end = rest
+            .windows(2)
+            .position(|w| w == b"\r\n")
+            .ok_or_else(|| std::io::Error::other("a chunk without its size line"))?;
+        let size_text = String::from_utf8_lossy(&rest[..line_end]);
+        let size = usize::from_str_radix(size_text.split(';').next().unwrap_or("").trim(), 16)
+            .map_err(|e| std::io::Error::other(format!("chunk size {size_text:?}: {e}")))?;
+        rest = &rest[line_end + 2..];
+        if size == 0 {
+            return Ok((status, body));
+        }
+        if rest.len() < size {
+            return Err(std::io::Error::other("a chunk shorter than its size"));
+        }
+        body.extend_from_slice(&rest[..size]);
+        rest = rest.get(size + 2..).unwrap_or(&[]);
+    }
 }
 
 /// Peak resident memory of a process, kB (Linux).
