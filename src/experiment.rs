@@ -1035,7 +1035,11 @@ fn read_shard(dir: &Path) -> Result<ShardState, ExperimentError> {
         }
         .into());
     }
-    Ok(output::read_json_sealed(&p, "shard state", "run the shard again")?)
+    Ok(output::read_json_sealed(
+        &p,
+        "shard state",
+        "run the shard again",
+    )?)
 }
 
 /// Append the rows of table `t` of the shard in `dir` to `tables`: from its CSV file, or

@@ -8,9 +8,7 @@ use std::path::Path;
 use tempfile::TempDir;
 
 mod common;
-use common::{
-    assert_same, crash, dyadsim, json, run, sealed_body, sealed_json, stderr_of, write,
-};
+use common::{assert_same, crash, dyadsim, json, run, sealed_body, sealed_json, stderr_of, write};
 
 /// 2,000 design points of one short run each; time series not mentioned (so off).
 const MANY: &str = r#"
@@ -151,13 +149,11 @@ fn points_cut_by_shard_boundaries_merge_exactly() {
         sharded(&root, &scn, shards, &[], &merged);
         assert_same(&tmp.path().join("all/m"), &merged, &WITH_SERIES);
     }
-    let st: serde_json::Value =
-        sealed_json(&tmp.path().join("n3/s2/m/shard.json"));
+    let st: serde_json::Value = sealed_json(&tmp.path().join("n3/s2/m/shard.json"));
     assert_eq!(st["head"][0], 2, "{}", st["head"]);
     assert_eq!(st["tail"][0], 4, "{}", st["tail"]);
     assert_eq!(st["whole"], serde_json::json!([3, 4]));
-    let st: serde_json::Value =
-        sealed_json(&tmp.path().join("n16/s2/m/shard.json"));
+    let st: serde_json::Value = sealed_json(&tmp.path().join("n16/s2/m/shard.json"));
     assert_eq!(st["head"][0], 0, "{}", st["head"]);
     assert!(st["tail"].is_null(), "{}", st["tail"]);
     assert_eq!(st["whole"], serde_json::json!([1, 1]));

@@ -486,7 +486,10 @@ impl Tables {
     /// Check that the tables, just opened for a resume, hold the bytes a checkpoint
     /// recorded (`sums`, from [`Tables::sums`]).
     pub fn verify(&self, sums: &TableSums) -> Result<(), OutputError> {
-        for (t, want) in Table::ALL.into_iter().zip([&sums.points, &sums.timeseries, &sums.summary]) {
+        for (t, want) in Table::ALL
+            .into_iter()
+            .zip([&sums.points, &sums.timeseries, &sums.summary])
+        {
             if let Some(f) = self.files[t.index()].as_ref() {
                 f.verify(want.as_deref().unwrap_or_default())?;
             }
