@@ -777,18 +777,34 @@ pub fn run(
     };
     Manifest::new(s, &facts, dir, &files)?.write(dir)?;
     // The checkpoint goes first: a spill left behind by a crash here is harmless in a
-    // complete folder, a checkpoint without its spill is not.
-    for f in [&ckpt_path, &spill_path] {
-        if f.exists() {
-            std::fs::remove_file(f).map_err(io_err(f))?;
-        }
+    // complete folder (and `tidy_finished` removes it), a checkpoint without its spill is
+    // not.
+    if ckpt_path.exists() {
+        std::fs::remove_file(&ckpt_path).map_err(io_err(&ckpt_path))?;
     }
-    output::files::remove_partials(dir)?;
+    tidy_finished(dir)?;
     Ok(RunReport {
         runs: runs_done,
         wall_seconds: wall,
         resumed,
     })
+}
+
+/// Remove what a finished run in `dir` no longer needs and a crash may have left: the
+/// spill, the partial CSV text of Parquet-only tables, and a checkpoint cut short by a kill
+/// while it was written (`checkpoint.json.partial`). Called at the end of a run, and when
+/// `--resume` finds the run finished.
+pub fn tidy_finished(dir: &Path) -> Result<(), ExperimentError> {
+    for f in [
+        dir.join(spill::SPILL),
+        dir.join(format!("{CHECKPOINT}.partial")),
+    ] {
+        if f.exists() {
+            std::fs::remove_file(&f).map_err(io_err(&f))?;
+        }
+    }
+    output::files::remove_partials(dir)?;
+    Ok(())
 }
 
 /// Copy the rows of the table file `path` (all but its header line) to `out` (a

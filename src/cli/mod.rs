@@ -428,6 +428,7 @@ pub fn run(a: &RunArgs, out: &mut dyn Write, control: Control<'_>) -> Result<()>
     let _lock = lock_folder(&dir)?;
     if finished_run(&dir) && !a.overwrite {
         if a.resume && same_experiment(&dir, &s, opts.shard) {
+            experiment::tidy_finished(&dir)?;
             if !a.quiet {
                 eprintln!(
                     "{} already holds this finished run; nothing to resume",
