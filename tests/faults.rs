@@ -398,14 +398,23 @@ struct Landings {
 #[ignore = "kills a real run of several seconds 20 times; run in release"]
 fn killed_at_20_random_moments_a_run_resumes_to_identical_outputs() {
     let tmp = TempDir::new().unwrap();
-    let scn = write(tmp.path(), "f.toml", &scenario(6000, 60));
-    // The uninterrupted run, and how long it takes.
-    let started = Instant::now();
-    let mut child = spawn(&scn, &tmp.path().join("full"));
-    assert!(child.wait().unwrap().success());
-    let whole = started.elapsed();
-    let reference = tmp.path().join("full/f");
-    eprintln!("uninterrupted run: {whole:.2?}");
+    // The uninterrupted run, and how long it takes: made long enough (2 s or more) to kill
+    // in at many moments, whatever the speed of the machine.
+    let (mut reps, mut size) = (3000, 0);
+    let (scn, whole) = loop {
+        let scn = write(tmp.path(), "f.toml", &scenario(reps, 60));
+        let out = tmp.path().join(format!("full{size}"));
+        let started = Instant::now();
+        assert!(spawn(&scn, &out).wait().unwrap().success());
+        let whole = started.elapsed();
+        if whole >= Duration::from_secs(2) || size == 3 {
+            break (scn, whole);
+        }
+        reps = (reps as f64 * 2.5 / whole.as_secs_f64()).ceil() as u64;
+        size += 1;
+    };
+    let reference = tmp.path().join(format!("full{size}/f"));
+    eprintln!("uninterrupted run: {whole:.2?} ({reps} replications of 3 points, 60 months)");
     assert!(
         whole > Duration::from_millis(1500),
         "{whole:?}: too short to kill in"
