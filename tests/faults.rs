@@ -409,7 +409,7 @@ fn killed_at_20_random_moments_a_run_resumes_to_identical_outputs() {
     // in at many moments, whatever the speed of the machine.
     let (mut reps, mut size) = (3000, 0);
     let (scn, whole) = loop {
-        let scn = write(tmp.path(), "f.toml", &scenario(reps, 60));
+        let scn = write(tmp.path(), "f.toml", &scenario(reps, 24));
         let out = tmp.path().join(format!("full{size}"));
         let started = Instant::now();
         assert!(spawn(&scn, &out).wait().unwrap().success());
@@ -421,7 +421,7 @@ fn killed_at_20_random_moments_a_run_resumes_to_identical_outputs() {
         size += 1;
     };
     let reference = tmp.path().join(format!("full{size}/f"));
-    eprintln!("uninterrupted run: {whole:.2?} ({reps} replications of 3 points, 60 months)");
+    eprintln!("uninterrupted run: {whole:.2?} ({reps} replications of 3 points, 24 months)");
     assert!(
         whole > Duration::from_millis(1500),
         "{whole:?}: too short to kill in"
@@ -429,62 +429,75 @@ fn killed_at_20_random_moments_a_run_resumes_to_identical_outputs() {
     let mut rng = Rng(20);
     let mut landed = Landings::default();
     let test_start = Instant::now();
-    for i in 0..20 {
-        let root = tmp.path().join(format!("k{i}"));
+    let (mut kills, mut folders) = (0, 0);
+    // Kills in chains: a run is killed, and its resume is killed again with even odds,
+    // until it is resumed to the end and compared.
+    while kills < 20 {
+        let root = tmp.path().join(format!("k{folders}"));
         let dir = root.join("f");
-        // Spread over the run and a little after it.
-        let delay =
-            Duration::from_secs_f64(whole.as_secs_f64() * 1.1 * rng.below(1000) as f64 / 1000.0);
-        let mut child = spawn(&scn, &root);
-        std::thread::sleep(delay);
-        let finished = child.try_wait().unwrap().is_some();
-        if !finished {
-            child.kill().unwrap();
-        }
-        let status = child.wait().unwrap();
-        let ckpt = dir.join("checkpoint.json");
-        let place = if finished {
-            assert!(status.success(), "run {i} failed before the kill");
-            landed.after_completion += 1;
-            "after completion"
-        } else if !ckpt.exists() && dir.join("manifest.json").exists() {
-            landed.after_completion += 1;
-            "after completion (cleaning up)"
-        } else if !ckpt.exists() {
-            landed.before_first_checkpoint += 1;
-            "before the first checkpoint"
-        } else if dir.join("checkpoint.json.partial").exists() {
-            landed.in_checkpoint_write += 1;
-            "in a checkpoint write"
-        } else if dir.join("runs.csv").exists()
-            || dir.join("summary.parquet.partial").exists()
-            || dir.join("points.parquet").exists()
-        {
-            landed.in_final_files += 1;
-            "in the final files"
-        } else {
-            landed.mid_run += 1;
-            "mid-run"
+        folders += 1;
+        let place = loop {
+            // Spread over the run and a little after it.
+            let delay = Duration::from_secs_f64(
+                whole.as_secs_f64() * 1.1 * rng.below(1000) as f64 / 1000.0,
+            );
+            let mut child = spawn(&scn, &root);
+            std::thread::sleep(delay);
+            let finished = child.try_wait().unwrap().is_some();
+            if !finished {
+                child.kill().unwrap();
+            }
+            let status = child.wait().unwrap();
+            kills += 1;
+            let ckpt = dir.join("checkpoint.json");
+            let place = if finished {
+                assert!(status.success(), "run failed before kill {kills}");
+                landed.after_completion += 1;
+                "after completion"
+            } else if !ckpt.exists() && dir.join("manifest.json").exists() {
+                landed.after_completion += 1;
+                "after completion (cleaning up)"
+            } else if !ckpt.exists() {
+                landed.before_first_checkpoint += 1;
+                "before the first checkpoint"
+            } else if dir.join("checkpoint.json.partial").exists() {
+                landed.in_checkpoint_write += 1;
+                "in a checkpoint write"
+            } else if dir.join("runs.csv").exists()
+                || dir.join("summary.parquet.partial").exists()
+                || dir.join("points.parquet").exists()
+            {
+                landed.in_final_files += 1;
+                "in the final files"
+            } else {
+                landed.mid_run += 1;
+                "mid-run"
+            };
+            eprintln!("kill {kills:2} at {delay:.2?} (folder {folders}): {place}");
+            if kills == 20 || place.starts_with("after") || rng.below(2) == 0 {
+                break place;
+            }
         };
+        let manifest = std::fs::read(dir.join("manifest.json")).ok();
         let o = run_out(&scn, &root, &["--resume"]);
         let err = String::from_utf8_lossy(&o.stderr).to_string();
-        assert!(
-            o.status.success(),
-            "kill {i} at {delay:.2?} ({place}): {err}"
-        );
-        if place.starts_with("after completion") {
-            // `--quiet` hides the note; the folder is left as it was.
-            assert!(!err.contains("Error"), "{err}");
-        }
+        assert!(o.status.success(), "after kill {kills} ({place}): {err}");
         let m = common::json(&dir.join("manifest.json"));
-        eprintln!(
-            "kill {i:2} at {delay:.2?}: {place}; resumed: {}",
-            m["resumed"]
-        );
+        if place.starts_with("after") {
+            // Nothing to resume: the finished folder is left as it was.
+            assert_eq!(manifest, std::fs::read(dir.join("manifest.json")).ok());
+        } else {
+            // A resume continues from a checkpoint, or starts afresh without one.
+            let fresh = place == "before the first checkpoint";
+            assert_eq!(m["resumed"], !fresh, "after kill {kills} ({place})");
+        }
         assert_outputs_equal(&reference, &dir);
         std::fs::remove_dir_all(&root).unwrap();
     }
-    eprintln!("{landed:?} in {:.1?}", test_start.elapsed());
+    eprintln!(
+        "{landed:?}: 20 kills in {folders} folders, {:.1?}",
+        test_start.elapsed()
+    );
 }
 
 /// Shard folders of `scenario(750, 24)`: `root/<name>/f`.
