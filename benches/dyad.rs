@@ -61,6 +61,7 @@ fn sweep(c: &mut Criterion) {
             threads,
             shard: (1, 1),
             resume: false,
+            checkpoint_seconds: dyadsim::experiment::CHECKPOINT_SECONDS,
         };
         g.bench_function(format!("runs_with_aggregation/threads={threads}"), |b| {
             b.iter(|| {

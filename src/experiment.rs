@@ -29,7 +29,7 @@ use thiserror::Error;
 use crate::model::{MonthRecord, RunOutcome, run_seed, simulate_with};
 use crate::output::files::{
     POINTS, POINTS_PARQUET, PointRows, RUNS, RUNS_PARQUET, SUMMARY, SUMMARY_PARQUET, TIMESERIES,
-    TIMESERIES_PARQUET, Table, TableLens, Tables, run_row, runs_header,
+    TIMESERIES_PARQUET, Table, TableLens, TableSums, Tables, run_row, runs_header,
 };
 use crate::output::manifest::{MANIFEST, Manifest, RunFacts};
 use crate::output::{self, AtomicFile, OutputError, io_err, spill};
@@ -84,7 +84,19 @@ pub struct RunOptions {
     pub shard: (u64, u64),
     /// Continue from a checkpoint if one exists.
     pub resume: bool,
+    /// Seconds between checkpoints ([`CHECKPOINT_SECONDS`] unless a test asks for more
+    /// frequent ones).
+    pub checkpoint_seconds: f64,
 }
+
+/// Seconds between checkpoints of a run.
+pub const CHECKPOINT_SECONDS: f64 = 2.0;
+
+/// The checkpoint of an interrupted run, in its output folder.
+pub const CHECKPOINT: &str = "checkpoint.json";
+
+/// The state of a finished shard, in its output folder.
+pub const SHARD_STATE: &str = "shard.json";
 
 /// How far an execution has come; passed to the progress callback after every batch of
 /// chunks.
@@ -127,6 +139,12 @@ struct Checkpoint<A> {
     runs_done: u64,
     /// Lengths of the growing aggregate tables (`points`, `timeseries`, `summary`).
     tables: TableLens,
+    /// SHA-256 of the first `runs_bytes` bytes of `runs.csv.partial` (when written).
+    runs_sha256: Option<String>,
+    /// SHA-256 of the first `spill_bytes` bytes of the spill file (when written).
+    spill_sha256: Option<String>,
+    /// SHA-256 of the recorded bytes of the aggregate tables.
+    tables_sha256: TableSums,
     /// The design point being aggregated: begun, not yet finished.
     open: Option<(usize, A)>,
     /// A shard's first design point when the shard before it began that point.
@@ -459,7 +477,7 @@ pub fn run(
         .sum();
 
     let manifest_path = dir.join(MANIFEST);
-    let ckpt_path = dir.join("checkpoint.json");
+    let ckpt_path = dir.join(CHECKPOINT);
     let runs_partial = dir.join("runs.csv.partial");
     let spill_path = dir.join(spill::SPILL);
     let kinds = RowKinds {
@@ -476,14 +494,11 @@ pub fn run(
     let mut resumed = false;
     let mut restored: Option<Checkpoint<PointAgg>> = None;
     if opts.resume && ckpt_path.exists() {
-        let text = std::fs::read_to_string(&ckpt_path).map_err(io_err(&ckpt_path))?;
-        let c: Checkpoint<PointAgg> =
-            serde_json::from_str(&text).map_err(|e| OutputError::Format {
-                path: ckpt_path.clone(),
-                message: format!(
-                    "not a checkpoint of this dyadsim version ({e}); run without --resume to start afresh"
-                ),
-            })?;
+        let c: Checkpoint<PointAgg> = output::read_json_sealed(
+            &ckpt_path,
+            "checkpoint",
+            "run without --resume to start afresh",
+        )?;
         if c.format != format {
             return Err(ExperimentError::Mismatch(format!(
                 "{}: the interrupted run wrote format \"{}\", this one asks for \"{}\"; resume with --format {} or run without --resume to start afresh.",
@@ -516,7 +531,7 @@ pub fn run(
             &manifest_path,
             &ckpt_path,
             &spill_path,
-            &dir.join("shard.json"),
+            &dir.join(SHARD_STATE),
         ] {
             if f.exists() {
                 std::fs::remove_file(f).map_err(io_err(f))?;
@@ -526,6 +541,9 @@ pub fn run(
     }
 
     let header = runs_header(s);
+    if resumed && kinds.csv {
+        output::reclaim_finished(&runs_partial, &dir.join(RUNS))?;
+    }
     let mut runs_file = if kinds.csv {
         Some(output::open_partial_runs(
             &runs_partial,
@@ -545,6 +563,15 @@ pub fn run(
         None
     };
     let tables = Tables::open(s, dir, restored.as_ref().map(|c| c.tables))?;
+    // The growing files must hold the very bytes the checkpoint recorded.
+    if let Some(c) = &restored {
+        for (f, want) in [(&runs_file, &c.runs_sha256), (&spill_file, &c.spill_sha256)] {
+            if let Some(f) = f {
+                f.verify(want.as_deref().unwrap_or_default())?;
+            }
+        }
+        tables.verify(&c.tables_sha256)?;
+    }
     let mut asm = Assembler {
         s,
         tables,
@@ -649,7 +676,7 @@ pub fn run(
             }
             next = end;
             let stop = report(runs_done, next).is_break() && next < mine_len;
-            if stop || last_ckpt.elapsed().as_secs_f64() > 2.0 {
+            if stop || last_ckpt.elapsed().as_secs_f64() > opts.checkpoint_seconds {
                 if let Some(f) = runs_file.as_mut() {
                     f.sync()?;
                     runs_bytes = f.len;
@@ -669,11 +696,14 @@ pub fn run(
                     format,
                     runs_done,
                     tables: asm.tables.lens(),
+                    runs_sha256: runs_file.as_ref().map(|f| f.digest()),
+                    spill_sha256: spill_file.as_ref().map(|f| f.digest()),
+                    tables_sha256: asm.tables.sums(),
                     open: asm.open.as_ref().map(|(p, a)| (*p, a)),
                     head: asm.head.as_ref().map(|(p, a)| (*p, a)),
                     whole: asm.whole,
                 };
-                output::write_json_atomic(&ckpt_path, &c, false)?;
+                output::write_json_sealed(&ckpt_path, &c, false)?;
                 last_ckpt = Instant::now();
             }
             if stop {
@@ -730,8 +760,8 @@ pub fn run(
             head,
             tail,
         };
-        let p = dir.join("shard.json");
-        output::write_json_atomic(&p, &st, true)?;
+        let p = dir.join(SHARD_STATE);
+        output::write_json_sealed(&p, &st, true)?;
         files.push(p);
     }
     let wall = started.elapsed().as_secs_f64();
@@ -747,17 +777,34 @@ pub fn run(
     };
     Manifest::new(s, &facts, dir, &files)?.write(dir)?;
     // The checkpoint goes first: a spill left behind by a crash here is harmless in a
-    // complete folder, a checkpoint without its spill is not.
-    for f in [&ckpt_path, &spill_path] {
-        if f.exists() {
-            std::fs::remove_file(f).map_err(io_err(f))?;
-        }
+    // complete folder (and `tidy_finished` removes it), a checkpoint without its spill is
+    // not.
+    if ckpt_path.exists() {
+        std::fs::remove_file(&ckpt_path).map_err(io_err(&ckpt_path))?;
     }
+    tidy_finished(dir)?;
     Ok(RunReport {
         runs: runs_done,
         wall_seconds: wall,
         resumed,
     })
+}
+
+/// Remove what a finished run in `dir` no longer needs and a crash may have left: the
+/// spill, the partial CSV text of Parquet-only tables, and a checkpoint cut short by a kill
+/// while it was written (`checkpoint.json.partial`). Called at the end of a run, and when
+/// `--resume` finds the run finished.
+pub fn tidy_finished(dir: &Path) -> Result<(), ExperimentError> {
+    for f in [
+        dir.join(spill::SPILL),
+        dir.join(format!("{CHECKPOINT}.partial")),
+    ] {
+        if f.exists() {
+            std::fs::remove_file(&f).map_err(io_err(&f))?;
+        }
+    }
+    output::files::remove_partials(dir)?;
+    Ok(())
 }
 
 /// Copy the rows of the table file `path` (all but its header line) to `out` (a
@@ -794,13 +841,7 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<RunReport, ExperimentError>
     let started_at = output::now_utc();
     let mut states = Vec::new();
     for d in dirs {
-        let p = d.join("shard.json");
-        let text = std::fs::read_to_string(&p).map_err(io_err(&p))?;
-        let st: ShardState = serde_json::from_str(&text).map_err(|e| OutputError::Format {
-            path: p.clone(),
-            message: format!("not a dyadsim shard state of this version: {e}"),
-        })?;
-        states.push((d.clone(), st));
+        states.push((d.clone(), read_shard(d)?));
     }
     states.sort_by_key(|(_, st)| st.shard.0);
     let Some((first_dir, first)) = states.first() else {
@@ -849,16 +890,32 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<RunReport, ExperimentError>
         }
     }
     let n = first.shard.1;
+    for pair in states.windows(2) {
+        let ((a, x), (b, y)) = (&pair[0], &pair[1]);
+        if x.shard.0 == y.shard.0 {
+            return Err(ExperimentError::Mismatch(format!(
+                "{} and {} are both shard {}/{n}; give each shard once",
+                a.display(),
+                b.display(),
+                x.shard.0
+            )));
+        }
+    }
     let ks: Vec<u64> = states.iter().map(|(_, st)| st.shard.0).collect();
-    if ks != (1..=n).collect::<Vec<_>>() {
+    if let Some(k) = (1..=n).find(|k| !ks.contains(k)) {
+        let given: Vec<String> = states
+            .iter()
+            .map(|(d, st)| format!("{} ({}/{n})", d.display(), st.shard.0))
+            .collect();
         return Err(ExperimentError::Mismatch(format!(
-            "shards present: {ks:?}; need each of 1..={n} exactly once"
+            "shard {k}/{n} is missing (given: {}); run it with `dyadsim run --shard {k}/{n}` and merge all {n}",
+            given.join(", ")
         )));
     }
     let (mut s, _) =
         crate::scenario::parse(&first.source, &first.file, first.overrides).map_err(|e| {
             OutputError::Format {
-                path: first_dir.join("shard.json"),
+                path: first_dir.join(SHARD_STATE),
                 message: e.to_string(),
             }
         })?;
@@ -958,6 +1015,7 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<RunReport, ExperimentError>
     }
     let mut sha256 = Vec::new();
     files.extend(tables.finish(&s, out, &mut sha256)?);
+    output::files::remove_partials(out)?;
     let hash = s.hash();
     let wall = started.elapsed().as_secs_f64();
     let facts = RunFacts {
@@ -976,6 +1034,28 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<RunReport, ExperimentError>
         wall_seconds: wall,
         resumed: false,
     })
+}
+
+/// The state of the finished shard in `dir`, or an error that says why there is none.
+fn read_shard(dir: &Path) -> Result<ShardState, ExperimentError> {
+    let p = dir.join(SHARD_STATE);
+    if !p.is_file() {
+        let why = if dir.join(CHECKPOINT).is_file() {
+            "the shard is unfinished (it has a checkpoint but no shard.json); finish it with `dyadsim run --shard K/N --resume` and merge again"
+        } else {
+            "not the folder of a finished shard (no shard.json; `dyadsim run --shard K/N` writes it)"
+        };
+        return Err(OutputError::Format {
+            path: dir.to_path_buf(),
+            message: why.into(),
+        }
+        .into());
+    }
+    Ok(output::read_json_sealed(
+        &p,
+        "shard state",
+        "run the shard again",
+    )?)
 }
 
 /// Append the rows of table `t` of the shard in `dir` to `tables`: from its CSV file, or

@@ -1,19 +1,28 @@
 //! The `dyadsim` command line: parse, call the library, print the error chain.
 //!
 //! Process control lives here and nowhere else: the exit status, a closed standard
-//! output, and the test aid `DYADSIM_ABORT_AFTER_CHUNKS=N`, which stops a run after `N`
-//! chunks (once its checkpoint is written) and aborts the process as a crash would, so
-//! that tests can resume it.
+//! output, and two test aids:
+//! - `DYADSIM_ABORT_AFTER_CHUNKS=N` stops a run after `N` chunks (once its checkpoint is
+//!   written) and aborts the process as a crash would, so that tests can resume it;
+//! - `DYADSIM_CHECKPOINT_SECONDS=S` writes a run's checkpoint every `S` seconds instead of
+//!   every 2, so that tests which kill a run land in checkpoint writes too.
 
 use std::ops::ControlFlow;
 
 use clap::Parser;
 
-use dyadsim::cli::{self, Cli};
+use dyadsim::cli::{self, Cli, Command};
 use dyadsim::experiment::ExperimentError;
 
 fn main() {
-    let command = Cli::parse().command.unwrap_or_default();
+    let mut command = Cli::parse().command.unwrap_or_default();
+    if let Command::Run(a) = &mut command
+        && let Some(s) = std::env::var("DYADSIM_CHECKPOINT_SECONDS")
+            .ok()
+            .and_then(|v| v.parse::<f64>().ok())
+    {
+        a.checkpoint_seconds = s;
+    }
     let abort_after: Option<u64> = std::env::var("DYADSIM_ABORT_AFTER_CHUNKS")
         .ok()
         .and_then(|v| v.parse().ok());

@@ -8,7 +8,7 @@ use std::path::Path;
 use tempfile::TempDir;
 
 mod common;
-use common::{assert_same, crash, dyadsim, json, run, stderr_of, write};
+use common::{assert_same, crash, dyadsim, json, run, sealed_body, sealed_json, stderr_of, write};
 
 /// 2,000 design points of one short run each; time series not mentioned (so off).
 const MANY: &str = r#"
@@ -129,7 +129,7 @@ fn many_points_merge_from_three_shards_to_the_unsharded_run() {
     sharded(tmp.path(), &scn, 3, &[], &merged);
     assert_same(&tmp.path().join("all/m"), &merged, &TABLES);
     // A shard's state holds no aggregates of the points it wrote whole.
-    let text = std::fs::read(tmp.path().join("s2/m/shard.json")).unwrap();
+    let text = sealed_body(&tmp.path().join("s2/m/shard.json"));
     assert!(text.len() < 16 * 1024, "{} bytes", text.len());
     let st: serde_json::Value = serde_json::from_slice(&text).unwrap();
     assert!(st["head"].is_null() && st["tail"].is_null(), "{st}");
@@ -149,15 +149,11 @@ fn points_cut_by_shard_boundaries_merge_exactly() {
         sharded(&root, &scn, shards, &[], &merged);
         assert_same(&tmp.path().join("all/m"), &merged, &WITH_SERIES);
     }
-    let st: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(tmp.path().join("n3/s2/m/shard.json")).unwrap())
-            .unwrap();
+    let st: serde_json::Value = sealed_json(&tmp.path().join("n3/s2/m/shard.json"));
     assert_eq!(st["head"][0], 2, "{}", st["head"]);
     assert_eq!(st["tail"][0], 4, "{}", st["tail"]);
     assert_eq!(st["whole"], serde_json::json!([3, 4]));
-    let st: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(tmp.path().join("n16/s2/m/shard.json")).unwrap())
-            .unwrap();
+    let st: serde_json::Value = sealed_json(&tmp.path().join("n16/s2/m/shard.json"));
     assert_eq!(st["head"][0], 0, "{}", st["head"]);
     assert!(st["tail"].is_null(), "{}", st["tail"]);
     assert_eq!(st["whole"], serde_json::json!([1, 1]));
@@ -194,7 +190,7 @@ fn killed_many_point_run_resumes_to_identical_output() {
     // Stopped after its second batch of chunks, as a crash would leave it.
     crash(&scn, &crashed, "600");
     let dir = crashed.join("m");
-    let text = std::fs::read(dir.join("checkpoint.json")).unwrap();
+    let text = sealed_body(&dir.join("checkpoint.json"));
     // Bounded whatever the number of points (the old runner saved every point's aggregates).
     assert!(text.len() < 16 * 1024, "{} bytes", text.len());
     let ckpt: serde_json::Value = serde_json::from_slice(&text).unwrap();
@@ -228,7 +224,7 @@ fn a_point_begun_before_a_crash_is_finished_after_it() {
     // One thread runs batches of 4 chunks: the crash lands inside point 1.
     crash(&scn, &crashed, "4");
     let dir = crashed.join("m");
-    let ckpt = json(&dir.join("checkpoint.json"));
+    let ckpt = sealed_json(&dir.join("checkpoint.json"));
     assert_eq!(ckpt["open"][0], 1, "{}", ckpt["open"]);
     run(&scn, &crashed, &["--resume"]);
     assert_same(&tmp.path().join("full/m"), &dir, &WITH_SERIES);

@@ -21,6 +21,7 @@ fn run(toml: &str) -> (tempfile::TempDir, PathBuf) {
         threads: 1,
         shard: (1, 1),
         resume: false,
+        checkpoint_seconds: experiment::CHECKPOINT_SECONDS,
     };
     experiment::run(&s, &opts, &mut |_| std::ops::ControlFlow::Continue(()))
         .expect("scenario runs");

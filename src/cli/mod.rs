@@ -132,6 +132,10 @@ pub struct RunArgs {
     /// No progress bar or progress lines.
     #[arg(long)]
     pub quiet: bool,
+    /// Seconds between checkpoints (not an option: the binary sets it from the test aid
+    /// `DYADSIM_CHECKPOINT_SECONDS`).
+    #[arg(skip = experiment::CHECKPOINT_SECONDS)]
+    pub checkpoint_seconds: f64,
 }
 
 /// Arguments of `dyadsim trace`.
@@ -296,6 +300,7 @@ impl Default for Command {
             set: Vec::new(),
             format: None,
             quiet: false,
+            checkpoint_seconds: experiment::CHECKPOINT_SECONDS,
         })
     }
 }
@@ -415,6 +420,7 @@ pub fn run(a: &RunArgs, out: &mut dyn Write, control: Control<'_>) -> Result<()>
         threads,
         shard: a.shard.unwrap_or((1, 1)),
         resume: a.resume,
+        checkpoint_seconds: a.checkpoint_seconds,
     };
     let whole = opts.shard == (1, 1);
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
@@ -422,6 +428,7 @@ pub fn run(a: &RunArgs, out: &mut dyn Write, control: Control<'_>) -> Result<()>
     let _lock = lock_folder(&dir)?;
     if finished_run(&dir) && !a.overwrite {
         if a.resume && same_experiment(&dir, &s, opts.shard) {
+            experiment::tidy_finished(&dir)?;
             if !a.quiet {
                 eprintln!(
                     "{} already holds this finished run; nothing to resume",
@@ -504,7 +511,7 @@ fn lock_folder(dir: &Path) -> Result<FolderLock> {
 /// Whether `dir` holds a finished run or merge: its manifest, and no checkpoint of an
 /// interrupted run.
 fn finished_run(dir: &Path) -> bool {
-    dir.join(manifest::MANIFEST).is_file() && !dir.join("checkpoint.json").exists()
+    dir.join(manifest::MANIFEST).is_file() && !dir.join(experiment::CHECKPOINT).exists()
 }
 
 /// Whether the finished run in `dir` is the run of `s` and `shard` (same scenario hash,

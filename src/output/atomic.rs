@@ -6,6 +6,7 @@ use std::io::{BufWriter, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
+use serde::de::DeserializeOwned;
 
 use super::{OutputError, io_err};
 
@@ -93,13 +94,14 @@ pub fn open_partial_runs(
 ) -> Result<PartialRuns, OutputError> {
     let mut w = csv::WriterBuilder::new().from_writer(Vec::new());
     let _ = w.write_record(header);
-    let mut p = open_partial(path, &w.into_inner().unwrap_or_default(), resume_len)?;
-    p.start_hash()?;
-    Ok(p)
+    open_partial(path, &w.into_inner().unwrap_or_default(), resume_len)
 }
 
 /// Open a growing file: fresh, starting with `header`, or truncated to `resume_len` bytes
-/// (the length a checkpoint recorded).
+/// (the length a checkpoint recorded). The file's SHA-256 is kept as it grows (a resumed
+/// file's first `resume_len` bytes are read once), so that a checkpoint can record the
+/// digest of what it holds ([`PartialRuns::digest`]) and a resume can check it
+/// ([`PartialRuns::verify`]).
 pub fn open_partial(
     path: &Path,
     header: &[u8],
@@ -123,12 +125,14 @@ pub fn open_partial(
             }
             f.set_len(len).map_err(io_err(path))?;
             f.seek(SeekFrom::End(0)).map_err(io_err(path))?;
-            Ok(PartialRuns {
+            let mut p = PartialRuns {
                 path: path.to_path_buf(),
                 w: BufWriter::with_capacity(1 << 20, f),
                 len,
                 hash: None,
-            })
+            };
+            p.start_hash()?;
+            Ok(p)
         }
         None => {
             let f = File::create(path).map_err(io_err(path))?;
@@ -138,10 +142,22 @@ pub fn open_partial(
                 len: 0,
                 hash: None,
             };
+            p.hash = Some(sha2::Digest::new());
             p.append(header)?;
             Ok(p)
         }
     }
+}
+
+/// Before a resume opens a growing file: when a crash came after the file was renamed to
+/// its final name `done` but before the run finished (its checkpoint still there), take it
+/// back under its partial name, where the resume cuts it to the checkpoint's length and
+/// checks its digest.
+pub fn reclaim_finished(partial: &Path, done: &Path) -> Result<(), OutputError> {
+    if !partial.exists() && done.is_file() {
+        std::fs::rename(done, partial).map_err(io_err(partial))?;
+    }
+    Ok(())
 }
 
 impl PartialRuns {
@@ -164,6 +180,24 @@ impl PartialRuns {
         }
         self.hash = Some(h);
         Ok(())
+    }
+    /// SHA-256 of the bytes written so far (what a checkpoint records with the length).
+    pub fn digest(&self) -> String {
+        self.hash.clone().map(hex).unwrap_or_default()
+    }
+    /// Check that the bytes the file holds are those a checkpoint recorded (`expected`,
+    /// from [`PartialRuns::digest`]); called right after a resumed file is opened.
+    pub fn verify(&self, expected: &str) -> Result<(), OutputError> {
+        if self.digest() == expected {
+            return Ok(());
+        }
+        Err(OutputError::Format {
+            path: self.path.clone(),
+            message: format!(
+                "damaged since the checkpoint: its first {} bytes do not match the checksum the checkpoint recorded; run without --resume to start afresh",
+                self.len
+            ),
+        })
     }
     /// Append rows.
     pub fn append(&mut self, bytes: &[u8]) -> Result<(), OutputError> {
@@ -223,4 +257,97 @@ pub fn write_json_atomic<T: Serialize>(
     })?;
     f.write(b"\n")?;
     f.commit()
+}
+
+/// The first line of a sealed state file: the version that wrote it and the SHA-256 of the
+/// bytes after the line.
+#[derive(Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Seal {
+    dyadsim_version: String,
+    sha256: String,
+}
+
+/// SHA-256 of `bytes` as 64 hex digits.
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    hex(sha2::Sha256::new_with_prefix(bytes))
+}
+
+/// Write `value` as a sealed state file (a checkpoint, a shard's state), atomically: a
+/// first line `{"dyadsim_version": "…", "sha256": "…"}` with the digest of the bytes after
+/// it, then the JSON (pretty or compact). [`read_json_sealed`] reads it back and refuses
+/// a file whose bytes or version do not match its seal.
+pub fn write_json_sealed<T: Serialize>(
+    path: &Path,
+    value: &T,
+    pretty: bool,
+) -> Result<(), OutputError> {
+    let body = if pretty {
+        serde_json::to_vec_pretty(value)
+    } else {
+        serde_json::to_vec(value)
+    };
+    let mut body = body.map_err(|e| OutputError::Format {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })?;
+    body.push(b'\n');
+    let seal = Seal {
+        dyadsim_version: env!("CARGO_PKG_VERSION").to_string(),
+        sha256: sha256_hex(&body),
+    };
+    let mut f = AtomicFile::create(path)?;
+    let line = serde_json::to_vec(&seal).map_err(|e| OutputError::Format {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })?;
+    f.write(&line)?;
+    f.write(b"\n")?;
+    f.write(&body)?;
+    f.commit()
+}
+
+/// Read a state file written by [`write_json_sealed`]: check its digest, then the version
+/// that wrote it, then parse it. `what` names the file's kind ("checkpoint") and `remedy`
+/// says what to do when it cannot be used ("run without --resume to start afresh"); every
+/// error names the file.
+pub fn read_json_sealed<T: DeserializeOwned>(
+    path: &Path,
+    what: &str,
+    remedy: &str,
+) -> Result<T, OutputError> {
+    let bytes = std::fs::read(path).map_err(io_err(path))?;
+    let bad = |message: String| OutputError::Format {
+        path: path.to_path_buf(),
+        message,
+    };
+    let Some(cut) = bytes.iter().position(|&b| b == b'\n') else {
+        return Err(bad(format!(
+            "damaged: it has no seal line (cut short, or not a {what} of dyadsim); {remedy}"
+        )));
+    };
+    let seal: Seal = serde_json::from_slice(&bytes[..cut]).map_err(|_| {
+        bad(format!(
+            "damaged: its first line is not the seal of a dyadsim {what}; {remedy}"
+        ))
+    })?;
+    let body = &bytes[cut + 1..];
+    if sha256_hex(body) != seal.sha256 {
+        return Err(bad(format!(
+            "damaged: its content does not match its checksum; {remedy}"
+        )));
+    }
+    let this = env!("CARGO_PKG_VERSION");
+    if seal.dyadsim_version != this {
+        return Err(bad(format!(
+            "written by dyadsim {}; this is {this}; {remedy}",
+            seal.dyadsim_version
+        )));
+    }
+    serde_json::from_slice(body).map_err(|e| {
+        bad(format!(
+            "not a {what} of this dyadsim version ({e}); {remedy}"
+        ))
+    })
 }

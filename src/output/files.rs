@@ -260,8 +260,20 @@ pub struct TableLens {
     pub summary: u64,
 }
 
+/// SHA-256 of the bytes of the growing aggregate tables whose lengths [`TableLens`]
+/// records (what a checkpoint records, so that a resume can tell a damaged table).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TableSums {
+    /// `points.csv.partial`.
+    pub points: Option<String>,
+    /// `timeseries.csv.partial` (none when no time series are written).
+    pub timeseries: Option<String>,
+    /// `summary.csv.partial`.
+    pub summary: Option<String>,
+}
+
 /// The partial name of a growing table.
-fn partial(dir: &Path, t: Table) -> PathBuf {
+pub fn partial(dir: &Path, t: Table) -> PathBuf {
     dir.join(format!("{}.partial", t.csv()))
 }
 
@@ -440,6 +452,9 @@ impl Tables {
                 continue;
             }
             let len = resume.map(|l| [l.points, l.timeseries, l.summary][t.index()]);
+            if len.is_some() {
+                super::reclaim_finished(&path, &dir.join(t.csv()))?;
+            }
             files[t.index()] = Some(super::open_partial_runs(&path, &t.header(s), len)?);
         }
         Ok(Tables {
@@ -456,6 +471,30 @@ impl Tables {
             timeseries: len(Table::Timeseries),
             summary: len(Table::Summary),
         }
+    }
+
+    /// The digests of the bytes written so far.
+    pub fn sums(&self) -> TableSums {
+        let sum = |t: Table| self.files[t.index()].as_ref().map(|f| f.digest());
+        TableSums {
+            points: sum(Table::Points),
+            timeseries: sum(Table::Timeseries),
+            summary: sum(Table::Summary),
+        }
+    }
+
+    /// Check that the tables, just opened for a resume, hold the bytes a checkpoint
+    /// recorded (`sums`, from [`Tables::sums`]).
+    pub fn verify(&self, sums: &TableSums) -> Result<(), OutputError> {
+        for (t, want) in Table::ALL
+            .into_iter()
+            .zip([&sums.points, &sums.timeseries, &sums.summary])
+        {
+            if let Some(f) = self.files[t.index()].as_ref() {
+                f.verify(want.as_deref().unwrap_or_default())?;
+            }
+        }
+        Ok(())
     }
 
     /// Append raw rows (whole CSV records) to table `t` (a merge copies a shard's rows).
@@ -494,8 +533,9 @@ impl Tables {
     }
 
     /// Complete the tables in the scenario's formats: rename the CSV files into place,
-    /// write the Parquet twins from them, and remove the CSV text when only Parquet is
-    /// asked for. Returns the files written (`trajectories.csv` too, with time series);
+    /// and write the Parquet twins from them. When only Parquet is asked for, the CSV text
+    /// stays under its partial name ([`partial`]) for a resume; the caller removes it
+    /// ([`remove_partials`]) once nothing can resume from it. Returns the files written (`trajectories.csv` too, with time series);
     /// adds the SHA-256 of the CSV files, kept while they were written, to `sha256`.
     pub fn finish(
         self,
@@ -524,8 +564,6 @@ impl Tables {
                     sha256.push((path.clone(), sum));
                 }
                 files.push(path);
-            } else {
-                std::fs::remove_file(&part).map_err(super::io_err(&part))?;
             }
         }
         files.append(&mut twins);
@@ -534,6 +572,18 @@ impl Tables {
         }
         Ok(files)
     }
+}
+
+/// Remove the partial CSV text of the tables left in `dir` ([`Tables::finish`] with only
+/// Parquet asked for).
+pub fn remove_partials(dir: &Path) -> Result<(), OutputError> {
+    for t in Table::ALL {
+        let p = partial(dir, t);
+        if p.exists() {
+            std::fs::remove_file(&p).map_err(super::io_err(&p))?;
+        }
+    }
+    Ok(())
 }
 
 /// Write `trajectories.csv`: the first [`SAMPLE_RUNS`] replications of design point 0,

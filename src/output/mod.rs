@@ -30,7 +30,8 @@ use std::path::{Path, PathBuf};
 use thiserror::Error;
 
 pub use atomic::{
-    AtomicFile, PartialRuns, open_partial, open_partial_runs, write_json_atomic, write_text_atomic,
+    AtomicFile, PartialRuns, open_partial, open_partial_runs, read_json_sealed, reclaim_finished,
+    write_json_atomic, write_json_sealed, write_text_atomic,
 };
 
 /// Errors of reading or writing output files.

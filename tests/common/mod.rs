@@ -48,6 +48,19 @@ pub fn json(path: &Path) -> serde_json::Value {
     serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
 }
 
+/// The JSON body of a sealed state file (`checkpoint.json`, `shard.json`): the bytes
+/// after its seal line.
+pub fn sealed_body(path: &Path) -> Vec<u8> {
+    let bytes = std::fs::read(path).unwrap();
+    let cut = bytes.iter().position(|&b| b == b'\n').expect("a seal line");
+    bytes[cut + 1..].to_vec()
+}
+
+/// The JSON of a sealed state file.
+pub fn sealed_json(path: &Path) -> serde_json::Value {
+    serde_json::from_slice(&sealed_body(path)).unwrap()
+}
+
 /// A finished command's standard error as text.
 pub fn stderr_of(a: &assert_cmd::assert::Assert) -> String {
     String::from_utf8_lossy(&a.get_output().stderr).to_string()
