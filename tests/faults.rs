@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command as Process, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{crash, dyadsim, run, sealed_json, write};
+use common::{assert_refused, crash, dyadsim, run, sealed_json, write};
 use tempfile::TempDir;
 
 /// The table format the build can write: both when Parquet is built in.
@@ -83,18 +83,6 @@ fn run_out(scn: &Path, out: &Path, extra: &[&str]) -> Output {
         .args(extra)
         .output()
         .unwrap()
-}
-
-/// The command failed as a fault must end: exit status 1, no panic, and one `Error:` line
-/// that names `file`; returns the message.
-fn assert_refused(o: &Output, file: &str) -> String {
-    let err = String::from_utf8_lossy(&o.stderr).to_string();
-    assert_eq!(o.status.code(), Some(1), "{err}");
-    assert!(!err.contains("panicked"), "{err}");
-    let errors: Vec<&str> = err.lines().filter(|l| l.starts_with("Error:")).collect();
-    assert_eq!(errors.len(), 1, "{err}");
-    assert!(errors[0].contains(file), "no {file} in {err}");
-    errors[0].to_string()
 }
 
 /// A run of `scenario(750, 24)` crashed after four chunks (point 1 begun), its

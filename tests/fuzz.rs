@@ -14,7 +14,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use common::{dyadsim, stderr_of};
+use common::{dyadsim, run_refused};
 use dyadsim::model::{PARAM_SPECS, ParamKind};
 use dyadsim::scenario::{Overrides, parse};
 use dyadsim::science::{hypothesis, validation};
@@ -60,10 +60,7 @@ fn shipped() -> Vec<(PathBuf, String)> {
 fn check_text(text: &str, file: &str) -> Result<(), String> {
     let (s, extras) = parse(text, file, Overrides::default()).map_err(|e| e.to_string())?;
     hypothesis::parse_all(&s.file, &extras.hypotheses).map_err(|e| e.to_string())?;
-    if !extras.patterns.is_empty() {
-        validation::parse_pack(&s.source, &s.file, Overrides::default())
-            .map_err(|e| e.to_string())?;
-    }
+    validation::parse_patterns(&s.file, &extras.patterns).map_err(|e| e.to_string())?;
     Ok(())
 }
 
@@ -311,28 +308,7 @@ fn assert_binary_rejects(cases: &[(String, String)]) {
         let path = dir.path().join(name);
         std::fs::write(&path, text).unwrap();
         let out = dir.path().join(format!("out{k}"));
-        let a = dyadsim()
-            .current_dir(dir.path())
-            .arg("run")
-            .arg(name)
-            .arg("--out")
-            .arg(&out)
-            .arg("--quiet")
-            .timeout(Duration::from_secs(60))
-            .assert()
-            .code(1);
-        let err = stderr_of(&a);
-        assert_eq!(
-            err.matches("Error:").count(),
-            1,
-            "case {k} ({name}): not one message: {}",
-            preview(&err)
-        );
-        assert!(
-            err.contains(&format!("{name}:")),
-            "case {k}: message not located: {}",
-            preview(&err)
-        );
+        run_refused(&path, &out, &[], &format!("{name}:"));
         assert!(
             !out.exists(),
             "case {k} ({name}): an output directory was written"
@@ -485,16 +461,7 @@ fn random_bytes_through_the_binary() {
     let bytes: Vec<u8> = (0..500).map(|_| rng.random::<u8>() | 0x80).collect();
     std::fs::write(dir.path().join("bytes.toml"), bytes).unwrap();
     let out = dir.path().join("out");
-    let a = dyadsim()
-        .current_dir(dir.path())
-        .args(["run", "bytes.toml", "--quiet", "--out"])
-        .arg(&out)
-        .timeout(Duration::from_secs(60))
-        .assert()
-        .code(1);
-    let err = stderr_of(&a);
-    assert!(err.contains("bytes.toml:"), "{err}");
-    assert_eq!(err.matches("Error:").count(), 1, "{err}");
+    run_refused(&dir.path().join("bytes.toml"), &out, &[], "bytes.toml:");
     assert!(!out.exists());
 }
 

@@ -5,10 +5,10 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command as Process, Stdio};
+use std::process::{Command as Process, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{assert_same, dyadsim, run, stderr_of, write};
+use common::{assert_same, dyadsim, run, run_process, run_refused, stderr_of, write};
 use tempfile::TempDir;
 
 /// Files of a finished run that must not change when a later command is refused.
@@ -25,21 +25,6 @@ fn scenario(name: &str, reps: u64) -> String {
         "[scenario]\nname = \"{name}\"\nseed = 3\nreplications = {reps}\nmonths = 48\n\
          [output]\nruns = true\ntimeseries = true\nplots = false\n"
     )
-}
-
-/// Start `dyadsim run` in the background.
-fn spawn(scn: &Path, out: &Path, extra: &[&str]) -> Child {
-    Process::new(env!("CARGO_BIN_EXE_dyadsim"))
-        .arg("run")
-        .arg(scn)
-        .arg("--out")
-        .arg(out)
-        .arg("--quiet")
-        .args(extra)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap()
 }
 
 /// Wait until `path` exists (or `limit` passes).
@@ -87,24 +72,17 @@ fn a_second_run_into_a_busy_folder_is_refused_and_a_dead_holder_is_taken_over() 
     let tmp = TempDir::new().unwrap();
     let scn = write(tmp.path(), "busy.toml", &scenario("busy", 400_000));
     let out = tmp.path().join("out");
-    let mut first = spawn(&scn, &out, &["--threads", "1"]);
+    let mut first = run_process(&scn, &out, &["--threads", "1"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
     let lock = out.join("busy/.dyadsim.lock");
     assert!(wait_for(&lock, Duration::from_secs(60)), "no lock file");
     // The holder line is written just after the lock is taken.
     std::thread::sleep(Duration::from_millis(200));
-    let a = dyadsim()
-        .arg("run")
-        .arg(&scn)
-        .arg("--out")
-        .arg(&out)
-        .arg("--quiet")
-        .timeout(Duration::from_secs(60))
-        .assert()
-        .code(1);
-    let err = stderr_of(&a);
-    assert!(err.contains("in use by process"), "{err}");
+    let err = run_refused(&scn, &out, &[], "in use by process");
     assert!(err.contains(&first.id().to_string()), "{err}");
-    assert_eq!(err.matches("Error:").count(), 1, "{err}");
     // Killed: its lock file stays, but the lock itself died with it.
     first.kill().unwrap();
     first.wait().unwrap();
@@ -142,16 +120,7 @@ fn a_finished_run_is_kept_unless_overwrite() {
     // of the same name.
     let other = write(tmp.path(), "other.toml", &scenario("done", 200));
     for scn in [&scn, &other] {
-        let a = dyadsim()
-            .arg("run")
-            .arg(scn)
-            .arg("--out")
-            .arg(&out)
-            .arg("--quiet")
-            .assert()
-            .code(1);
-        let err = stderr_of(&a);
-        assert!(err.contains("already holds a finished run"), "{err}");
+        let err = run_refused(scn, &out, &[], "already holds a finished run");
         assert!(err.contains("--overwrite"), "{err}");
         assert_same(&copy, &dir, &OUTPUTS);
     }
@@ -167,14 +136,7 @@ fn a_finished_run_is_kept_unless_overwrite() {
     assert!(stderr_of(&a).contains("nothing to resume"));
     assert_same(&copy, &dir, &OUTPUTS);
     // --resume of another experiment is refused.
-    dyadsim()
-        .arg("run")
-        .arg(&other)
-        .arg("--out")
-        .arg(&out)
-        .args(["--quiet", "--resume"])
-        .assert()
-        .code(1);
+    run_refused(&other, &out, &["--resume"], "already holds a finished run");
     assert_same(&copy, &dir, &OUTPUTS);
     // --overwrite replaces it.
     run(&other, &out, &["--overwrite"]);
@@ -190,17 +152,7 @@ fn awkward_output_paths() {
     let blocked = tmp.path().join("blocked");
     std::fs::create_dir(&blocked).unwrap();
     std::fs::write(blocked.join("p"), "not a folder").unwrap();
-    let a = dyadsim()
-        .arg("run")
-        .arg(&scn)
-        .arg("--out")
-        .arg(&blocked)
-        .arg("--quiet")
-        .assert()
-        .code(1);
-    let err = stderr_of(&a);
-    assert!(err.contains("blocked"), "{err}");
-    assert_eq!(err.matches("Error:").count(), 1, "{err}");
+    run_refused(&scn, &blocked, &[], "blocked");
     assert_eq!(
         std::fs::read_to_string(blocked.join("p")).unwrap(),
         "not a folder"
@@ -208,14 +160,7 @@ fn awkward_output_paths() {
     // The output root is a file.
     let file_root = tmp.path().join("root-file");
     std::fs::write(&file_root, "x").unwrap();
-    dyadsim()
-        .arg("run")
-        .arg(&scn)
-        .arg("--out")
-        .arg(&file_root)
-        .arg("--quiet")
-        .assert()
-        .code(1);
+    run_refused(&scn, &file_root, &[], "root-file");
     // Spaces and non-ASCII characters in the scenario's path and the output root; the
     // outputs equal those of a plain path.
     let odd = tmp.path().join("dossier d'été/sous dossier ü 漢字");
@@ -250,21 +195,11 @@ fn a_read_only_folder_gives_a_clear_error() {
         std::fs::create_dir(&ro).unwrap();
         std::fs::set_permissions(&ro, std::fs::Permissions::from_mode(0o555)).unwrap();
     }
-    let a = dyadsim()
-        .arg("run")
-        .arg(&scn)
-        .arg("--out")
-        .arg(&ro)
-        .arg("--quiet")
-        .assert()
-        .code(1);
-    let err = stderr_of(&a);
+    let err = run_refused(&scn, &ro, &[], &ro.display().to_string());
     assert!(
         err.contains("Read-only file system") || err.contains("Permission denied"),
         "{err}"
     );
-    assert!(err.contains(&ro.display().to_string()), "{err}");
-    assert!(!err.contains("panicked"), "{err}");
 }
 
 /// A full disk: a clear error and exit status 1, an earlier finished run on the same disk
@@ -294,19 +229,8 @@ fn a_full_disk_stops_the_run_cleanly_and_it_resumes_once_space_is_freed() {
     let filler = disk.join("filler");
     let free = free_bytes(&disk);
     std::fs::write(&filler, vec![0u8; (free - 1_000_000) as usize]).unwrap();
-    let a = dyadsim()
-        .arg("run")
-        .arg(&big)
-        .arg("--out")
-        .arg(&disk)
-        .args(["--quiet", "--threads", "2"])
-        .timeout(Duration::from_secs(300))
-        .assert()
-        .code(1);
-    let err = stderr_of(&a);
+    let err = run_refused(&big, &disk, &["--threads", "2"], "");
     assert!(err.contains("No space left on device"), "{err}");
-    assert_eq!(err.matches("Error:").count(), 1, "{err}");
-    assert!(!err.contains("panicked"), "{err}");
     assert!(
         !disk.join("big/manifest.json").exists(),
         "a run stopped by a full disk must not look complete"

@@ -405,9 +405,7 @@ pub fn run(a: &RunArgs, out: &mut dyn Write, control: Control<'_>) -> Result<()>
     // Validate hypothesis blocks (and pattern blocks, which `validate` uses) before
     // anything is written.
     let hyps = hypothesis::parse_all(&s.file, &extras.hypotheses)?;
-    if !extras.patterns.is_empty() {
-        validation::parse_pack(&s.source, &s.file, Overrides::default())?;
-    }
+    validation::parse_patterns(&s.file, &extras.patterns)?;
     let threads = a
         .threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
@@ -568,13 +566,7 @@ fn check(a: &CheckArgs, out: &mut dyn Write) -> Result<()> {
     let (s, extras) = load(Some(&a.scenario), Overrides::default(), &a.set)?;
     // Validate every block before saying the file is valid.
     let hypotheses = hypothesis::parse_all(&s.file, &extras.hypotheses)?;
-    let patterns = if extras.patterns.is_empty() {
-        0
-    } else {
-        validation::parse_pack(&s.source, &s.file, Overrides::default())?
-            .patterns
-            .len()
-    };
+    let patterns = validation::parse_patterns(&s.file, &extras.patterns)?.len();
     let plan = scenario::sensitivity_plan(&s)?;
     let listing = CheckListing {
         path: &a.scenario,
@@ -647,23 +639,10 @@ fn propositions_cmd(a: &PropositionsArgs, out: &mut dyn Write) -> Result<()> {
                 .expect("a valid template"),
             );
             // With --ablate, the parameter sets are drawn around the ablated model.
-            let ablated_sets: Vec<propositions::HypothesisSet>;
+            let ablated_sets;
             let sets_run: &[propositions::HypothesisSet] = match a.ablate.as_deref() {
                 Some(m) => {
-                    ablated_sets = sets
-                        .iter()
-                        .map(|set| {
-                            let (b, p) = propositions::ablated(
-                                &set.scenario.base,
-                                &set.scenario.population,
-                                m,
-                            );
-                            let mut set = set.clone();
-                            set.scenario.base = b;
-                            set.scenario.population = p;
-                            set
-                        })
-                        .collect();
+                    ablated_sets = propositions::ablated_sets(&sets, m);
                     &ablated_sets
                 }
                 None => &sets,

@@ -91,6 +91,20 @@ pub fn ablated(base: &Params, population: &Population, name: &str) -> (Params, P
     }
 }
 
+/// `sets` with mechanism `name` ablated in every scenario's base parameters and population
+/// ([`ablated`]).
+pub fn ablated_sets(sets: &[HypothesisSet], name: &str) -> Vec<HypothesisSet> {
+    sets.iter()
+        .map(|set| {
+            let (base, population) = ablated(&set.scenario.base, &set.scenario.population, name);
+            let mut set = set.clone();
+            set.scenario.base = base;
+            set.scenario.population = population;
+            set
+        })
+        .collect()
+}
+
 /// Run every hypothesis of `sets`, with mechanism `ablate` ablated in the base parameters
 /// if given (switched to the opposite of its default: off, or on for a rival mechanism). Each set uses its own seed and replications.
 pub fn run_sets(
@@ -98,17 +112,21 @@ pub fn run_sets(
     ablate: Option<&str>,
 ) -> Result<Vec<HypothesisResult>, PropositionError> {
     check_mechanism(ablate)?;
+    let ablated;
+    let sets = match ablate {
+        Some(m) => {
+            ablated = ablated_sets(sets, m);
+            &ablated[..]
+        }
+        None => sets,
+    };
     let mut out = Vec::new();
     for set in sets {
-        let (base, population) = match ablate {
-            Some(m) => ablated(&set.scenario.base, &set.scenario.population, m),
-            None => (set.scenario.base.clone(), set.scenario.population.clone()),
-        };
         for h in &set.hypotheses {
             out.push(hypothesis::test(
                 h,
-                &base,
-                &population,
+                &set.scenario.base,
+                &set.scenario.population,
                 set.scenario.replications,
                 set.scenario.seed,
             ));

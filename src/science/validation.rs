@@ -179,6 +179,18 @@ pub(crate) const RULES: [&str; 7] = [
     "dips_then_recovers",
 ];
 
+/// Validate the `[[pattern]]` tables of a scenario (with their starting lines).
+pub fn parse_patterns(
+    file: &str,
+    blocks: &[(usize, toml::Table)],
+) -> Result<Vec<Pattern>, ValidationError> {
+    blocks
+        .iter()
+        .enumerate()
+        .map(|(i, (line, t))| parse_pattern(file, *line, i, t))
+        .collect()
+}
+
 fn parse_pattern(
     file: &str,
     line: usize,
@@ -280,12 +292,7 @@ pub struct Pack {
 /// Parse a pack from its text.
 pub fn parse_pack(text: &str, file: &str, ov: Overrides) -> Result<Pack, ValidationError> {
     let (s, extras) = scenario::parse(text, file, ov)?;
-    let patterns = extras
-        .patterns
-        .iter()
-        .enumerate()
-        .map(|(i, (line, t))| parse_pattern(file, *line, i, t))
-        .collect::<Result<_, _>>()?;
+    let patterns = parse_patterns(file, &extras.patterns)?;
     Ok(Pack {
         file: file.to_string(),
         scenario: s,

@@ -61,6 +61,48 @@ pub fn sealed_json(path: &Path) -> serde_json::Value {
     serde_json::from_slice(&sealed_body(path)).unwrap()
 }
 
+/// `dyadsim run SCN --out OUT --quiet EXTRA…` as a process to start, for tests that run
+/// it beside another command or kill it.
+pub fn run_process(scn: &Path, out: &Path, extra: &[&str]) -> std::process::Command {
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_dyadsim"));
+    c.arg("run")
+        .arg(scn)
+        .arg("--out")
+        .arg(out)
+        .arg("--quiet")
+        .args(extra);
+    c
+}
+
+/// `dyadsim run SCN --out OUT --quiet EXTRA…`, which must be refused as a fault must end
+/// ([`assert_refused`]); returns the whole standard error. A hang fails after five minutes.
+pub fn run_refused(scn: &Path, out: &Path, extra: &[&str], names: &str) -> String {
+    let o = dyadsim()
+        .arg("run")
+        .arg(scn)
+        .arg("--out")
+        .arg(out)
+        .arg("--quiet")
+        .args(extra)
+        .timeout(std::time::Duration::from_secs(300))
+        .output()
+        .unwrap();
+    assert_refused(&o, names);
+    String::from_utf8_lossy(&o.stderr).to_string()
+}
+
+/// The command failed as a fault must end: exit status 1, no panic, and one `Error:` line,
+/// which contains `names`; returns that line.
+pub fn assert_refused(o: &std::process::Output, names: &str) -> String {
+    let err = String::from_utf8_lossy(&o.stderr).to_string();
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    let errors: Vec<&str> = err.lines().filter(|l| l.starts_with("Error:")).collect();
+    assert_eq!(errors.len(), 1, "{err}");
+    assert!(errors[0].contains(names), "no {names} in {err}");
+    errors[0].to_string()
+}
+
 /// A finished command's standard error as text.
 pub fn stderr_of(a: &assert_cmd::assert::Assert) -> String {
     String::from_utf8_lossy(&a.get_output().stderr).to_string()
