@@ -17,7 +17,7 @@
 use rayon::prelude::*;
 use thiserror::Error;
 
-use crate::model::run_seed;
+use crate::model::{ParamSpec, run_seed};
 use crate::output::{AtomicFile, OutputError, num, sig};
 use crate::probe::{At, Metric, RunTrace};
 use crate::scenario::{
@@ -369,17 +369,62 @@ fn side(ci: (f64, f64), above: bool, threshold: f64) -> Outcome {
 /// Run a pack: every design point × replications, pooled, and judge every pattern.
 pub fn run_pack(pack: &Pack) -> Vec<PatternResult> {
     let s = &pack.scenario;
-    let units: Vec<(usize, u64)> = (0..s.points.len())
-        .flat_map(|p| (0..s.replications).map(move |r| (p, r)))
-        .collect();
-    let obs: Vec<Vec<[f64; 3]>> = units
-        .par_iter()
-        .map(|&(point, rep)| {
-            let seed = run_seed(s.seed, point, rep);
-            let run = RunTrace::simulate(&s.points.at(point).realise(seed), seed);
-            pack.patterns.iter().map(|p| observe(p, &run)).collect()
+    measure(pack, &[], s.replications, s.seed, true)
+}
+
+/// Fixed values for some parameters, set at every design point of a pack before its
+/// per-run draws (a parameter set of a prior or a posterior).
+pub type Setting = [(&'static ParamSpec, f64)];
+
+/// The observations of every run of a pack (design point × `reps`, master seed `seed`)
+/// with `setting` applied at every point: per run, one entry per pattern. In parallel
+/// when `parallel` (the order of the result never depends on it).
+pub fn observe_pack(
+    pack: &Pack,
+    setting: &Setting,
+    reps: u64,
+    seed: u64,
+    parallel: bool,
+) -> Vec<Vec<[f64; 3]>> {
+    let s = &pack.scenario;
+    let points: Vec<crate::scenario::DesignPoint> = (0..s.points.len())
+        .map(|i| {
+            let mut d = s.points.at(i);
+            for (spec, v) in setting {
+                spec.set(&mut d.params, *v);
+            }
+            d
         })
         .collect();
+    let one = |unit: u64| {
+        let (point, rep) = ((unit / reps.max(1)) as usize, unit % reps.max(1));
+        let seed = run_seed(seed, point, rep);
+        let run = RunTrace::simulate(&points[point].realise(seed), seed);
+        pack.patterns.iter().map(|p| observe(p, &run)).collect()
+    };
+    let n = points.len() as u64 * reps;
+    if parallel {
+        (0..n).into_par_iter().map(one).collect()
+    } else {
+        (0..n).map(one).collect()
+    }
+}
+
+/// Run a pack with `setting` applied (see [`observe_pack`]) and judge every pattern.
+pub fn measure(
+    pack: &Pack,
+    setting: &Setting,
+    reps: u64,
+    seed: u64,
+    parallel: bool,
+) -> Vec<PatternResult> {
+    let obs = observe_pack(pack, setting, reps, seed, parallel);
+    judge(pack, &obs)
+}
+
+/// Judge every pattern of `pack` on the observations of its runs (as from
+/// [`observe_pack`]).
+pub fn judge(pack: &Pack, obs: &[Vec<[f64; 3]>]) -> Vec<PatternResult> {
     pack.patterns
         .iter()
         .enumerate()
@@ -387,7 +432,7 @@ pub fn run_pack(pack: &Pack) -> Vec<PatternResult> {
             let mut a = ExactAcc::default();
             let mut b = ExactAcc::default();
             let (mut count, mut total) = (0u64, 0u64);
-            for o in &obs {
+            for o in obs {
                 let [x, y, _] = o[k];
                 match p.rule {
                     Rule::ShareAbove { .. } | Rule::ShareBelow { .. } => {
