@@ -36,6 +36,7 @@
 //! The model and where each rule comes from are described in `docs/MODEL.md`.
 #![deny(missing_docs)]
 
+pub mod calibration;
 pub mod classroom;
 pub mod cli;
 pub mod cluster;
