@@ -15,6 +15,7 @@ use clap::{Args, CommandFactory, Parser, Subcommand};
 
 use crate::experiment::{self, Progress, RunOptions};
 
+mod calibrate;
 mod listing;
 mod progress;
 mod sensitivity;
@@ -27,6 +28,7 @@ use crate::science::hypothesis::{self};
 use crate::science::{ablation, propositions, robustness, validation};
 use crate::stats::Verdict;
 use crate::{cluster, plot, report, scaffold};
+pub use calibrate::CalibrateArgs;
 pub use listing::{CheckListing, ParamTable};
 pub use progress::Reporter;
 pub use sensitivity::SensitivityArgs;
@@ -74,6 +76,9 @@ pub enum Command {
     Slurm(SlurmArgs),
     /// Morris or Sobol sensitivity analysis of a scenario's `[sensitivity]` block.
     Sensitivity(SensitivityArgs),
+    /// Calibrate a pack's `[prior]` against its patterns (ABC rejection or ABC-SMC), with
+    /// a posterior predictive check of the held-out patterns.
+    Calibrate(CalibrateArgs),
     /// Serve the classroom page (one dyad month by month, side by side, against its
     /// ensemble, class experiments) on this machine.
     Classroom(ClassroomArgs),
@@ -217,6 +222,10 @@ pub struct PropositionsArgs {
     /// Pairs per hypothesis at each parameter set of `--robustness`.
     #[arg(long, value_name = "R", default_value_t = 1000)]
     pub robustness_reps: u64,
+    /// Draw the parameter sets of `--robustness` (default 200 sets) from a calibration's
+    /// posterior (a posterior.csv of `dyadsim calibrate`) instead of each file's prior.
+    #[arg(long, value_name = "FILE")]
+    pub posterior: Option<PathBuf>,
     /// No table on the terminal.
     #[arg(long)]
     pub quiet: bool,
@@ -245,6 +254,13 @@ pub struct ValidateArgs {
     /// No table on the terminal.
     #[arg(long)]
     pub quiet: bool,
+    /// Judge every pattern at draws of a calibration's posterior (a posterior.csv of
+    /// `dyadsim calibrate`) and report the share of draws in which it passes.
+    #[arg(long, value_name = "FILE")]
+    pub posterior: Option<PathBuf>,
+    /// Posterior draws for --posterior.
+    #[arg(long, default_value_t = 100, requires = "posterior")]
+    pub draws: usize,
 }
 
 /// Arguments of `dyadsim plot`.
@@ -364,6 +380,7 @@ pub fn execute(cmd: Command, out: &mut dyn Write, control: Control<'_>) -> Resul
         Command::Slurm(a) => slurm(&a, out),
         Command::Classroom(a) => classroom_cmd(&a, out),
         Command::Sensitivity(a) => sensitivity::sensitivity(&a, out),
+        Command::Calibrate(a) => calibrate::calibrate(&a, out),
     }
 }
 
@@ -619,7 +636,15 @@ fn propositions_cmd(a: &PropositionsArgs, out: &mut dyn Write) -> Result<()> {
         return Ok(());
     }
     let results = propositions::run_sets(&sets, a.ablate.as_deref())?;
-    let robustness = match a.robustness {
+    let posterior = match &a.posterior {
+        Some(p) => Some(crate::calibration::PosteriorFile::read(p)?),
+        None => None,
+    };
+    let robustness_n = match (&posterior, a.robustness) {
+        (Some(_), None) => Some(200),
+        (_, n) => n,
+    };
+    let robustness = match robustness_n {
         None => None,
         Some(0) => bail!("--robustness needs at least 1 parameter set"),
         Some(_) if a.robustness_reps < 2 => {
@@ -647,13 +672,16 @@ fn propositions_cmd(a: &PropositionsArgs, out: &mut dyn Write) -> Result<()> {
                 }
                 None => &sets,
             };
-            let rob = robustness::run(
-                sets_run,
-                n,
-                Some(a.robustness_reps),
-                a.seed.unwrap_or(robustness::DEFAULT_SEED),
-                &|| bar.inc(1),
-            );
+            let seed = a.seed.unwrap_or(robustness::DEFAULT_SEED);
+            let given = posterior.as_ref().map(|p| p.draws(n as usize, seed));
+            let source = match &given {
+                Some(g) => robustness::Source::Given(g),
+                None => robustness::Source::Prior,
+            };
+            let rob =
+                robustness::run_from(sets_run, source, n, Some(a.robustness_reps), seed, &|| {
+                    bar.inc(1)
+                });
             bar.finish_and_clear();
             Some(rob)
         }
@@ -675,8 +703,12 @@ fn propositions_cmd(a: &PropositionsArgs, out: &mut dyn Write) -> Result<()> {
     };
     let rob_note = robustness.as_ref().map_or(String::new(), |r| {
         format!(
-            " Robustness: {} parameter sets per file from each file's prior, {} pairs per hypothesis per set, prior seed {}.",
+            " Robustness: {} parameter sets per file from {}, {} pairs per hypothesis per set, seed {}.",
             r.sets,
+            match &posterior {
+                Some(p) => format!("the posterior `{}` (drawn by weight)", p.path.display()),
+                None => "each file's prior".to_string(),
+            },
             a.robustness_reps,
             a.seed.unwrap_or(robustness::DEFAULT_SEED)
         )
@@ -731,6 +763,22 @@ fn validate(a: &ValidateArgs, out: &mut dyn Write) -> Result<()> {
     let started = std::time::Instant::now();
     let started_at = output::now_utc();
     let packs = validation::load_packs(&a.packs, ov)?;
+    if let Some(post) = &a.posterior {
+        if a.strict {
+            bail!("--strict applies to one parameter point, not to --posterior");
+        }
+        return calibrate::validate_posterior(
+            &packs,
+            post,
+            a.draws,
+            a.reps,
+            a.seed.unwrap_or(robustness::DEFAULT_SEED),
+            &a.out,
+            a.markdown.as_deref(),
+            a.quiet,
+            out,
+        );
+    }
     let mut results = Vec::new();
     for p in &packs {
         results.extend(validation::run_pack(p));

@@ -11,6 +11,7 @@ use thiserror::Error;
 use toml::Spanned;
 
 mod blocks;
+mod calibration;
 mod design;
 mod dist;
 mod sensitivity;
@@ -19,6 +20,7 @@ mod set;
 pub use blocks::BlockError;
 pub(crate) use blocks::{Block, did_you_mean, toml_number, value_as_f64};
 use blocks::{Locator, key_hint, set_nested, sweep_candidates, unknown_key};
+pub use calibration::{CALIBRATION_KEYS, CalibrationMethod, CalibrationPlan, calibration_plan};
 pub use design::Points;
 use design::{collect_factors, expand};
 pub use sensitivity::{
@@ -298,6 +300,9 @@ struct RawScenario {
     /// Read by [`sensitivity_plan`] for `dyadsim sensitivity`; other commands ignore it.
     #[serde(default, rename = "sensitivity")]
     _sensitivity: Option<serde::de::IgnoredAny>,
+    /// Read by [`calibration_plan`] for `dyadsim calibrate`; other commands ignore it.
+    #[serde(default, rename = "calibration")]
+    _calibration: Option<serde::de::IgnoredAny>,
 }
 
 #[derive(Deserialize)]
@@ -338,7 +343,7 @@ fn yes() -> bool {
     true
 }
 
-const TOP_KEYS: [&str; 7] = [
+const TOP_KEYS: [&str; 8] = [
     "scenario",
     "params",
     "sweep",
@@ -346,6 +351,7 @@ const TOP_KEYS: [&str; 7] = [
     "hypothesis",
     "pattern",
     "sensitivity",
+    "calibration",
 ];
 pub(crate) const SCENARIO_KEYS: [&str; 5] =
     ["name", "description", "seed", "replications", "months"];

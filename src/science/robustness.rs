@@ -219,10 +219,73 @@ pub fn run(
     seed: u64,
     tick: &(dyn Fn() + Sync),
 ) -> Robustness {
-    let priors: Vec<Population> = sets.iter().map(prior_of).collect();
+    run_from(sets, Source::Prior, n, reps, seed, tick)
+}
+
+/// Where the parameter sets come from.
+#[derive(Clone, Copy, Debug)]
+pub enum Source<'a> {
+    /// Each file's prior ([`prior_of`]).
+    Prior,
+    /// Given sets (e.g. draws of a calibration's posterior), the same for every file: set
+    /// `i` is `sets[i]` on top of the file's base parameters.
+    Given(&'a [Vec<(&'static ParamSpec, f64)>]),
+}
+
+/// [`run`] with the parameter sets from `source` (for [`Source::Given`], `n` is the number
+/// of sets given). A given set that breaks a constraint between parameters in a file is
+/// replaced by the file's base parameters there (counted as attempts = 100 in
+/// `robustness_sets.csv`).
+pub fn run_from(
+    sets: &[HypothesisSet],
+    source: Source,
+    n: u64,
+    reps: Option<u64>,
+    seed: u64,
+    tick: &(dyn Fn() + Sync),
+) -> Robustness {
+    let priors: Vec<Population> = match source {
+        Source::Prior => sets.iter().map(prior_of).collect(),
+        Source::Given(_) => Vec::new(),
+    };
+    // Per file: the parameters the sets vary.
+    let varied: Vec<Vec<&'static ParamSpec>> = match source {
+        Source::Prior => priors
+            .iter()
+            .map(|p| p.iter().map(|(s, _)| s).collect())
+            .collect(),
+        Source::Given(g) => {
+            let v: Vec<&'static ParamSpec> = g
+                .first()
+                .map(|x| x.iter().map(|(s, _)| *s).collect())
+                .unwrap_or_default();
+            vec![v; sets.len()]
+        }
+    };
+    let varies = |f: usize, s: &ParamSpec| varied[f].iter().any(|x| *x == s);
+    let n = match source {
+        Source::Prior => n,
+        Source::Given(g) => g.len() as u64,
+    };
+    let draw = |f: usize, i: u64| -> (Params, u64) {
+        match source {
+            Source::Prior => draw_set(&priors[f], &sets[f].scenario.base, seed, i),
+            Source::Given(g) => {
+                let mut p = sets[f].scenario.base.clone();
+                for (s, v) in &g[i as usize] {
+                    s.set(&mut p, *v);
+                }
+                if p.validate().is_ok() {
+                    (p, 1)
+                } else {
+                    (sets[f].scenario.base.clone(), ATTEMPTS)
+                }
+            }
+        }
+    };
     let params: Vec<&'static ParamSpec> = PARAM_SPECS
         .iter()
-        .filter(|s| priors.iter().any(|p| p.contains(s)))
+        .filter(|s| (0..sets.len()).any(|f| varies(f, s)))
         .collect();
     let reps: Vec<u64> = sets
         .iter()
@@ -236,16 +299,10 @@ pub fn run(
         .par_iter()
         .map(|&(f, i)| {
             let set = &sets[f];
-            let (p, attempts) = draw_set(&priors[f], &set.scenario.base, seed, i);
+            let (p, attempts) = draw(f, i);
             let drawn = params
                 .iter()
-                .map(|s| {
-                    if priors[f].contains(s) {
-                        s.get(&p)
-                    } else {
-                        f64::NAN
-                    }
-                })
+                .map(|s| if varies(f, s) { s.get(&p) } else { f64::NAN })
                 .collect();
             let verdicts = set
                 .hypotheses
@@ -307,7 +364,7 @@ pub fn run(
             let columns: Vec<(&'static str, Vec<f64>)> = params
                 .iter()
                 .enumerate()
-                .filter(|(_, s)| priors[f].contains(s) && **s != h.factor)
+                .filter(|(_, s)| varies(f, s) && **s != h.factor)
                 .map(|(j, s)| (s.path, draws[f].iter().map(|(d, _)| d[j]).collect()))
                 .collect();
             let (predictors, region) = flip_predictors(&supported, &columns);
