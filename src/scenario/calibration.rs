@@ -344,3 +344,160 @@ fn prior_key(text: &str, path: &str) -> usize {
         .or_else(|| find_key(text, start, &format!("\"{path}\"")))
         .unwrap_or(start)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::{Overrides, parse};
+
+    const HEAD: &str = r#"[scenario]
+name = "c"
+replications = 4
+months = 24
+
+[sweep]
+design = "zip"
+
+[sweep.supplier]
+experience = { values = [0.2, 0.6] }
+
+[[pattern]]
+id = "A1"
+source = "test"
+description = "Knowledge is created"
+metric = "knowledge"
+rule = "mean_above"
+threshold = 0.0
+
+[[pattern]]
+id = "A2"
+source = "test"
+description = "Few go insolvent"
+metric = "supplier_insolvency"
+rule = "mean_below"
+threshold = 0.5
+"#;
+
+    const PRIOR: &str =
+        "\n[prior.dynamics]\nskip_threshold = { dist = \"uniform\", from = 0.4, to = 0.7 }\n";
+
+    fn plan(text: &str) -> Result<Option<CalibrationPlan>, ScenarioError> {
+        let (s, _) = parse(text, "c.toml", Overrides::default())?;
+        calibration_plan(&s, &["A1".to_string(), "A2".to_string()])
+    }
+
+    fn err(text: &str) -> String {
+        plan(text).unwrap_err().to_string()
+    }
+
+    fn line_of(text: &str, needle: &str) -> usize {
+        text[..text.find(needle).unwrap()].matches('\n').count() + 1
+    }
+
+    #[test]
+    fn a_valid_block_gets_its_defaults_and_the_other_patterns_as_targets() {
+        let text = format!("{HEAD}{PRIOR}\n[calibration]\nheld_out = [\"A2\"]\n");
+        let p = plan(&text).unwrap().unwrap();
+        assert_eq!(p.method, CalibrationMethod::Smc);
+        assert_eq!(p.targets, vec!["A1"]);
+        assert_eq!(p.held_out, vec!["A2"]);
+        assert_eq!(
+            (p.particles, p.simulations, p.replications),
+            (200, 20_000, 10)
+        );
+        assert_eq!(p.predictive_replications, 20);
+        assert!(plan(&format!("{HEAD}{PRIOR}")).unwrap().is_none());
+    }
+
+    #[test]
+    fn bad_blocks_give_located_errors() {
+        let cases: Vec<(String, &str, &str)> = vec![
+            (
+                format!("{HEAD}{PRIOR}\n[calibration]\ntargets = [\"A1\", \"B7\"]\n"),
+                "\"B7\"",
+                "unknown pattern id `B7`",
+            ),
+            (
+                format!("{HEAD}{PRIOR}\n[calibration]\nheld_out = [\"A3\"]\n"),
+                "\"A3\"",
+                "unknown pattern id `A3`",
+            ),
+            (
+                format!(
+                    "{HEAD}{PRIOR}\n[calibration]\ntargets = [\"A1\", \"A2\"]\nheld_out = [\"A2\"]\n"
+                ),
+                "held_out",
+                "both a target and held out",
+            ),
+            (
+                format!("{HEAD}{PRIOR}\n[calibration]\nparticle = 10\n"),
+                "particle =",
+                "did you mean `particles`",
+            ),
+            (
+                format!("{HEAD}{PRIOR}\n[calibration]\nmethod = \"mcmc\"\n"),
+                "\"mcmc\"",
+                "method must be",
+            ),
+            (
+                format!("{HEAD}{PRIOR}\n[calibration]\nquantile = 1.5\n"),
+                "1.5",
+                "quantile must be",
+            ),
+            (
+                format!("{HEAD}\n[calibration]\nparticles = 10\n"),
+                "[calibration]",
+                "needs a [prior] block",
+            ),
+            (
+                format!(
+                    "{HEAD}\n[prior.supplier]\nexperience = {{ dist = \"uniform\", from = 0.1, to = 0.3 }}\n\n[calibration]\n"
+                ),
+                "experience = { dist",
+                "is swept in [sweep]",
+            ),
+            (
+                format!(
+                    "{HEAD}\n[prior.mechanisms]\ntrust = {{ dist = \"choice\", values = [true, false] }}\n\n[calibration]\n"
+                ),
+                "trust = {",
+                "continuous prior over a real parameter",
+            ),
+            (
+                format!("{HEAD}{PRIOR}\n[calibration]\nsimulations = 50\n"),
+                "50",
+                "cannot even pay for the pilot",
+            ),
+        ];
+        for (text, at, message) in cases {
+            let e = err(&text);
+            assert!(e.contains(message), "{e}");
+            let want = format!("c.toml:{}:", line_of(&text, at));
+            assert!(e.starts_with(&want), "{e} (wanted {want})");
+        }
+    }
+
+    #[test]
+    fn bad_priors_are_refused_where_they_are_written() {
+        // An unknown parameter and a prior outside the parameter's range: the [prior]
+        // parser locates them before the [calibration] block is read.
+        let unknown = format!(
+            "{HEAD}\n[prior.dynamics]\nskip_treshold = {{ dist = \"uniform\", from = 0.4, to = 0.7 }}\n\n[calibration]\n"
+        );
+        let e = err(&unknown);
+        assert!(e.contains("skip_threshold"), "{e}");
+        assert!(
+            e.starts_with(&format!("c.toml:{}:", line_of(&unknown, "skip_treshold"))),
+            "{e}"
+        );
+        let outside = format!(
+            "{HEAD}\n[prior.dynamics]\nskip_threshold = {{ dist = \"uniform\", from = 0.4, to = 1.7 }}\n\n[calibration]\n"
+        );
+        let e = err(&outside);
+        assert!(e.contains("skip_threshold"), "{e}");
+        assert!(
+            e.starts_with(&format!("c.toml:{}:", line_of(&outside, "skip_threshold"))),
+            "{e}"
+        );
+    }
+}
