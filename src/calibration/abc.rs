@@ -61,7 +61,8 @@ pub struct Particle {
 pub struct Generation {
     /// 0, 1, …
     pub index: usize,
-    /// The tolerance (`inf` for SMC's generation 0).
+    /// The tolerance (`inf` for SMC's generation 0; `null` in JSON).
+    #[serde(with = "infinite_as_null")]
     pub epsilon: f64,
     /// Simulations run in this generation.
     pub simulations: u64,
@@ -69,6 +70,23 @@ pub struct Generation {
     pub proposals: u64,
     /// The accepted particles, weights summing to 1.
     pub particles: Vec<Particle>,
+}
+
+/// JSON has no infinity: an infinite tolerance is written as `null`.
+mod infinite_as_null {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {
+        if v.is_finite() {
+            s.serialize_f64(*v)
+        } else {
+            s.serialize_none()
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+        Ok(Option::<f64>::deserialize(d)?.unwrap_or(f64::INFINITY))
+    }
 }
 
 impl Generation {

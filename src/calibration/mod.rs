@@ -645,45 +645,6 @@ fn movement(
         .collect()
 }
 
-/// Observations of every pattern at each of `draws` (θs), and per draw the verdicts.
-fn check_draws(
-    model: &PackModel,
-    draws: &[Vec<f64>],
-    reps: u64,
-    seed: u64,
-    stream: u64,
-    tick: &(dyn Fn() + Sync),
-) -> (Vec<PatternResult>, Vec<(u64, u64)>) {
-    let per: Vec<(Vec<Vec<[f64; 3]>>, Vec<Outcome>)> = draws
-        .par_iter()
-        .enumerate()
-        .map(|(d, theta)| {
-            let obs = observe_pack(
-                model.pack,
-                &model.setting(theta),
-                reps,
-                mix_seed(seed, stream, d as u64),
-                false,
-            );
-            let verdicts = judge(model.pack, &obs)
-                .into_iter()
-                .map(|r| r.outcome)
-                .collect();
-            tick();
-            (obs, verdicts)
-        })
-        .collect();
-    let k = model.pack.patterns.len();
-    let mut passes = vec![(0u64, draws.len() as u64); k];
-    for (_, v) in &per {
-        for (i, o) in v.iter().enumerate() {
-            passes[i].0 += u64::from(*o == Outcome::Pass);
-        }
-    }
-    let all: Vec<Vec<[f64; 3]>> = per.into_iter().flat_map(|(o, _)| o).collect();
-    (judge(model.pack, &all), passes)
-}
-
 fn predictive(
     model: &PackModel,
     plan: &CalibrationPlan,
@@ -705,8 +666,20 @@ fn predictive(
         progress("predictive", d, total);
     };
     let reps = plan.predictive_replications;
-    let (post_r, post_p) = check_draws(model, &post, reps, seed, PREDICTIVE, &tick);
-    let (pri_r, pri_p) = check_draws(model, &pri, reps, seed, PREDICTIVE + 1, &tick);
+    let settings = |d: &[Vec<f64>]| -> Vec<Vec<(&'static ParamSpec, f64)>> {
+        d.iter().map(|t| model.setting(t)).collect()
+    };
+    let check = |d: &[Vec<f64>], stream: u64| {
+        posterior::run_stream(
+            model.pack,
+            &settings(d),
+            reps,
+            mix_seed(seed, stream, 0),
+            &tick,
+        )
+    };
+    let post_r = check(&post, PREDICTIVE);
+    let pri_r = check(&pri, PREDICTIVE + 1);
     model
         .pack
         .patterns
@@ -724,10 +697,10 @@ fn predictive(
             Predictive {
                 role,
                 scale: t.map(|i| model.scales[i]),
-                posterior: post_r[k].clone(),
-                prior: pri_r[k].clone(),
-                posterior_draws: post_p[k],
-                prior_draws: pri_p[k],
+                posterior: post_r[k].pooled.clone(),
+                prior: pri_r[k].pooled.clone(),
+                posterior_draws: (post_r[k].counts[0], post_r[k].draws()),
+                prior_draws: (pri_r[k].counts[0], pri_r[k].draws()),
             }
         })
         .collect()
@@ -771,7 +744,11 @@ pub fn write(
     for g in &cal.generations {
         f.csv_row(&[
             g.index.to_string(),
-            num(g.epsilon),
+            if g.epsilon.is_infinite() {
+                "inf".to_string()
+            } else {
+                num(g.epsilon)
+            },
             g.simulations.to_string(),
             g.proposals.to_string(),
             g.particles.len().to_string(),

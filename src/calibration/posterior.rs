@@ -55,11 +55,25 @@ pub fn run(
     seed: u64,
     tick: &(dyn Fn() + Sync),
 ) -> Vec<PosteriorPattern> {
-    let per: Vec<(Vec<Vec<[f64; 3]>>, Vec<Outcome>)> = draws
+    run_stream(pack, draws, reps, mix_seed(seed, STREAM, 0), tick)
+}
+
+/// The observations of one draw and its verdicts.
+type DrawResult = (Vec<Vec<[f64; 3]>>, Vec<Outcome>);
+
+/// [`run`] with the runs of draw `d` seeded by `mix_seed(seed, d, 0)`.
+pub fn run_stream(
+    pack: &Pack,
+    draws: &[Vec<(&'static ParamSpec, f64)>],
+    reps: u64,
+    seed: u64,
+    tick: &(dyn Fn() + Sync),
+) -> Vec<PosteriorPattern> {
+    let per: Vec<DrawResult> = draws
         .par_iter()
         .enumerate()
         .map(|(d, setting)| {
-            let obs = observe_pack(pack, setting, reps, mix_seed(seed, STREAM, d as u64), false);
+            let obs = observe_pack(pack, setting, reps, mix_seed(seed, d as u64, 0), false);
             let v = judge(pack, &obs).into_iter().map(|r| r.outcome).collect();
             tick();
             (obs, v)

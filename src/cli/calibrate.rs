@@ -306,16 +306,15 @@ fn posterior_propositions_markdown(
 
 /// `dyadsim validate --posterior FILE`.
 pub fn validate_posterior(
+    a: &super::ValidateArgs,
     packs: &[validation::Pack],
     post_path: &Path,
-    draws: usize,
-    reps: Option<u64>,
-    seed: u64,
-    out_dir: &Path,
-    markdown: Option<&Path>,
-    quiet: bool,
     out: &mut dyn Write,
 ) -> Result<()> {
+    let (draws, reps, quiet) = (a.draws, a.reps, a.quiet);
+    let seed = a.seed.unwrap_or(robustness::DEFAULT_SEED);
+    let out_dir = a.out.as_path();
+    let markdown = a.markdown.as_deref();
     let started = Instant::now();
     let started_at = output::now_utc();
     if draws == 0 {

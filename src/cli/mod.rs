@@ -583,7 +583,10 @@ fn check(a: &CheckArgs, out: &mut dyn Write) -> Result<()> {
     let (s, extras) = load(Some(&a.scenario), Overrides::default(), &a.set)?;
     // Validate every block before saying the file is valid.
     let hypotheses = hypothesis::parse_all(&s.file, &extras.hypotheses)?;
-    let patterns = validation::parse_patterns(&s.file, &extras.patterns)?.len();
+    let parsed = validation::parse_patterns(&s.file, &extras.patterns)?;
+    let patterns = parsed.len();
+    let ids: Vec<String> = parsed.iter().map(|p| p.id.clone()).collect();
+    let calibration = scenario::calibration_plan(&s, &ids)?;
     let plan = scenario::sensitivity_plan(&s)?;
     let listing = CheckListing {
         path: &a.scenario,
@@ -600,6 +603,18 @@ fn check(a: &CheckArgs, out: &mut dyn Write) -> Result<()> {
             p.params.len(),
             p.method.points(p.params.len()),
             p.replications
+        )?;
+    }
+    if let Some(c) = calibration {
+        writeln!(
+            out,
+            "[calibration]: {} over {} parameters, {} target and {} held-out patterns, at most {} simulations of {} runs per design point (run it with `dyadsim calibrate`)",
+            c.method.name(),
+            s.prior.len(),
+            c.targets.len(),
+            c.held_out.len(),
+            c.simulations,
+            c.replications
         )?;
     }
     Ok(())
@@ -767,17 +782,7 @@ fn validate(a: &ValidateArgs, out: &mut dyn Write) -> Result<()> {
         if a.strict {
             bail!("--strict applies to one parameter point, not to --posterior");
         }
-        return calibrate::validate_posterior(
-            &packs,
-            post,
-            a.draws,
-            a.reps,
-            a.seed.unwrap_or(robustness::DEFAULT_SEED),
-            &a.out,
-            a.markdown.as_deref(),
-            a.quiet,
-            out,
-        );
+        return calibrate::validate_posterior(a, &packs, post, out);
     }
     let mut results = Vec::new();
     for p in &packs {

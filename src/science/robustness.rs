@@ -262,7 +262,7 @@ pub fn run_from(
             vec![v; sets.len()]
         }
     };
-    let varies = |f: usize, s: &ParamSpec| varied[f].iter().any(|x| *x == s);
+    let varies = |f: usize, s: &ParamSpec| varied[f].iter().any(|x| std::ptr::eq(*x, s));
     let n = match source {
         Source::Prior => n,
         Source::Given(g) => g.len() as u64,
