@@ -261,6 +261,25 @@ fn sensitivity_keys(m: &mut Map<String, Value>) {
     );
 }
 
+/// The `[calibration]` table (keys as `scenario::CALIBRATION_KEYS`).
+fn calibration_schema() -> Value {
+    let ids = json!({ "type": "array", "items": { "type": "string" } });
+    let whole = json!({ "type": "integer", "minimum": 1 });
+    let mut props = Map::new();
+    for k in scenario::CALIBRATION_KEYS {
+        let node = match k {
+            "method" => json!({ "enum": ["smc", "rejection"], "default": "smc" }),
+            "targets" | "held_out" => ids.clone(),
+            "quantile" => json!({ "type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1 }),
+            "min_acceptance" => json!({ "type": "number", "minimum": 0, "exclusiveMaximum": 1 }),
+            "tolerance" => json!({ "type": "number", "minimum": 0 }),
+            _ => whole.clone(),
+        };
+        props.insert(k.to_string(), node);
+    }
+    json!({ "type": "object", "additionalProperties": false, "properties": props })
+}
+
 /// The JSON Schema (draft 2020-12) of scenario files, as editors use it for TOML
 /// (completion, ranges, descriptions).
 pub fn schema() -> Value {
@@ -367,6 +386,7 @@ pub fn schema() -> Value {
             "sweep": object(sweep),
             "prior": object(prior),
             "sensitivity": object(sensitivity),
+            "calibration": calibration_schema(),
             "output": {
                 "type": "object",
                 "additionalProperties": false,
