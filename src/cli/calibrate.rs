@@ -301,6 +301,40 @@ fn posterior_propositions_markdown(
             h.class()
         ));
     }
+    // In words: which verdicts at the defaults hold in the posterior region.
+    let mut hold = Vec::new();
+    let mut lost = Vec::new();
+    let mut gained = Vec::new();
+    for (h, r) in rob.summary.iter().zip(results) {
+        let (sup, lo, hi) = h.share(0);
+        let supported_here = r.verdict == crate::stats::Verdict::Supported;
+        if supported_here && lo > 0.5 {
+            hold.push(h.id.clone());
+        } else if supported_here && hi < 0.5 {
+            lost.push(format!("{} ({:.0}%)", h.id, 100.0 * sup));
+        } else if !supported_here && lo > 0.5 {
+            gained.push(format!("{} ({:.0}%)", h.id, 100.0 * sup));
+        }
+    }
+    let list = |v: &[String]| {
+        if v.is_empty() {
+            "none".to_string()
+        } else {
+            v.join(", ")
+        }
+    };
+    s.push_str(&format!(
+        "
+Supported at the defaults and in most of the posterior region (lower end of the 95% interval above one half): {}.
+
+Supported at the defaults but in fewer than half of the posterior draws (upper end below one half): {}.
+
+Not supported at the defaults but supported in most posterior draws: {}.
+",
+        list(&hold),
+        list(&lost),
+        list(&gained)
+    ));
     s
 }
 
