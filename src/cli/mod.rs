@@ -405,7 +405,11 @@ pub fn run(a: &RunArgs, out: &mut dyn Write, control: Control<'_>) -> Result<()>
     // Validate hypothesis blocks (and pattern blocks, which `validate` uses) before
     // anything is written.
     let hyps = hypothesis::parse_all(&s.file, &extras.hypotheses)?;
-    validation::parse_patterns(&s.file, &extras.patterns)?;
+    validation::parse_patterns_in(
+        &s.file,
+        &extras.patterns,
+        &validation::PatternContext::of(&s),
+    )?;
     let threads = a
         .threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
@@ -566,7 +570,12 @@ fn check(a: &CheckArgs, out: &mut dyn Write) -> Result<()> {
     let (s, extras) = load(Some(&a.scenario), Overrides::default(), &a.set)?;
     // Validate every block before saying the file is valid.
     let hypotheses = hypothesis::parse_all(&s.file, &extras.hypotheses)?;
-    let patterns = validation::parse_patterns(&s.file, &extras.patterns)?.len();
+    let patterns = validation::parse_patterns_in(
+        &s.file,
+        &extras.patterns,
+        &validation::PatternContext::of(&s),
+    )?
+    .len();
     let plan = scenario::sensitivity_plan(&s)?;
     let listing = CheckListing {
         path: &a.scenario,
