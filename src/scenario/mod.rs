@@ -247,7 +247,7 @@ pub struct Scenario {
     /// Command-line overrides applied.
     pub overrides: Overrides,
     /// `[sweep] labels`: one name per design point, in point order (empty: the points are
-    /// named `point_1`, `point_2`, ...; see [`Scenario::point_name`]). Names only: runs do
+    /// named `point_0`, `point_1`, ...; see [`Scenario::point_name`]). Names only: runs do
     /// not depend on them.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub labels: Vec<String>,
@@ -946,12 +946,13 @@ fn parse_coding(
 }
 
 impl Scenario {
-    /// The name of design point `i`: its `[sweep] labels` entry, or `point_<i + 1>`.
+    /// The name of design point `i`: its `[sweep] labels` entry, or `point_<i>` (0-based,
+    /// as the `point` column of the outputs).
     pub fn point_name(&self, i: usize) -> String {
         self.labels
             .get(i)
             .cloned()
-            .unwrap_or_else(|| format!("point_{}", i + 1))
+            .unwrap_or_else(|| format!("point_{i}"))
     }
 
     /// The design point named `name` (a label, or `point_N` when there are no labels).
@@ -1014,14 +1015,15 @@ impl Scenario {
     }
 }
 
-/// The design point named `name` among `labels` (or, with no labels, `point_N` for
-/// `1 <= N <= points` when the number of points is known).
+/// The design point named `name` among `labels` (or, with no labels, `point_N` for the
+/// 0-based index `N < points` when the number of points is known, as in the outputs'
+/// `point` column).
 pub fn point_index(labels: &[String], points: Option<usize>, name: &str) -> Option<usize> {
     if !labels.is_empty() {
         return labels.iter().position(|l| l == name);
     }
     let n: usize = name.strip_prefix("point_")?.parse().ok()?;
-    (n >= 1 && points.is_none_or(|p| n <= p) && name == format!("point_{n}")).then(|| n - 1)
+    (points.is_none_or(|p| n < p) && name == format!("point_{n}")).then_some(n)
 }
 
 #[cfg(test)]

@@ -16,7 +16,8 @@
 //!
 //! Scope and levels:
 //! - `point = "name"` restricts a pattern to the runs of one design point, named by the
-//!   scenario's `[sweep] labels` (or `point_1`, `point_2`, ... when it has none); without
+//!   scenario's `[sweep] labels` (or `point_0`, `point_1`, ... by 0-based index, as in the
+//!   outputs' `point` column, when it has none); without
 //!   it the pattern pools every point.
 //! - `level = "high" | "medium" | "low" | "reversed"` (share rules only) is the range of
 //!   that asymmetry level under the scenario's `[coding]` table, instead of `range`.
@@ -141,7 +142,7 @@ pub struct PointRef {
 /// of asymmetry levels.
 #[derive(Clone, Debug, Default)]
 pub struct PatternContext {
-    /// `[sweep] labels` (empty: points are named `point_N`).
+    /// `[sweep] labels` (empty: points are named `point_N`, N 0-based).
     pub labels: Vec<String>,
     /// Number of design points (`None`: unknown, any `point_N` is accepted).
     pub points: Option<usize>,
@@ -365,9 +366,9 @@ fn parse_pattern(
                     let what = if ctx.labels.is_empty() {
                         match ctx.points {
                             Some(n) => format!(
-                                "the scenario has no [sweep] labels, so its {n} design point(s) are point_1 ... point_{n}"
+                                "the scenario has no [sweep] labels, so its {n} design point(s) are point_0 ... point_{}", n.saturating_sub(1)
                             ),
-                            None => "without the scenario's labels, points are named point_1, point_2, ...".to_string(),
+                            None => "without the scenario's labels, points are named point_0, point_1, ...".to_string(),
                         }
                     } else {
                         format!(
