@@ -914,4 +914,245 @@ threshold = 0.0
         // A continuous metric keeps the t interval of the mean.
         assert!(r[1].ci[0].0 < r[1].value[0] && r[1].value[0] < r[1].ci[0].1);
     }
+
+    /// A two-point zip design whose points differ only in the supplier's capability, with
+    /// labels `lo` and `hi`, and `patterns` appended.
+    fn two_points(labels: &str, patterns: &str) -> String {
+        format!(
+            r#"
+[scenario]
+name = "two"
+seed = 5
+replications = 30
+months = 24
+
+[sweep]
+design = "zip"
+{labels}
+
+[sweep.supplier]
+capability = {{ values = [0.2, 0.8] }}
+{patterns}"#
+        )
+    }
+
+    const CAPABILITY_LO: &str = r#"
+[[pattern]]
+id = "C_lo"
+point = "lo"
+source = "test"
+description = "low-capability point"
+metric = "knowledge"
+rule = "mean_above"
+threshold = -1
+"#;
+
+    fn err_of(text: &str) -> String {
+        match parse_pack(text, "p.toml", Overrides::default()) {
+            Ok(_) => panic!("expected an error"),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    #[test]
+    fn a_scoped_pattern_counts_only_its_points_runs() {
+        let pooled = CAPABILITY_LO.replace("id = \"C_lo\"\npoint = \"lo\"\n", "id = \"C_all\"\n");
+        let hi = CAPABILITY_LO
+            .replace("C_lo", "C_hi")
+            .replace("\"lo\"", "\"hi\"");
+        let text = two_points(
+            "labels = [\"lo\", \"hi\"]",
+            &format!("{CAPABILITY_LO}\n{hi}\n{pooled}"),
+        );
+        let pack = parse_pack(&text, "two.toml", Overrides::default()).unwrap();
+        assert_eq!(
+            pack.patterns[0].point,
+            Some(PointRef {
+                index: 0,
+                name: "lo".into()
+            })
+        );
+        let obs = observe_pack(&pack, &[], 30, 5, false);
+        assert_eq!(obs.len(), 60);
+        // Runs 0..30 are point 0, 30..60 point 1: each scoped pattern sees only its own.
+        for (i, o) in obs.iter().enumerate() {
+            assert_eq!(o[0][0].is_nan(), i >= 30, "run {i}");
+            assert_eq!(o[1][0].is_nan(), i < 30, "run {i}");
+            assert!(!o[2][0].is_nan(), "run {i}");
+        }
+        let r = judge(&pack, &obs);
+        assert_eq!((r[0].n, r[1].n, r[2].n), (30, 30, 60));
+        // The pooled mean is the mean of the two points' means (equal counts).
+        let pooled_mean = (r[0].value[0] + r[1].value[0]) / 2.0;
+        assert!((r[2].value[0] - pooled_mean).abs() < 1e-9);
+        // The same numbers as running each point on its own.
+        let alone = measure(&pack, &[], 30, 5, true);
+        assert_eq!(alone[0].value, r[0].value);
+        assert_eq!(alone[1].n, 30);
+    }
+
+    #[test]
+    fn without_labels_points_are_point_n_from_zero() {
+        let text = two_points("", &CAPABILITY_LO.replace("\"lo\"", "\"point_1\""));
+        let pack = parse_pack(&text, "two.toml", Overrides::default()).unwrap();
+        assert_eq!(pack.patterns[0].point.as_ref().map(|p| p.index), Some(1));
+        assert_eq!(pack.scenario.point_name(1), "point_1");
+        let e = err_of(&two_points(
+            "",
+            &CAPABILITY_LO.replace("\"lo\"", "\"point_2\""),
+        ));
+        assert!(
+            e.contains("p.toml:") && e.contains("`point` = \"point_2\""),
+            "{e}"
+        );
+        assert!(e.contains("point_0 ... point_1"), "{e}");
+    }
+
+    #[test]
+    fn an_unknown_point_is_a_located_error_with_a_suggestion() {
+        let text = two_points(
+            "labels = [\"lo\", \"hi\"]",
+            &CAPABILITY_LO.replace("\"lo\"", "\"hii\""),
+        );
+        let e = err_of(&text);
+        assert!(e.starts_with("p.toml:"), "{e}");
+        assert!(e.contains("[[pattern]] `C_lo`"), "{e}");
+        assert!(e.contains("did you mean `hi`?"), "{e}");
+        let e = err_of(&two_points("", &CAPABILITY_LO.replace("\"lo\"", "3")));
+        assert!(e.contains("`point` must be"), "{e}");
+    }
+
+    #[test]
+    fn labels_must_match_the_design_and_be_unique() {
+        let e = err_of(&two_points("labels = [\"a\", \"b\", \"c\"]", ""));
+        assert!(e.starts_with("p.toml:10:"), "{e}");
+        assert!(e.contains("3 name(s) but the design has 2 point(s)"), "{e}");
+        let e = err_of(&two_points("labels = [\"a\", \"a\"]", ""));
+        assert!(
+            e.starts_with("p.toml:10:") && e.contains("given twice"),
+            "{e}"
+        );
+        let e = err_of(&two_points("labels = [\"a\", 1]", ""));
+        assert!(e.contains("item 2 must be a string"), "{e}");
+        let e = err_of(&two_points("labels = [\"a\", \"b c\"]", ""));
+        assert!(e.contains("letters, digits"), "{e}");
+        let e = err_of(&two_points("labels = \"a\"", ""));
+        assert!(e.contains("must be an array"), "{e}");
+        let e = err_of(&two_points("lables = [\"a\", \"b\"]", ""));
+        assert!(e.contains("did you mean `labels`"), "{e}");
+    }
+
+    #[test]
+    fn duplicate_pattern_ids_are_rejected_at_the_second_block() {
+        let text = two_points(
+            "labels = [\"lo\", \"hi\"]",
+            &format!("{CAPABILITY_LO}\n{CAPABILITY_LO}"),
+        );
+        let e = err_of(&text);
+        // The error names the line where the second block starts.
+        let second = text
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| *l == "[[pattern]]")
+            .nth(1)
+            .map(|(i, _)| i + 1)
+            .unwrap();
+        assert!(e.starts_with(&format!("p.toml:{second}:")), "{e}");
+        assert!(e.contains("already used"), "{e}");
+    }
+
+    const LEVEL: &str = r#"
+[[pattern]]
+id = "L1"
+source = "test"
+description = "level"
+metric = "asymmetry"
+at = "preparation:entry"
+rule = "share_above"
+level = "medium"
+threshold = 0.5
+"#;
+
+    #[test]
+    fn a_level_is_a_range_under_the_coding() {
+        let pack = parse_pack(&two_points("", LEVEL), "p.toml", Overrides::default()).unwrap();
+        assert_eq!(pack.patterns[0].level, Some("medium"));
+        assert_eq!(
+            pack.patterns[0].rule,
+            Rule::ShareAbove {
+                share: 0.5,
+                lo: 0.15,
+                hi: 0.35
+            }
+        );
+        assert!(rule_str(&pack.patterns[0]).contains("medium (in [0.15, 0.35))"));
+        let coded = format!(
+            "{}\n[coding]\nhigh = 0.5\nmedium = 0.2\nlow = 0\n",
+            two_points("", LEVEL)
+        );
+        let pack = parse_pack(&coded, "p.toml", Overrides::default()).unwrap();
+        assert_eq!(
+            pack.patterns[0].rule,
+            Rule::ShareAbove {
+                share: 0.5,
+                lo: 0.2,
+                hi: 0.5
+            }
+        );
+        let rev = LEVEL.replace("\"medium\"", "\"reversed\"");
+        let pack = parse_pack(&two_points("", &rev), "p.toml", Overrides::default()).unwrap();
+        assert!(
+            matches!(pack.patterns[0].rule, Rule::ShareAbove { lo, hi, .. } if lo == f64::NEG_INFINITY && hi == -0.05)
+        );
+        // The share counts the runs at that level.
+        let r = run_pack(&pack);
+        assert!(r[0].n > 0 && r[0].value[0] >= 0.0 && r[0].value[0] <= 1.0);
+    }
+
+    #[test]
+    fn bad_levels_and_codings_are_located_errors() {
+        let e = err_of(&two_points("", &LEVEL.replace("\"medium\"", "\"meduim\"")));
+        assert!(
+            e.contains("[[pattern]] `L1`") && e.contains("did you mean `medium`"),
+            "{e}"
+        );
+        let e = err_of(&two_points(
+            "",
+            &LEVEL.replace("threshold", "range = [0, 1]\nthreshold"),
+        ));
+        assert!(e.contains("either `level` or `range`"), "{e}");
+        let e = err_of(&two_points("", &LEVEL.replace("share_above", "mean_above")));
+        assert!(e.contains("`level` needs rule"), "{e}");
+        let text = format!(
+            "{}\n[coding]\nhigh = 0.1\nmedium = 0.2\n",
+            two_points("", "")
+        );
+        let e = err_of(&text);
+        assert!(
+            e.starts_with("p.toml:") && e.contains("low < medium < high"),
+            "{e}"
+        );
+        let text = format!("{}\n[coding]\nhihg = 0.5\n", two_points("", ""));
+        let e = err_of(&text);
+        let line = text.lines().position(|l| l.starts_with("hihg")).unwrap() + 1;
+        assert!(e.starts_with(&format!("p.toml:{line}:1:")), "{e}");
+        assert!(e.contains("did you mean `high`"), "{e}");
+        let text = format!("{}\n[coding]\nhigh = \"x\"\n", two_points("", ""));
+        assert!(err_of(&text).contains("must be a number"));
+    }
+
+    #[test]
+    fn the_report_has_a_point_column_and_a_per_point_section() {
+        let text = two_points("labels = [\"lo\", \"hi\"]", CAPABILITY_LO);
+        let pack = parse_pack(&text, "two.toml", Overrides::default()).unwrap();
+        let r = run_pack(&pack);
+        let md = markdown(std::slice::from_ref(&pack), &r, "note");
+        assert!(
+            md.contains("| point | patterns | pass | fail | inconclusive |"),
+            "{md}"
+        );
+        assert!(md.contains("| lo | 1 | 1 | 0 | 0 | `C_lo` pass"), "{md}");
+        assert!(md.contains("| C_lo | lo |"), "{md}");
+        assert!(table(&r).contains(" lo "));
+    }
 }
