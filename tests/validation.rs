@@ -75,8 +75,8 @@ fn validate_runs_one_pack_and_writes_csv_and_markdown() {
     let table = String::from_utf8_lossy(&out.get_output().stdout).to_string();
     assert!(table.contains("F1") && table.contains("F5"), "{table}");
     let csv = std::fs::read_to_string(tmp.path().join("validation.csv")).unwrap();
-    assert!(csv.starts_with("pack,id,source,description,rule,value,ci_lo,ci_hi,"));
-    assert_eq!(csv.lines().count(), 6, "{csv}");
+    assert!(csv.starts_with("pack,id,point,source,description,rule,value,ci_lo,ci_hi,"));
+    assert_eq!(csv.lines().count(), 9, "{csv}");
     let md = std::fs::read_to_string(md).unwrap();
     assert!(md.contains("## `failure_case.toml`"), "{md}");
 }
