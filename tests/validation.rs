@@ -176,3 +176,44 @@ fn a_bad_pattern_names_block_and_key() {
         .assert()
         .failure();
 }
+
+#[test]
+fn a_pack_with_labels_reports_per_point_and_refuses_unknown_points() {
+    let tmp = TempDir::new().unwrap();
+    let pack = tmp.path().join("two.toml");
+    let text = "[scenario]\nname = \"two\"\nreplications = 20\nmonths = 24\n\n[sweep]\ndesign = \"zip\"\nlabels = [\"weak\", \"strong\"]\n\n[sweep.supplier]\ncapability = { values = [0.2, 0.8] }\n\n[[pattern]]\nid = \"K_weak\"\npoint = \"weak\"\nsource = \"s\"\ndescription = \"d\"\nmetric = \"knowledge\"\nrule = \"mean_above\"\nthreshold = -1\n";
+    std::fs::write(&pack, text).unwrap();
+    let md = tmp.path().join("V.md");
+    dyadsim()
+        .arg("validate")
+        .arg(&pack)
+        .arg("--quiet")
+        .arg("--out")
+        .arg(tmp.path().join("out"))
+        .arg("--markdown")
+        .arg(&md)
+        .assert()
+        .success();
+    let csv = std::fs::read_to_string(tmp.path().join("out/validation.csv")).unwrap();
+    let row = csv.lines().nth(1).unwrap();
+    assert!(row.contains("two.toml,K_weak,weak,"), "{csv}");
+    // 20 runs of the point counted, not the 40 of the pack.
+    assert!(row.ends_with(",20,pass"), "{csv}");
+    let md = std::fs::read_to_string(md).unwrap();
+    assert!(md.contains("| weak | 1 | 1 | 0 | 0 |"), "{md}");
+    std::fs::write(
+        &pack,
+        text.replace("point = \"weak\"", "point = \"strnog\""),
+    )
+    .unwrap();
+    let out = dyadsim()
+        .arg("validate")
+        .arg(&pack)
+        .arg("--out")
+        .arg(tmp.path().join("out2"))
+        .assert()
+        .failure();
+    let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(err.contains("two.toml:13:"), "{err}");
+    assert!(err.contains("did you mean `strong`?"), "{err}");
+}
