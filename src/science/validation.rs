@@ -411,7 +411,7 @@ fn parse_pattern(
 pub struct Pack {
     /// File name.
     pub file: String,
-    /// Scenario (all design points are pooled).
+    /// Scenario (a pattern pools all its design points unless it names one with `point`).
     pub scenario: Scenario,
     /// Patterns.
     pub patterns: Vec<Pattern>,
@@ -494,7 +494,8 @@ fn side(ci: (f64, f64), above: bool, threshold: f64) -> Outcome {
     }
 }
 
-/// Run a pack: every design point × replications, pooled, and judge every pattern.
+/// Run a pack: every design point × replications, and judge every pattern (on all points
+/// pooled, or on its own point's runs when it names one).
 pub fn run_pack(pack: &Pack) -> Vec<PatternResult> {
     let s = &pack.scenario;
     measure(pack, &[], s.replications, s.seed, true)
