@@ -355,6 +355,15 @@ pub fn schema() -> Value {
         json!({ "enum": ["grid", "lhs", "one-at-a-time", "zip"], "default": "grid" }),
     );
     sweep.insert("samples".into(), json!({ "type": "integer", "minimum": 1 }));
+    sweep.insert(
+        "labels".into(),
+        json!({
+            "type": "array",
+            "items": { "type": "string", "pattern": "^[A-Za-z0-9_-]+$" },
+            "uniqueItems": true,
+            "description": "One name per design point, in point order; [[pattern]] point = \"name\" scopes a pattern to that point."
+        }),
+    );
     sensitivity_keys(&mut sensitivity);
     let months = PARAM_SPECS
         .iter()
@@ -384,6 +393,15 @@ pub fn schema() -> Value {
             },
             "params": object(params),
             "sweep": object(sweep),
+            "coding": {
+                "type": "object",
+                "additionalProperties": false,
+                "description": "Lower bounds of the asymmetry levels that [[pattern]] level = ... names (fixed, not estimated).",
+                "properties": scenario::CODING_KEYS
+                    .iter()
+                    .map(|k| (k.to_string(), json!({ "type": "number" })))
+                    .collect::<Map<String, Value>>()
+            },
             "prior": object(prior),
             "sensitivity": object(sensitivity),
             "calibration": calibration_schema(),
@@ -407,7 +425,10 @@ pub fn schema() -> Value {
                 "type": "array",
                 "items": {
                     "allOf": [keys_object(&validation::KEYS)],
-                    "properties": { "rule": { "enum": validation::RULES } }
+                    "properties": {
+                        "rule": { "enum": validation::RULES },
+                        "level": { "enum": scenario::LEVELS }
+                    }
                 }
             }
         }

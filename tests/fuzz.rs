@@ -60,7 +60,12 @@ fn shipped() -> Vec<(PathBuf, String)> {
 fn check_text(text: &str, file: &str) -> Result<(), String> {
     let (s, extras) = parse(text, file, Overrides::default()).map_err(|e| e.to_string())?;
     hypothesis::parse_all(&s.file, &extras.hypotheses).map_err(|e| e.to_string())?;
-    validation::parse_patterns(&s.file, &extras.patterns).map_err(|e| e.to_string())?;
+    validation::parse_patterns_in(
+        &s.file,
+        &extras.patterns,
+        &validation::PatternContext::of(&s),
+    )
+    .map_err(|e| e.to_string())?;
     Ok(())
 }
 

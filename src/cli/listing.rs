@@ -59,7 +59,10 @@ impl fmt::Display for CheckListing<'_> {
                 .zip(&p.values)
                 .map(|(fac, v)| format!("{}={v}", fac.path))
                 .collect();
-            writeln!(f, "  point {i}: {}", vals.join(", "))?;
+            match s.labels.get(i) {
+                Some(l) => writeln!(f, "  point {i} ({l}): {}", vals.join(", "))?,
+                None => writeln!(f, "  point {i}: {}", vals.join(", "))?,
+            }
         }
         if s.points.len() > LISTED_POINTS {
             writeln!(f, "  ... {} more points", s.points.len() - LISTED_POINTS)?;

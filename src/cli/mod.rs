@@ -422,7 +422,11 @@ pub fn run(a: &RunArgs, out: &mut dyn Write, control: Control<'_>) -> Result<()>
     // Validate hypothesis blocks (and pattern blocks, which `validate` uses) before
     // anything is written.
     let hyps = hypothesis::parse_all(&s.file, &extras.hypotheses)?;
-    validation::parse_patterns(&s.file, &extras.patterns)?;
+    validation::parse_patterns_in(
+        &s.file,
+        &extras.patterns,
+        &validation::PatternContext::of(&s),
+    )?;
     let threads = a
         .threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
@@ -583,7 +587,11 @@ fn check(a: &CheckArgs, out: &mut dyn Write) -> Result<()> {
     let (s, extras) = load(Some(&a.scenario), Overrides::default(), &a.set)?;
     // Validate every block before saying the file is valid.
     let hypotheses = hypothesis::parse_all(&s.file, &extras.hypotheses)?;
-    let parsed = validation::parse_patterns(&s.file, &extras.patterns)?;
+    let parsed = validation::parse_patterns_in(
+        &s.file,
+        &extras.patterns,
+        &validation::PatternContext::of(&s),
+    )?;
     let patterns = parsed.len();
     let ids: Vec<String> = parsed.iter().map(|p| p.id.clone()).collect();
     let calibration = scenario::calibration_plan(&s, &ids)?;

@@ -248,6 +248,55 @@ pub struct Scenario {
     pub file: String,
     /// Command-line overrides applied.
     pub overrides: Overrides,
+    /// `[sweep] labels`: one name per design point, in point order (empty: the points are
+    /// named `point_0`, `point_1`, ...; see [`Scenario::point_name`]). Names only: runs do
+    /// not depend on them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub labels: Vec<String>,
+    /// `[coding]`: the asymmetry thresholds of the levels high, medium and low that
+    /// `[[pattern]]` blocks name with `level`.
+    #[serde(skip)]
+    pub coding: Coding,
+}
+
+/// The `[coding]` table: lower bounds of the asymmetry levels that patterns name with
+/// `level` (high: `[high, inf)`, medium: `[medium, high)`, low: `[low, medium)`, reversed:
+/// below `low`). Fixed by the scenario, never estimated: the studies give levels in words.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Coding {
+    /// Lower bound of high asymmetry.
+    pub high: f64,
+    /// Lower bound of medium asymmetry.
+    pub medium: f64,
+    /// Lower bound of low asymmetry (below it: reversed).
+    pub low: f64,
+}
+
+impl Default for Coding {
+    /// The bounds the case packs used as ranges before `[coding]` existed.
+    fn default() -> Self {
+        Coding {
+            high: 0.35,
+            medium: 0.15,
+            low: -0.05,
+        }
+    }
+}
+
+/// The levels a pattern's `level` can name.
+pub const LEVELS: [&str; 4] = ["high", "medium", "low", "reversed"];
+
+impl Coding {
+    /// `[lo, hi)` of the level `name` (one of [`LEVELS`]).
+    pub fn range(&self, name: &str) -> Option<(f64, f64)> {
+        match name {
+            "high" => Some((self.high, f64::INFINITY)),
+            "medium" => Some((self.medium, self.high)),
+            "low" => Some((self.low, self.medium)),
+            "reversed" => Some((f64::NEG_INFINITY, self.low)),
+            _ => None,
+        }
+    }
 }
 
 /// Values given on the command line that replace the file's.
@@ -297,6 +346,8 @@ struct RawScenario {
     hypothesis: Vec<Spanned<toml::Table>>,
     #[serde(default)]
     pattern: Vec<Spanned<toml::Table>>,
+    #[serde(default)]
+    coding: Option<Spanned<toml::Table>>,
     /// Read by [`sensitivity_plan`] for `dyadsim sensitivity`; other commands ignore it.
     #[serde(default, rename = "sensitivity")]
     _sensitivity: Option<serde::de::IgnoredAny>,
@@ -343,8 +394,9 @@ fn yes() -> bool {
     true
 }
 
-const TOP_KEYS: [&str; 8] = [
+const TOP_KEYS: [&str; 9] = [
     "scenario",
+    "coding",
     "params",
     "sweep",
     "output",
@@ -357,7 +409,9 @@ pub(crate) const SCENARIO_KEYS: [&str; 5] =
     ["name", "description", "seed", "replications", "months"];
 /// Keys of the `[output]` table.
 pub const OUTPUT_KEYS: [&str; 4] = ["runs", "timeseries", "plots", "format"];
-pub(crate) const SWEEP_KEYS: [&str; 2] = ["design", "samples"];
+pub(crate) const SWEEP_KEYS: [&str; 3] = ["design", "samples", "labels"];
+/// Keys of the `[coding]` table.
+pub const CODING_KEYS: [&str; 3] = ["high", "medium", "low"];
 
 /// Extra `[[hypothesis]]` and `[[pattern]]` tables, passed through with their locations
 /// for the modules that interpret them.
@@ -468,6 +522,7 @@ pub fn parse(text: &str, file: &str, ov: Overrides) -> Result<(Scenario, Extras)
     // Sweep.
     let mut design = Design::Grid;
     let mut samples: Option<(usize, u64)> = None;
+    let mut labels: Option<(usize, Vec<String>)> = None;
     let mut factors = Vec::new();
     for (key, value) in &raw.sweep {
         match key.get_ref().as_str() {
@@ -494,6 +549,7 @@ pub fn parse(text: &str, file: &str, ov: Overrides) -> Result<(Scenario, Extras)
                     ));
                 }
             },
+            "labels" => labels = Some((value.span().start, parse_labels(&loc, value)?)),
             _ => {
                 let toml::Value::Table(t) = value.get_ref() else {
                     return Err(unknown_key(&loc, key, "sweep", &sweep_candidates()));
@@ -571,6 +627,10 @@ pub fn parse(text: &str, file: &str, ov: Overrides) -> Result<(Scenario, Extras)
             },
         },
     };
+    let coding = match &raw.coding {
+        None => Coding::default(),
+        Some(t) => parse_coding(&loc, text, t)?,
+    };
     let seed = ov.seed.unwrap_or(header.seed);
     let mut scenario = Scenario {
         name,
@@ -587,6 +647,8 @@ pub fn parse(text: &str, file: &str, ov: Overrides) -> Result<(Scenario, Extras)
         source: text.to_string(),
         file: file.to_string(),
         overrides: ov,
+        labels: Vec::new(),
+        coding,
     };
     let n_points: Option<u64> = match design {
         Design::Grid => scenario
@@ -635,6 +697,19 @@ pub fn parse(text: &str, file: &str, ov: Overrides) -> Result<(Scenario, Extras)
     }
     scenario.points = expand(&scenario, samples.map(|s| s.1))
         .map_err(|m| loc.at(samples.map_or(0, |s| s.0), m))?;
+    if let Some((at, names)) = labels {
+        if names.len() != scenario.points.len() {
+            return Err(loc.at(
+                at,
+                format!(
+                    "[sweep] labels lists {} name(s) but the design has {} point(s): give one label per design point, in point order",
+                    names.len(),
+                    scenario.points.len()
+                ),
+            ));
+        }
+        scenario.labels = names;
+    }
     let mut notes = Vec::new();
     let n = scenario.points.len() as u64;
     if n > TIMESERIES_POINTS {
@@ -788,7 +863,109 @@ pub fn fnv1a_hex(bytes: &[u8]) -> String {
     format!("{h:016x}")
 }
 
+/// `[sweep] labels = ["a", "b", ...]`: non-empty, unique names of letters, digits, '_'
+/// and '-' (the count is checked against the design once it is expanded).
+fn parse_labels(loc: &Locator, value: &Spanned<toml::Value>) -> Result<Vec<String>, ScenarioError> {
+    let at = value.span().start;
+    let toml::Value::Array(a) = value.get_ref() else {
+        return Err(loc.at(
+            at,
+            "[sweep] labels must be an array of names, one per design point",
+        ));
+    };
+    let mut names: Vec<String> = Vec::with_capacity(a.len());
+    for (i, v) in a.iter().enumerate() {
+        let Some(name) = v.as_str() else {
+            return Err(loc.at(
+                at,
+                format!("[sweep] labels: item {} must be a string", i + 1),
+            ));
+        };
+        if name.is_empty()
+            || !name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        {
+            return Err(loc.at(
+                at,
+                format!(
+                    "[sweep] labels: {name:?} (item {}) must be non-empty and use only letters, digits, '_' and '-'",
+                    i + 1
+                ),
+            ));
+        }
+        if let Some(j) = names.iter().position(|n| n == name) {
+            return Err(loc.at(
+                at,
+                format!(
+                    "[sweep] labels: {name:?} is given twice (items {} and {}); labels must be unique",
+                    j + 1,
+                    i + 1
+                ),
+            ));
+        }
+        names.push(name.to_string());
+    }
+    Ok(names)
+}
+
+/// The `[coding]` table: `high`, `medium` and `low`, each optional (default
+/// [`Coding::default`]), finite and with `low < medium < high`.
+fn parse_coding(
+    loc: &Locator,
+    text: &str,
+    t: &Spanned<toml::Table>,
+) -> Result<Coding, ScenarioError> {
+    let start = t.span().start;
+    let at_key = |k: &str| blocks::find_key(text, start, k).unwrap_or(start);
+    let mut c = Coding::default();
+    for (k, v) in t.get_ref() {
+        let slot = match k.as_str() {
+            "high" => &mut c.high,
+            "medium" => &mut c.medium,
+            "low" => &mut c.low,
+            _ => {
+                let hint = key_hint(k, &CODING_KEYS);
+                return Err(loc.at(at_key(k), format!("[coding] unknown key `{k}`{hint}")));
+            }
+        };
+        match value_as_f64(v).filter(|x| x.is_finite()) {
+            Some(x) => *slot = x,
+            None => {
+                return Err(loc.at(
+                    at_key(k),
+                    format!("[coding] `{k}` must be a number (a lower bound of asymmetry)"),
+                ));
+            }
+        }
+    }
+    if !(c.low < c.medium && c.medium < c.high) {
+        return Err(loc.at(
+            start,
+            format!(
+                "[coding] needs low < medium < high; got low = {}, medium = {}, high = {}",
+                c.low, c.medium, c.high
+            ),
+        ));
+    }
+    Ok(c)
+}
+
 impl Scenario {
+    /// The name of design point `i`: its `[sweep] labels` entry, or `point_<i>` (0-based,
+    /// as the `point` column of the outputs).
+    pub fn point_name(&self, i: usize) -> String {
+        self.labels
+            .get(i)
+            .cloned()
+            .unwrap_or_else(|| format!("point_{i}"))
+    }
+
+    /// The design point named `name` (a label, or `point_N` when there are no labels).
+    pub fn point_index(&self, name: &str) -> Option<usize> {
+        point_index(&self.labels, Some(self.points.len()), name)
+    }
+
     /// Hash of the resolved scenario (parameters, design, seed-independent of the output
     /// switches), used to refuse merging or resuming different scenarios.
     pub fn hash(&self) -> String {
@@ -842,6 +1019,17 @@ impl Scenario {
     pub fn total_runs(&self) -> u64 {
         (self.points.len() as u64).saturating_mul(self.replications)
     }
+}
+
+/// The design point named `name` among `labels` (or, with no labels, `point_N` for the
+/// 0-based index `N < points` when the number of points is known, as in the outputs'
+/// `point` column).
+pub fn point_index(labels: &[String], points: Option<usize>, name: &str) -> Option<usize> {
+    if !labels.is_empty() {
+        return labels.iter().position(|l| l == name);
+    }
+    let n: usize = name.strip_prefix("point_")?.parse().ok()?;
+    (points.is_none_or(|p| n < p) && name == format!("point_{n}")).then_some(n)
 }
 
 #[cfg(test)]

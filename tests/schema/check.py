@@ -28,6 +28,10 @@ good = {
     "a sensitivity block with a range and a distribution": '[scenario]\nname = "x"\n[sensitivity]\n'
     'design = "sobol"\nsamples = 64\nmetrics = ["dissolved"]\n[sensitivity.buyer]\nchampion = { from = 0.1, to = 0.9 }\n'
     'engagement = { dist = "beta", a = 2, b = 5 }\n',
+    "labels, a coding table and a scoped pattern with a level": '[scenario]\nname = "x"\n[sweep]\ndesign = "zip"\n'
+    'labels = ["a", "b"]\n[sweep.buyer]\nchampion = { values = [0.1, 0.2] }\n[coding]\nhigh = 0.4\nmedium = 0.2\nlow = 0\n'
+    '[[pattern]]\nid = "p"\npoint = "b"\nsource = "s"\ndescription = "d"\nmetric = "asymmetry"\nat = "execution:entry"\n'
+    'rule = "share_above"\nlevel = "high"\nthreshold = 0.5\n',
 }
 for what, text in good.items():
     errors = list(validator.iter_errors(tomllib.loads(text)))
@@ -54,6 +58,10 @@ bad = {
     "an unknown sensitivity metric": '[scenario]\nname = "x"\n[sensitivity]\ndesign = "morris"\nmetrics = ["dissolve"]\n',
     "a sensitivity range key typo": '[scenario]\nname = "x"\n[sensitivity.buyer]\nchampion = { form = 0.1, to = 0.9 }\n',
     "a swept switch drawn from a beta": '[scenario]\nname = "x"\n[sweep.mechanisms]\nexit = { values = [true, { dist = "beta", a = 2, b = 5 }] }\n',
+    "a coding key typo": '[scenario]\nname = "x"\n[coding]\nhihg = 0.4\n',
+    "a label with a space": '[scenario]\nname = "x"\n[sweep]\nlabels = ["a b"]\n',
+    "a duplicate label": '[scenario]\nname = "x"\n[sweep]\ndesign = "zip"\nlabels = ["a", "a"]\n[sweep.buyer]\nchampion = { values = [0.1, 0.2] }\n',
+    "an unknown level": '[scenario]\nname = "x"\n[[pattern]]\nid = "a"\nsource = "s"\ndescription = "d"\nmetric = "asymmetry"\nrule = "share_above"\nlevel = "hgh"\nthreshold = 0.5\n',
 }
 for what, text in bad.items():
     if validator.is_valid(tomllib.loads(text)):
