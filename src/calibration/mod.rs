@@ -1044,6 +1044,84 @@ pub fn markdown(pack: &Pack, cal: &Calibration, command: &str, extra: &str) -> S
             );
         }
     }
+    // What the calibration did, in words.
+    let count = |role: &str, o: Outcome, prior: bool| {
+        cal.predictive
+            .iter()
+            .filter(|p| p.role == role)
+            .filter(|p| {
+                if prior {
+                    p.prior.outcome == o
+                } else {
+                    p.posterior.outcome == o
+                }
+            })
+            .count()
+    };
+    let n_t = cal.predictive.iter().filter(|p| p.role == "target").count();
+    let _ = writeln!(
+        w,
+        "\n## Summary\n\n- Target patterns passing: {} of {n_t} at the posterior draws, {} at the prior draws (pooled over each set of draws).",
+        count("target", Outcome::Pass, false),
+        count("target", Outcome::Pass, true)
+    );
+    let n_h = cal
+        .predictive
+        .iter()
+        .filter(|p| p.role == "held out")
+        .count();
+    if n_h > 0 {
+        let _ = writeln!(
+            w,
+            "- Held-out patterns passing: {} of {n_h} at the posterior draws, {} at the prior draws.",
+            count("held out", Outcome::Pass, false),
+            count("held out", Outcome::Pass, true)
+        );
+    }
+    let free: Vec<String> = cal
+        .movement
+        .iter()
+        .filter(|m| !m.constrained())
+        .map(|m| format!("`{}`", m.path))
+        .collect();
+    let _ = writeln!(
+        w,
+        "- Parameters the patterns do not constrain (their posterior is their prior): {}.",
+        if free.is_empty() {
+            "none".to_string()
+        } else {
+            free.join(", ")
+        }
+    );
+    let still: Vec<&Predictive> = cal
+        .predictive
+        .iter()
+        .filter(|p| p.role != "not used" && p.posterior.outcome != Outcome::Pass)
+        .collect();
+    if !still.is_empty() {
+        let _ = writeln!(
+            w,
+            "\n### Patterns not reproduced in the posterior region\n\nMeasured over the posterior draws; no pattern was removed or loosened after the fit. The note is the pack's explanation of the same pattern at the hand-set defaults (docs/VALIDATION.md).\n"
+        );
+        for p in still {
+            let r = &p.posterior;
+            let _ = writeln!(
+                w,
+                "- **{}** ({}, {}): {} measured {} [{}, {}].{}",
+                r.pattern.id,
+                p.role,
+                r.outcome.as_str(),
+                rule_str(&r.pattern),
+                g3(r.value[0]),
+                g3(r.ci[0].0),
+                g3(r.ci[0].1),
+                r.pattern
+                    .note
+                    .as_ref()
+                    .map_or(String::new(), |n| format!(" At the defaults: {n}"))
+            );
+        }
+    }
     if !extra.is_empty() {
         let _ = writeln!(w, "\n{extra}");
     }

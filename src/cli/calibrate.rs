@@ -254,7 +254,10 @@ pub fn calibrate(a: &CalibrateArgs, out: &mut dyn Write) -> Result<()> {
 
 /// The command that regenerates a calibration (for its report).
 fn command_line(a: &CalibrateArgs) -> String {
-    let mut s = format!("dyadsim calibrate {}", a.pack);
+    let mut s = format!("dyadsim calibrate {} --out {}", a.pack, a.out.display());
+    if let Some(m) = &a.markdown {
+        s.push_str(&format!(" --markdown {}", m.display()));
+    }
     if let Some(x) = a.seed {
         s.push_str(&format!(" --seed {x}"));
     }
