@@ -344,3 +344,33 @@ fn the_posterior_feeds_validate_and_propositions() {
         sets[0]
     );
 }
+
+#[test]
+#[ignore = "release: calibrates the shipped 18-dyad pack at a small budget"]
+fn the_shipped_pack_calibrates_and_checks_its_held_out_patterns() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("e18");
+    dyadsim()
+        .args(["calibrate", "eighteen_dyads", "--simulations", "3000"])
+        .args(["--particles", "100", "--quiet", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let pred = csv_rows(&out.join("predictive.csv"));
+    let held: Vec<&Vec<String>> = pred[1..].iter().filter(|r| r[1] == "held out").collect();
+    let targets = pred[1..].iter().filter(|r| r[1] == "target").count();
+    assert!(held.len() >= 5, "{} held out", held.len());
+    assert_eq!(held.len() + targets, pred.len() - 1);
+    for r in held {
+        assert!(["pass", "fail", "inconclusive"].contains(&r[8].as_str()), "{r:?}");
+        let n: u64 = r[7].parse().unwrap();
+        assert!(n > 0, "{r:?}");
+    }
+    let params = csv_rows(&out.join("parameters.csv"));
+    assert_eq!(params.len() - 1, 12);
+    for r in &params[1..] {
+        assert!(["true", "false"].contains(&r[10].as_str()), "{r:?}");
+    }
+    let md = std::fs::read_to_string(out.join("CALIBRATION.md")).unwrap();
+    assert!(md.contains("Held-out patterns: posterior predictive check"));
+}
