@@ -201,6 +201,18 @@ fn pairs<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, cal: &Calibration) -
     Ok(())
 }
 
+fn draw<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    stem: &str,
+    cal: &Calibration,
+) -> Res<DB> {
+    if stem == "marginals" {
+        marginals(root, cal)
+    } else {
+        pairs(root, cal)
+    }
+}
+
 /// Draw `marginals` and `pairs` into `dir` as PNG and SVG.
 pub fn write(dir: &Path, cal: &Calibration) -> Result<Vec<PathBuf>, PlotError> {
     ensure_font()?;
@@ -221,23 +233,15 @@ pub fn write(dir: &Path, cal: &Calibration) -> Result<Vec<PathBuf>, PlotError> {
         let png = dir.join(format!("{stem}.png"));
         {
             let root = BitMapBackend::new(&png, size).into_drawing_area();
-            let r = if stem == "marginals" {
-                marginals(&root, cal)
-            } else {
-                pairs(&root, cal)
-            };
-            r.and_then(|()| root.present())
+            draw(&root, stem, cal)
+                .and_then(|()| root.present())
                 .map_err(|e| fail(&png, e.to_string()))?;
         }
         let svg = dir.join(format!("{stem}.svg"));
         {
             let root = SVGBackend::new(&svg, size).into_drawing_area();
-            let r = if stem == "marginals" {
-                marginals(&root, cal)
-            } else {
-                pairs(&root, cal)
-            };
-            r.and_then(|()| root.present())
+            draw(&root, stem, cal)
+                .and_then(|()| root.present())
                 .map_err(|e| fail(&svg, e.to_string()))?;
         }
         out.push(png);

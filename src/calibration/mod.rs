@@ -952,6 +952,16 @@ pub fn markdown(pack: &Pack, cal: &Calibration, command: &str, extra: &str) -> S
             .fold(f64::INFINITY, f64::min)),
         g3(post.iter().map(|p| p.distance).fold(0.0, f64::max)),
     );
+    let ess_post = abc::ess(post.iter().map(|p| p.weight));
+    if !post.is_empty() && ess_post < 0.2 * post.len() as f64 {
+        let wmax = post.iter().map(|p| p.weight).fold(0.0, f64::max);
+        let _ = writeln!(
+            w,
+            "**Low effective sample size.** The posterior's ESS is {ess_post:.0} of {} particles: a few particles carry much of the weight (the heaviest {:.1}%), typically proposals that landed where the previous generation had few particles. Posterior summaries and the marginal figures are correspondingly noisy (single tall bars); the previous generation's sample (`generations.csv`) is less degenerate but wider. A larger `particles` reduces this.\n",
+            post.len(),
+            100.0 * wmax
+        );
+    }
     let _ = writeln!(w, "## Parameters: prior and posterior\n");
     let _ = writeln!(
         w,
