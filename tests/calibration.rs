@@ -362,7 +362,10 @@ fn the_shipped_pack_calibrates_and_checks_its_held_out_patterns() {
     assert!(held.len() >= 5, "{} held out", held.len());
     assert_eq!(held.len() + targets, pred.len() - 1);
     for r in held {
-        assert!(["pass", "fail", "inconclusive"].contains(&r[8].as_str()), "{r:?}");
+        assert!(
+            ["pass", "fail", "inconclusive"].contains(&r[8].as_str()),
+            "{r:?}"
+        );
         let n: u64 = r[7].parse().unwrap();
         assert!(n > 0, "{r:?}");
     }
