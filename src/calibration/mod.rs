@@ -965,7 +965,7 @@ pub fn markdown(pack: &Pack, cal: &Calibration, command: &str, extra: &str) -> S
     let _ = writeln!(w, "## Parameters: prior and posterior\n");
     let _ = writeln!(
         w,
-        "A parameter counts as **constrained** by the patterns when its posterior variance is at least {:.0}% below the prior's (contraction) or its mean moved by at least {} prior sd (shift); otherwise the patterns do not constrain it, and the posterior is the prior. Figures: `marginals.png`, `pairs.png`.\n",
+        "A parameter counts as **constrained** by the patterns when its posterior variance is at least {:.0}% below the prior's (contraction) or its mean moved by at least {} prior sd (shift); otherwise the patterns do not constrain it, and its posterior stays close to its prior.\n\n![Prior and posterior of each parameter](marginals.png)\n\n![Posterior particles for pairs of the parameters that moved most](pairs.png)\n",
         100.0 * CONSTRAINED_CONTRACTION,
         CONSTRAINED_SHIFT
     );
@@ -1096,7 +1096,7 @@ pub fn markdown(pack: &Pack, cal: &Calibration, command: &str, extra: &str) -> S
         .collect();
     let _ = writeln!(
         w,
-        "- Parameters the patterns do not constrain (their posterior is their prior): {}.",
+        "- Parameters the patterns do not constrain (their posterior stays close to their prior): {}.",
         if free.is_empty() {
             "none".to_string()
         } else {

@@ -192,8 +192,20 @@ pub fn calibrate(a: &CalibrateArgs, out: &mut dyn Write) -> Result<()> {
     let command = command_line(a);
     let mut files = calibration::write(&a.out, pack, &cal, &command, &extra)?;
     if let Some(md) = &a.markdown {
-        let text = std::fs::read_to_string(a.out.join(REPORT_FILE))
+        let mut text = std::fs::read_to_string(a.out.join(REPORT_FILE))
             .with_context(|| format!("reading {}", a.out.join(REPORT_FILE).display()))?;
+        // The figures go beside the copy, in img/, under names of their own.
+        let img = md.parent().unwrap_or(Path::new(".")).join("img");
+        std::fs::create_dir_all(&img).with_context(|| format!("creating {}", img.display()))?;
+        for stem in ["marginals", "pairs"] {
+            let to = img.join(format!("calibration_{stem}.png"));
+            std::fs::copy(a.out.join(format!("{stem}.png")), &to)
+                .with_context(|| format!("writing {}", to.display()))?;
+            text = text.replace(
+                &format!("]({stem}.png)"),
+                &format!("](img/calibration_{stem}.png)"),
+            );
+        }
         output::write_text_atomic(md, &text)?;
     }
     calibration::finish(&a.out)?;
