@@ -52,7 +52,8 @@ pub struct Particle {
     pub theta: Vec<f64>,
     /// Normalised weight.
     pub weight: f64,
-    /// Its simulated distance.
+    /// Its simulated distance (an infinite one is `null` in JSON).
+    #[serde(with = "infinite_as_null")]
     pub distance: f64,
 }
 
@@ -138,6 +139,8 @@ pub enum Stop {
     Generations,
     /// The next generation could not finish within the budget; it was dropped.
     Budget,
+    /// The previous generation has no particle to move (no prior draw could be made).
+    NoParticles,
     /// Not stopped yet.
     Running,
 }
@@ -152,8 +155,9 @@ impl Stop {
             }
             Stop::Generations => "the largest number of generations was reached",
             Stop::Budget => {
-                "the next generation could not finish within the simulation budget (it was dropped)"
+                "the next generation could not finish within the simulation budget, or within 10^9 proposals (it was dropped)"
             }
+            Stop::NoParticles => "no particle could be drawn from the prior",
             Stop::Running => "not finished",
         }
     }
@@ -255,8 +259,9 @@ pub fn kernel_variances(g: &Generation) -> Vec<f64> {
         .collect()
 }
 
-/// The next SMC generation after `prev` (index `t`), or `None` when the budget `left` does
-/// not allow finishing it. `tick` is called with the simulations done in this generation.
+/// The next SMC generation after `prev` (index `t`), or `Err(simulations run)` when the
+/// budget `left` (or 10⁹ proposals) does not allow finishing it. `tick` is called with the
+/// simulations done in this generation. `prev` must have particles.
 pub fn smc_generation(
     model: &dyn Model,
     prev: &Generation,
@@ -265,7 +270,7 @@ pub fn smc_generation(
     seed: u64,
     left: u64,
     tick: &(dyn Fn(u64) + Sync),
-) -> Option<Generation> {
+) -> Result<Generation, u64> {
     let t = prev.index as u64 + 1;
     let var = kernel_variances(prev);
     let sd: Vec<f64> = var.iter().map(|v| v.sqrt()).collect();
@@ -315,11 +320,8 @@ pub fn smc_generation(
             }
         }
         tick(sims);
-        if sims > left {
-            return None;
-        }
-        if proposals > 1_000_000_000 {
-            return None;
+        if sims > left || proposals > 1_000_000_000 {
+            return Err(sims);
         }
     }
     // Weights: π(θ) / Σ_j w_j K(θ | θ_j), in logs.
@@ -347,7 +349,7 @@ pub fn smc_generation(
         })
         .collect();
     let weights = normalise_ln(&ln_w);
-    Some(Generation {
+    Ok(Generation {
         index: prev.index + 1,
         epsilon,
         simulations: sims,
@@ -398,7 +400,8 @@ pub fn stop_reason(gens: &[Generation], s: &SmcSettings, used: u64) -> Stop {
 
 /// Run ABC-SMC from `gens` (empty: from the start; otherwise resumed after its last
 /// generation), calling `done` after each finished generation (for checkpoints). Returns
-/// the generations and why it stopped.
+/// the generations, why it stopped, and the simulations of a generation dropped for the
+/// budget (0 if none).
 pub fn smc<E>(
     model: &dyn Model,
     s: &SmcSettings,
@@ -406,7 +409,7 @@ pub fn smc<E>(
     mut gens: Vec<Generation>,
     tick: &(dyn Fn(u64, u64) + Sync),
     done: &mut dyn FnMut(&[Generation]) -> Result<(), E>,
-) -> Result<(Vec<Generation>, Stop), E> {
+) -> Result<(Vec<Generation>, Stop, u64), E> {
     if gens.is_empty() {
         let g = smc_start(model, s.particles, seed, &|n| tick(0, n));
         gens.push(g);
@@ -416,9 +419,12 @@ pub fn smc<E>(
         let used: u64 = gens.iter().map(|g| g.simulations).sum();
         let why = stop_reason(&gens, s, used);
         if why != Stop::Running {
-            return Ok((gens, why));
+            return Ok((gens, why, 0));
         }
         let last = gens.last().expect("generation 0 exists");
+        if last.particles.is_empty() {
+            return Ok((gens, Stop::NoParticles, 0));
+        }
         let mut eps = next_epsilon(last, s.quantile).max(s.target);
         if eps >= last.epsilon {
             // Ties at the tolerance (distances that take few values): the largest distance
@@ -438,11 +444,11 @@ pub fn smc<E>(
         match smc_generation(model, last, eps, s.particles, seed, s.budget - used, &|n| {
             tick(t, n)
         }) {
-            Some(g) => {
+            Ok(g) => {
                 gens.push(g);
                 done(&gens)?;
             }
-            None => return Ok((gens, Stop::Budget)),
+            Err(sims) => return Ok((gens, Stop::Budget, sims)),
         }
     }
 }
@@ -620,7 +626,7 @@ mod tests {
             budget: 2_000_000,
             target: 0.0,
         };
-        let (gens, why) =
+        let (gens, why, _) =
             smc(&m, &s, 9, Vec::new(), &|_, _| {}, &mut |_| Ok::<(), ()>(())).unwrap();
         assert_eq!(why, Stop::Target);
         let last = gens.last().unwrap();
@@ -668,7 +674,7 @@ mod tests {
             budget: 5_000_000,
             target: 0.01,
         };
-        let (gens, why) =
+        let (gens, why, _) =
             smc(&m, &s, 4, Vec::new(), &|_, _| {}, &mut |_| Ok::<(), ()>(())).unwrap();
         assert_eq!(why, Stop::Target);
         let last = gens.last().unwrap();
@@ -720,11 +726,13 @@ mod tests {
             budget: 3_000,
             target: 0.0,
         };
-        let (gens, why) =
+        let (gens, why, dropped) =
             smc(&m, &s, 1, Vec::new(), &|_, _| {}, &mut |_| Ok::<(), ()>(())).unwrap();
         assert_eq!(why, Stop::Budget);
         let used: u64 = gens.iter().map(|g| g.simulations).sum();
         assert!(used <= 3_000, "{used}");
+        // The dropped generation's simulations are counted; they overran the budget.
+        assert!(dropped > 0 && used + dropped > 3_000, "{used} + {dropped}");
         assert!(gens.iter().all(|g| g.particles.len() == 200));
     }
 

@@ -135,14 +135,7 @@ impl<'a> PackModel<'a> {
 
     /// Whether every design point accepts θ (the constraints between parameters).
     fn valid(&self, theta: &[f64]) -> bool {
-        let s = &self.pack.scenario;
-        (0..s.points.len()).all(|i| {
-            let mut p = s.points.at(i).params;
-            for (spec, v) in self.specs.iter().zip(theta) {
-                spec.set(&mut p, *v);
-            }
-            p.validate().is_ok()
-        })
+        posterior::valid_in(self.pack, &self.setting(theta))
     }
 
     /// Every pattern measured in one simulation at θ.
@@ -223,6 +216,12 @@ pub fn scale_of(v: &[f64]) -> f64 {
 /// The deficit of a measured pattern (see the module documentation).
 pub fn deficit(r: &PatternResult, scale: f64) -> f64 {
     let v = r.value[0];
+    let rise = r.value.get(1).copied().unwrap_or(f64::NAN);
+    // Not measurable (no run reached what the pattern reads): a full miss. Checked first,
+    // because `f64::max` would turn a NaN into 0, i.e. into a pass.
+    if v.is_nan() || (matches!(r.pattern.rule, Rule::DipsThenRecovers(..)) && rise.is_nan()) {
+        return 1.0;
+    }
     let d = match r.pattern.rule {
         Rule::MeanAbove(t) => (t - v).max(0.0),
         Rule::MeanBelow(t) => (v - t).max(0.0),
@@ -230,12 +229,9 @@ pub fn deficit(r: &PatternResult, scale: f64) -> f64 {
         Rule::ShareBelow { share, .. } => (v - share).max(0.0),
         Rule::Falls(..) => v.max(0.0),
         Rule::Rises(..) => (-v).max(0.0),
-        Rule::DipsThenRecovers(..) => {
-            let rise = r.value.get(1).copied().unwrap_or(f64::NAN);
-            (v.max(0.0).powi(2) + (-rise).max(0.0).powi(2)).sqrt()
-        }
+        Rule::DipsThenRecovers(..) => (v.max(0.0).powi(2) + (-rise).max(0.0).powi(2)).sqrt(),
     };
-    if d.is_nan() { 1.0 } else { d / scale }
+    d / scale
 }
 
 /// Root mean square.
@@ -371,6 +367,8 @@ pub struct Calibration {
     pub generations: Vec<Generation>,
     /// Why it stopped.
     pub stop: Stop,
+    /// Simulations of a generation dropped for the budget.
+    pub dropped: u64,
     /// Draws of the prior (for the parameter table and figures).
     pub prior_sample: Vec<Vec<f64>>,
     /// Per parameter: how far the posterior moved.
@@ -386,9 +384,12 @@ impl Calibration {
     pub fn posterior(&self) -> &[Particle] {
         self.generations.last().map_or(&[], |g| &g.particles)
     }
-    /// Simulations run in all (pilot included; the predictive checks not).
+    /// Simulations run in all (pilot and a dropped generation included; the predictive
+    /// checks not).
     pub fn simulations(&self) -> u64 {
-        self.pilot.simulations + self.generations.iter().map(|g| g.simulations).sum::<u64>()
+        self.pilot.simulations
+            + self.dropped
+            + self.generations.iter().map(|g| g.simulations).sum::<u64>()
     }
 }
 
@@ -449,12 +450,15 @@ pub struct Options<'a> {
     pub progress: &'a (dyn Fn(&str, u64, u64) + Sync),
 }
 
+/// What identifies a calibration: the pack's whole text (its prior, patterns, coding and
+/// design), its resolved scenario, the plan as run (with command-line changes) and the seed.
 fn key_of(pack: &Pack, plan: &CalibrationPlan, seed: u64) -> String {
     let plan_json = serde_json::to_string(plan).unwrap_or_default();
     crate::scenario::fnv1a_hex(
         format!(
-            "{}|{}|{}|{}",
+            "{}|{}|{}|{}|{}",
             pack.scenario.hash(),
+            crate::scenario::fnv1a_hex(pack.scenario.source.as_bytes()),
             plan_json,
             seed,
             pack.file
@@ -488,7 +492,7 @@ pub fn calibrate(
         )?;
         if c.key != key {
             return Err(CalibrationError::Other(format!(
-                "{}: the checkpoint is of another calibration (scenario, [calibration] block or seed differ); run without --resume to start afresh",
+                "{}: the checkpoint is of another calibration (the pack file, the calibration options or the seed differ); run without --resume to start afresh",
                 ckpt_path.display()
             )));
         }
@@ -520,7 +524,7 @@ pub fn calibrate(
             }
             model.set_scales(&runs);
             Pilot {
-                simulations: n,
+                simulations: runs.len() as u64,
                 scales: model.scales.clone(),
             }
         }
@@ -538,7 +542,7 @@ pub fn calibrate(
             false,
         )
     };
-    let (generations, stop) = match plan.method {
+    let (generations, stop, dropped) = match plan.method {
         CalibrationMethod::Rejection => {
             let g = match resumed
                 .as_ref()
@@ -553,7 +557,7 @@ pub fn calibrate(
                     g
                 }
             };
-            (vec![g], Stop::Target)
+            (vec![g], Stop::Target, 0)
         }
         CalibrationMethod::Smc => {
             let s = SmcSettings {
@@ -580,6 +584,11 @@ pub fn calibrate(
         .filter_map(|i| model.prior_sample(mix_seed(seed, PRIOR_DRAWS, i)))
         .collect();
     let posterior = &generations.last().expect("one generation").particles;
+    if posterior.is_empty() {
+        return Err(CalibrationError::Other(
+            "no particle could be drawn from the [prior]: every draw broke a constraint between parameters at some design point".into(),
+        ));
+    }
     let movement = movement(&model.specs, &prior_sample, posterior);
     let predictive = predictive(&model, plan, seed, &prior_sample, posterior, opt.progress);
     let cal = Calibration {
@@ -590,6 +599,7 @@ pub fn calibrate(
         pilot,
         generations,
         stop,
+        dropped,
         prior_sample,
         movement,
         predictive,
@@ -957,7 +967,7 @@ pub fn markdown(pack: &Pack, cal: &Calibration, command: &str, extra: &str) -> S
         let wmax = post.iter().map(|p| p.weight).fold(0.0, f64::max);
         let _ = writeln!(
             w,
-            "**Low effective sample size.** The posterior's ESS is {ess_post:.0} of {} particles: a few particles carry much of the weight (the heaviest {:.1}%), typically proposals that landed where the previous generation had few particles. Posterior summaries and the marginal figures are correspondingly noisy (single tall bars); the previous generation's sample (`generations.csv`) is less degenerate but wider. A larger `particles` reduces this.\n",
+            "**Low effective sample size.** The posterior's ESS is {ess_post:.0} of {} particles: a few particles carry much of the weight (the heaviest {:.1}%), typically proposals that landed where the previous generation had few particles. Posterior summaries and the marginal figures are correspondingly noisy (single tall bars). A larger `particles` reduces this.\n",
             post.len(),
             100.0 * wmax
         );
@@ -1245,4 +1255,94 @@ pub fn write_text(path: &Path, text: &str) -> Result<(), OutputError> {
     let mut f = AtomicFile::create(path)?;
     f.write(text.as_bytes())?;
     f.commit()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::Overrides;
+    use crate::science::validation::parse_pack;
+
+    const PACK: &str = r#"
+[scenario]
+name = "d"
+replications = 4
+months = 24
+
+[[pattern]]
+id = "M"
+source = "test"
+description = "a mean above 0.2"
+metric = "knowledge"
+rule = "mean_above"
+threshold = 0.2
+
+[[pattern]]
+id = "S"
+source = "test"
+description = "a share below 0.3"
+metric = "skipped_execution"
+rule = "share_below"
+threshold = 0.3
+
+[[pattern]]
+id = "F"
+source = "test"
+description = "a fall"
+metric = "asymmetry"
+rule = "falls"
+from = "preparation:entry"
+to = "preparation:exit"
+
+[[pattern]]
+id = "D"
+source = "test"
+description = "a dip"
+metric = "asymmetry"
+rule = "dips_then_recovers"
+from = "preparation:entry"
+mid = "preparation:exit"
+to = "integration:exit"
+"#;
+
+    fn result(k: usize, value: Vec<f64>) -> PatternResult {
+        let pack = parse_pack(PACK, "d.toml", Overrides::default()).unwrap();
+        PatternResult {
+            pack: pack.file.clone(),
+            pattern: pack.patterns[k].clone(),
+            ci: value.iter().map(|v| (*v, *v)).collect(),
+            value,
+            n: 1,
+            outcome: Outcome::Inconclusive,
+        }
+    }
+
+    #[test]
+    fn deficits_measure_the_wrong_side_and_count_the_unmeasurable_as_a_full_miss() {
+        // On the required side: 0.
+        assert_eq!(deficit(&result(0, vec![0.5]), 0.1), 0.0);
+        assert_eq!(deficit(&result(1, vec![0.1]), 1.0), 0.0);
+        assert_eq!(deficit(&result(2, vec![-0.2]), 0.5), 0.0);
+        assert_eq!(deficit(&result(3, vec![-0.1, 0.2]), 1.0), 0.0);
+        // On the wrong side: the distance, scaled.
+        assert!((deficit(&result(0, vec![0.1]), 0.05) - 2.0).abs() < 1e-12);
+        assert!((deficit(&result(1, vec![0.5]), 1.0) - 0.2).abs() < 1e-12);
+        assert!((deficit(&result(2, vec![0.3]), 0.1) - 3.0).abs() < 1e-12);
+        assert!((deficit(&result(3, vec![0.3, -0.4]), 1.0) - 0.5).abs() < 1e-12);
+        // Not measurable: 1, whatever the rule (f64::max would have made it 0).
+        for k in 0..3 {
+            assert_eq!(deficit(&result(k, vec![f64::NAN]), 0.1), 1.0);
+        }
+        assert_eq!(deficit(&result(3, vec![-0.1, f64::NAN]), 1.0), 1.0);
+        assert_eq!(rms(&[0.0, 1.0, 1.0, 0.0]), (0.5f64).sqrt());
+    }
+
+    #[test]
+    fn scales_are_robust_spreads_with_fallbacks() {
+        let s = scale_of(&[1.0, 2.0, 3.0, 4.0, 100.0]);
+        assert!((s - 1.4826).abs() < 1e-12, "{s}");
+        assert_eq!(scale_of(&[0.5, 0.5, 0.5]), 0.5);
+        assert_eq!(scale_of(&[0.0, 0.0]), 1.0);
+        assert_eq!(scale_of(&[]), 1.0);
+    }
 }

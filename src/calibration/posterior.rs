@@ -16,6 +16,19 @@ use crate::stats::share_stats;
 /// Seed stream of the draws' runs.
 const STREAM: u64 = 31;
 
+/// Whether every design point of `pack` accepts `setting` (the constraints between
+/// parameters).
+pub fn valid_in(pack: &Pack, setting: &[(&'static ParamSpec, f64)]) -> bool {
+    let s = &pack.scenario;
+    (0..s.points.len()).all(|i| {
+        let mut p = s.points.at(i).params;
+        for (spec, v) in setting {
+            spec.set(&mut p, *v);
+        }
+        p.validate().is_ok()
+    })
+}
+
 /// One pattern over the posterior draws.
 #[derive(Clone, Debug)]
 pub struct PosteriorPattern {
@@ -23,6 +36,8 @@ pub struct PosteriorPattern {
     pub pooled: PatternResult,
     /// Draws at which it passes, fails, is inconclusive.
     pub counts: [u64; 3],
+    /// Draws skipped because they break a constraint between parameters in this pack.
+    pub skipped: u64,
 }
 
 impl PosteriorPattern {
@@ -69,16 +84,21 @@ pub fn run_stream(
     seed: u64,
     tick: &(dyn Fn() + Sync),
 ) -> Vec<PosteriorPattern> {
-    let per: Vec<DrawResult> = draws
+    let per: Vec<Option<DrawResult>> = draws
         .par_iter()
         .enumerate()
         .map(|(d, setting)| {
-            let obs = observe_pack(pack, setting, reps, mix_seed(seed, d as u64, 0), false);
-            let v = judge(pack, &obs).into_iter().map(|r| r.outcome).collect();
+            let r = valid_in(pack, setting).then(|| {
+                let obs = observe_pack(pack, setting, reps, mix_seed(seed, d as u64, 0), false);
+                let v = judge(pack, &obs).into_iter().map(|r| r.outcome).collect();
+                (obs, v)
+            });
             tick();
-            (obs, v)
+            r
         })
         .collect();
+    let skipped = per.iter().filter(|p| p.is_none()).count() as u64;
+    let per: Vec<DrawResult> = per.into_iter().flatten().collect();
     let mut counts = vec![[0u64; 3]; pack.patterns.len()];
     for (_, v) in &per {
         for (k, o) in v.iter().enumerate() {
@@ -94,7 +114,11 @@ pub fn run_stream(
     judge(pack, &all)
         .into_iter()
         .zip(counts)
-        .map(|(pooled, counts)| PosteriorPattern { pooled, counts })
+        .map(|(pooled, counts)| PosteriorPattern {
+            pooled,
+            counts,
+            skipped,
+        })
         .collect()
 }
 
@@ -172,6 +196,16 @@ pub fn markdown(
     );
     for p in packs {
         let na = not_applied(p, post);
+        if let Some((_, r)) = rows.iter().find(|(f, _)| *f == p.file)
+            && r.skipped > 0
+        {
+            let _ = writeln!(
+                s,
+                "{} of the draws break a constraint between parameters at some design point of this pack and were skipped; the shares are of the other {}.\n",
+                r.skipped,
+                r.draws()
+            );
+        }
         let _ = writeln!(s, "\n## `{}`\n", p.file);
         if !na.is_empty() {
             let _ = writeln!(

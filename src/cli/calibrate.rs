@@ -107,6 +107,9 @@ pub fn calibrate(a: &CalibrateArgs, out: &mut dyn Write) -> Result<()> {
             plan.particles
         );
     }
+    if a.propositions == Some(0) {
+        bail!("--propositions needs at least 1 draw");
+    }
     let seed = a.seed.unwrap_or(pack.scenario.seed);
     std::fs::create_dir_all(&a.out).with_context(|| format!("creating {}", a.out.display()))?;
     let _lock = FolderLock::acquire(&a.out, "dyadsim calibrate")?;
@@ -150,7 +153,6 @@ pub fn calibrate(a: &CalibrateArgs, out: &mut dyn Write) -> Result<()> {
     // The propositions in the posterior region.
     let extra = match a.propositions {
         None => String::new(),
-        Some(0) => bail!("--propositions needs at least 1 draw"),
         Some(n) => {
             b.set_message(format!("propositions at {n} posterior draws"));
             let post = PosteriorFile {
@@ -316,6 +318,26 @@ fn posterior_propositions_markdown(
             h.class()
         ));
     }
+    // A draw that breaks a constraint between parameters in a battery file is replaced by
+    // that file's base parameters there (robustness::run_from); say how often.
+    let replaced: Vec<String> = rob
+        .files
+        .iter()
+        .zip(&rob.draws)
+        .filter_map(|(f, d)| {
+            let k = d.iter().filter(|(_, a)| *a >= robustness::ATTEMPTS).count();
+            (k > 0).then(|| format!("`{f}` {k}"))
+        })
+        .collect();
+    s.push_str(&if replaced.is_empty() {
+        "\nEvery posterior draw satisfied the constraints between parameters in every battery file.\n\n".to_string()
+    } else {
+        format!(
+            "\nDraws that broke a constraint between parameters in a battery file, and were replaced there by the file's base parameters (attempts = {} in `robustness_sets.csv`): {}.\n\n",
+            robustness::ATTEMPTS,
+            replaced.join(", ")
+        )
+    });
     // In words: which verdicts at the defaults hold in the posterior region.
     let mut hold = Vec::new();
     let mut lost = Vec::new();

@@ -258,6 +258,10 @@ pub fn calibration_plan(
     let int = |k: &str, d: u64| ints.get(k).map_or(d, |x| x.1);
     let real = |k: &str, d: f64| reals.get(k).map_or(d, |x| x.1);
     let particles = int("particles", 200) as usize;
+    if particles < 2 {
+        let at = ints.get("particles").map_or(header, |x| x.0);
+        return Err(loc.at(at, "[calibration] particles must be at least 2"));
+    }
     let simulations = int("simulations", 20_000);
     let pilot = int("pilot", 100);
     if simulations < particles as u64 + pilot {

@@ -41,7 +41,7 @@ pub const DEFAULT_SEED: u64 = 2024;
 pub const DEFAULT_SPREAD: f64 = 0.5;
 
 /// Attempts at drawing a set that satisfies the constraints between parameters.
-const ATTEMPTS: u64 = 100;
+pub const ATTEMPTS: u64 = 100;
 
 /// The default prior of a scenario whose dyad attributes are drawn from `population` and
 /// whose fixed values are `base`: every real parameter neither in the population nor set
