@@ -33,8 +33,6 @@ use crate::model::mix_seed;
 
 /// What ABC needs of a model.
 pub trait Model: Sync {
-    /// Number of parameters.
-    fn dim(&self) -> usize;
     /// A draw from the prior for `seed`, or `None` when none could be made (e.g. a
     /// constraint between parameters broken at every attempt).
     fn prior_sample(&self, seed: u64) -> Option<Vec<f64>>;
@@ -532,9 +530,6 @@ mod tests {
     }
 
     impl Model for BetaBinomial {
-        fn dim(&self) -> usize {
-            1
-        }
         fn prior_sample(&self, seed: u64) -> Option<Vec<f64>> {
             let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
             let d = rand_distr::Beta::new(self.a, self.b).ok()?;
@@ -565,9 +560,6 @@ mod tests {
     }
 
     impl Model for NormalMean {
-        fn dim(&self) -> usize {
-            1
-        }
         fn prior_sample(&self, seed: u64) -> Option<Vec<f64>> {
             let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
             let z: f64 = StandardNormal.sample(&mut rng);

@@ -186,8 +186,8 @@ fn pairs<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, cal: &Calibration) -
         chart
             .configure_mesh()
             .disable_mesh()
-            .x_desc(cal.params[i])
-            .y_desc(cal.params[j])
+            .x_desc(cal.params[i].path)
+            .y_desc(cal.params[j].path)
             .axis_desc_style(font(12.0))
             .label_style(font(11.0))
             .x_labels(4)

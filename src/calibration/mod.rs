@@ -295,9 +295,6 @@ pub fn ln_pdf(d: &Dist, x: f64) -> f64 {
 }
 
 impl Model for PackModel<'_> {
-    fn dim(&self) -> usize {
-        self.specs.len()
-    }
     fn prior_sample(&self, seed: u64) -> Option<Vec<f64>> {
         (0..ATTEMPTS).find_map(|a| {
             let s = mix_seed(seed, a, 0);
@@ -353,8 +350,8 @@ struct Checkpoint {
 /// The result of a calibration.
 #[derive(Clone, Debug)]
 pub struct Calibration {
-    /// Parameter paths, in θ's order.
-    pub params: Vec<&'static str>,
+    /// The parameters, in θ's order.
+    pub params: Vec<&'static ParamSpec>,
     /// Their prior distributions.
     pub dists: Vec<Dist>,
     /// The plan.
@@ -383,6 +380,15 @@ impl Calibration {
     /// The posterior: the last generation's particles.
     pub fn posterior(&self) -> &[Particle] {
         self.generations.last().map_or(&[], |g| &g.particles)
+    }
+    /// The posterior as `validate --posterior` and `propositions --posterior` read it from
+    /// `path`.
+    pub fn posterior_file(&self, path: PathBuf) -> PosteriorFile {
+        PosteriorFile {
+            path,
+            params: self.params.clone(),
+            particles: self.posterior().to_vec(),
+        }
     }
     /// Simulations run in all (pilot and a dropped generation included; the predictive
     /// checks not).
@@ -592,7 +598,7 @@ pub fn calibrate(
     let movement = movement(&model.specs, &prior_sample, posterior);
     let predictive = predictive(&model, plan, seed, &prior_sample, posterior, opt.progress);
     let cal = Calibration {
-        params: model.specs.iter().map(|s| s.path).collect(),
+        params: model.specs.clone(),
         dists: model.dists.clone(),
         plan: plan.clone(),
         seed,
@@ -680,7 +686,7 @@ fn predictive(
         d.iter().map(|t| model.setting(t)).collect()
     };
     let check = |d: &[Vec<f64>], stream: u64| {
-        posterior::run_stream(
+        posterior::run(
             model.pack,
             &settings(d),
             reps,
@@ -730,7 +736,7 @@ pub fn write(
     let path = dir.join(POSTERIOR_FILE);
     let mut f = AtomicFile::create(&path)?;
     let mut head = vec!["particle".to_string(), "weight".into(), "distance".into()];
-    head.extend(cal.params.iter().map(|p| p.to_string()));
+    head.extend(cal.params.iter().map(|p| p.path.to_string()));
     f.csv_row(&head)?;
     for (i, p) in cal.posterior().iter().enumerate() {
         let mut row = vec![i.to_string(), num(p.weight), num(p.distance)];
@@ -849,9 +855,7 @@ pub fn write(
     files.push(path);
     files.extend(figures::write(dir, cal).map_err(|e| CalibrationError::Other(e.to_string()))?);
     let path = dir.join(REPORT_FILE);
-    let mut f = AtomicFile::create(&path)?;
-    f.write(markdown(pack, cal, command, extra).as_bytes())?;
-    f.commit()?;
+    crate::output::write_text_atomic(&path, &markdown(pack, cal, command, extra))?;
     files.push(path);
     Ok(files)
 }
@@ -1248,13 +1252,6 @@ impl PosteriorFile {
             })
             .collect()
     }
-}
-
-/// Used by the command line to write a file's bytes.
-pub fn write_text(path: &Path, text: &str) -> Result<(), OutputError> {
-    let mut f = AtomicFile::create(path)?;
-    f.write(text.as_bytes())?;
-    f.commit()
 }
 
 #[cfg(test)]

@@ -13,8 +13,9 @@ use crate::output::{AtomicFile, num, sig};
 use crate::science::validation::{Outcome, Pack, PatternResult, judge, observe_pack, rule_str};
 use crate::stats::share_stats;
 
-/// Seed stream of the draws' runs.
-const STREAM: u64 = 31;
+/// Seed stream of the draws' runs in `validate --posterior`: draw `d`'s runs are seeded
+/// from `mix_seed(mix_seed(seed, STREAM, 0), d, 0)`.
+pub const STREAM: u64 = 31;
 
 /// Whether every design point of `pack` accepts `setting` (the constraints between
 /// parameters).
@@ -62,22 +63,13 @@ pub fn not_applied(pack: &Pack, post: &PosteriorFile) -> Vec<&'static str> {
         .collect()
 }
 
-/// Judge every pattern of `pack` at `draws` (each with `reps` runs per design point).
-pub fn run(
-    pack: &Pack,
-    draws: &[Vec<(&'static ParamSpec, f64)>],
-    reps: u64,
-    seed: u64,
-    tick: &(dyn Fn() + Sync),
-) -> Vec<PosteriorPattern> {
-    run_stream(pack, draws, reps, mix_seed(seed, STREAM, 0), tick)
-}
-
 /// The observations of one draw and its verdicts.
 type DrawResult = (Vec<Vec<[f64; 3]>>, Vec<Outcome>);
 
-/// [`run`] with the runs of draw `d` seeded by `mix_seed(seed, d, 0)`.
-pub fn run_stream(
+/// Judge every pattern of `pack` at `draws` (each with `reps` runs per design point, those
+/// of draw `d` seeded by `mix_seed(seed, d, 0)`); draws that break a constraint between
+/// parameters at some design point are skipped and counted.
+pub fn run(
     pack: &Pack,
     draws: &[Vec<(&'static ParamSpec, f64)>],
     reps: u64,

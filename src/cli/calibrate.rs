@@ -99,7 +99,7 @@ pub fn calibrate(a: &CalibrateArgs, out: &mut dyn Write) -> Result<()> {
             scenario::CalibrationMethod::Smc
         };
     }
-    if plan.simulations < plan.pilot + plan.particles as u64 {
+    if !plan.affordable() {
         bail!(
             "--simulations {} cannot pay for the pilot ({}) and one generation of {} particles",
             plan.simulations,
@@ -155,15 +155,7 @@ pub fn calibrate(a: &CalibrateArgs, out: &mut dyn Write) -> Result<()> {
         None => String::new(),
         Some(n) => {
             b.set_message(format!("propositions at {n} posterior draws"));
-            let post = PosteriorFile {
-                path: a.out.join(POSTERIOR_FILE),
-                params: cal
-                    .params
-                    .iter()
-                    .filter_map(|p| crate::model::params::spec(p))
-                    .collect(),
-                particles: cal.posterior().to_vec(),
-            };
+            let post = cal.posterior_file(a.out.join(POSTERIOR_FILE));
             let draws = post.draws(n as usize, seed);
             let sets = propositions::battery(Overrides::default())?;
             let rob = robustness::run_from(
@@ -398,7 +390,8 @@ pub fn validate_posterior(
     for p in packs {
         let reps = reps.unwrap_or(p.scenario.replications.min(50));
         b.set_message(format!("{}: {draws} posterior draws", p.file));
-        let r = calibration::posterior::run(p, &sets, reps, seed, &|| b.tick());
+        let stream = crate::model::mix_seed(seed, calibration::posterior::STREAM, 0);
+        let r = calibration::posterior::run(p, &sets, reps, stream, &|| b.tick());
         rows.extend(r.into_iter().map(|x| (p.file.clone(), x)));
     }
     b.finish_and_clear();

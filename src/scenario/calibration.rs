@@ -101,6 +101,13 @@ struct Top {
     calibration: Option<Spanned<BTreeMap<Spanned<String>, Spanned<toml::Value>>>>,
 }
 
+impl CalibrationPlan {
+    /// Whether the budget pays for the pilot and one generation of particles.
+    pub fn affordable(&self) -> bool {
+        self.simulations >= self.pilot + self.particles as u64
+    }
+}
+
 /// The `[calibration]` block of `s`, checked against its `[prior]`, its design and the
 /// ids of its patterns (`pattern_ids`, in the pack's order); `None` when it has none.
 pub fn calibration_plan(
@@ -264,17 +271,8 @@ pub fn calibration_plan(
     }
     let simulations = int("simulations", 20_000);
     let pilot = int("pilot", 100);
-    if simulations < particles as u64 + pilot {
-        let at = ints.get("simulations").map_or(header, |x| x.0);
-        return Err(loc.at(
-            at,
-            format!(
-                "[calibration] simulations = {simulations} cannot even pay for the pilot ({pilot}) and one generation of {particles} particles"
-            ),
-        ));
-    }
     let replications = int("replications", 10);
-    Ok(Some(CalibrationPlan {
+    let plan = CalibrationPlan {
         method,
         targets: order(&target_ids),
         held_out: order(&held.iter().map(|(_, h)| h.clone()).collect::<Vec<_>>()),
@@ -288,7 +286,17 @@ pub fn calibration_plan(
         pilot,
         predictive_draws: int("predictive_draws", 100) as usize,
         predictive_replications: int("predictive_replications", 2 * replications),
-    }))
+    };
+    if !plan.affordable() {
+        let at = ints.get("simulations").map_or(header, |x| x.0);
+        return Err(loc.at(
+            at,
+            format!(
+                "[calibration] simulations = {simulations} cannot even pay for the pilot ({pilot}) and one generation of {particles} particles"
+            ),
+        ));
+    }
+    Ok(Some(plan))
 }
 
 /// The pattern ids of a `targets` or `held_out` list, each known and named once, with the
