@@ -303,10 +303,16 @@ fn summary_section(h: &mut String, points: &Points, summary: &Summary) {
         h.push_str("<p>No key outcomes in <code>summary.csv</code>.</p>\n</section>\n");
         return;
     }
-    h.push_str(
+    h.push_str(if summary.wide {
+        "<p>Mean over replications at the horizon (this run's <code>summary.csv</code> is \
+         wide and holds means only; <code>[output] summary = \"long\"</code> adds the 95% \
+         confidence intervals). "
+    } else {
         "<p>Mean over replications at the horizon, with the 95% confidence interval below \
-         (Wilson's interval for the shares of runs dissolved and survived). \
-         The dual index is total appropriation over value created (1 = zero-sum, 2 = both \
+         (Wilson's interval for the shares of runs dissolved and survived). "
+    });
+    h.push_str(
+        "The dual index is total appropriation over value created (1 = zero-sum, 2 = both \
          sides keep all of it).</p>\n\
          <div class=\"scroll\"><table>\n<thead><tr><th>point</th>",
     );
@@ -329,6 +335,14 @@ fn summary_section(h: &mut String, points: &Points, summary: &Summary) {
         }
         for (o, _) in &outcomes {
             match summary.get(*p, o) {
+                // A wide summary holds means only.
+                Some(s) if s.lo.is_nan() && s.hi.is_nan() => {
+                    let _ = write!(
+                        h,
+                        "<td class=\"num\">{}</td>",
+                        escape_html(&fmt_num(s.mean))
+                    );
+                }
                 Some(s) => {
                     let _ = write!(
                         h,

@@ -413,6 +413,11 @@ pub fn schema() -> Value {
                     .map(|k| {
                         let node = if *k == "format" {
                             json!({ "enum": ["csv", "parquet", "both"], "default": "csv" })
+                        } else if *k == "summary" {
+                            json!({
+                                "enum": scenario::SummaryLayout::NAMES,
+                                "description": "long up to 500 design points, wide beyond"
+                            })
                         } else {
                             json!({ "type": "boolean", "default": true })
                         };

@@ -97,7 +97,9 @@ fn many_points_are_the_same_bytes_on_one_and_two_threads() {
     let notes: Vec<&str> = err.lines().filter(|l| l.starts_with("note:")).collect();
     assert_eq!(notes.len(), 1, "{err}");
     assert!(
-        notes[0].contains("2000 design points") && notes[0].contains("timeseries = true"),
+        notes[0].contains("2000 design points")
+            && notes[0].contains("timeseries = true")
+            && notes[0].contains("summary = \"long\""),
         "{err}"
     );
     run(&scn, &tmp.path().join("two"), &["--threads", "2"]);
@@ -107,17 +109,80 @@ fn many_points_are_the_same_bytes_on_one_and_two_threads() {
     assert!(!one.join("trajectories.csv").exists());
     assert_eq!(lines(&one.join("points.csv")), 2001);
     assert_eq!(lines(&one.join("runs.csv")), 2001);
-    // Every point's outcomes, in point order.
+    // The wide summary: one row per point, in point order.
     let summary = std::fs::read_to_string(one.join("summary.csv")).unwrap();
+    let header = summary.lines().next().unwrap();
+    assert!(
+        header.starts_with("point,buyer.engagement,supplier.experience,runs,dissolved,"),
+        "{header}"
+    );
     let points: Vec<usize> = summary
         .lines()
         .skip(1)
         .map(|l| l.split(',').next().unwrap().parse().unwrap())
         .collect();
-    let per_point = points.len() / 2000;
-    assert_eq!(points.len(), 2000 * per_point);
-    assert!(points.windows(2).all(|w| w[0] <= w[1]));
-    assert_eq!(points.last(), Some(&1999));
+    assert_eq!(points, (0..2000).collect::<Vec<_>>());
+}
+
+/// The cells of a long `summary.csv` as `(point, outcome) -> mean`, and the header and
+/// rows of a wide one.
+fn long_means(text: &str) -> std::collections::HashMap<(String, String), String> {
+    let mut lines = text.lines();
+    let head: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let col = |c: &str| head.iter().position(|h| *h == c).unwrap();
+    let (p, o, m) = (col("point"), col("outcome"), col("mean"));
+    lines
+        .map(|l| {
+            let cells: Vec<&str> = l.split(',').collect();
+            (
+                (cells[p].to_string(), cells[o].to_string()),
+                cells[m].to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn the_wide_summary_holds_the_long_summarys_means() {
+    let tmp = TempDir::new().unwrap();
+    // Points cut by shard boundaries, several replications a point, both layouts.
+    let wide = SPLIT.replace("plots = false", "plots = false\nsummary = \"wide\"");
+    let scn = write(tmp.path(), "m.toml", &wide);
+    run(&scn, &tmp.path().join("all"), &["--threads", "2"]);
+    let merged = tmp.path().join("merged");
+    sharded(tmp.path(), &scn, 3, &[], &merged);
+    assert_same(&tmp.path().join("all/m"), &merged, &WITH_SERIES);
+    let long = write(tmp.path(), "l.toml", SPLIT);
+    run(&long, &tmp.path().join("long"), &["--threads", "1"]);
+    let means =
+        long_means(&std::fs::read_to_string(tmp.path().join("long/m/summary.csv")).unwrap());
+    let text = std::fs::read_to_string(tmp.path().join("all/m/summary.csv")).unwrap();
+    let mut lines = text.lines();
+    let head: Vec<&str> = lines.next().unwrap().split(',').collect();
+    assert_eq!(&head[..3], ["point", "buyer.engagement", "runs"]);
+    let outcomes = &head[3..];
+    assert_eq!(outcomes.len() * 7, means.len());
+    let mut cells = 0;
+    for (i, line) in lines.enumerate() {
+        let row: Vec<&str> = line.split(',').collect();
+        assert_eq!(row.len(), head.len(), "{line}");
+        assert_eq!(row[0], i.to_string());
+        assert_eq!(row[2], "600");
+        for (o, v) in outcomes.iter().zip(&row[3..]) {
+            assert_eq!(means[&(i.to_string(), o.to_string())], *v, "point {i}, {o}");
+            cells += 1;
+        }
+    }
+    assert_eq!(cells, means.len());
+    // The other tables do not depend on the layout.
+    assert_same(
+        &tmp.path().join("long/m"),
+        &tmp.path().join("all/m"),
+        &["points.csv", "runs.csv", "timeseries.csv"],
+    );
+    // The scenario hash tells the layouts apart, so a resume or merge across them is refused.
+    let hash = |d: &str| json(&tmp.path().join(d).join("m/manifest.json"))["scenario_hash"].clone();
+    assert_ne!(hash("long"), hash("all"));
 }
 
 #[test]
@@ -233,9 +298,10 @@ fn a_point_begun_before_a_crash_is_finished_after_it() {
 #[test]
 fn time_series_asked_for_are_written_for_many_points() {
     let tmp = TempDir::new().unwrap();
-    let text = MANY
-        .replace("samples = 2000", "samples = 600")
-        .replace("runs = true", "runs = false\ntimeseries = true");
+    let text = MANY.replace("samples = 2000", "samples = 600").replace(
+        "runs = true",
+        "runs = false\ntimeseries = true\nsummary = \"long\"",
+    );
     let scn = write(tmp.path(), "m.toml", &text);
     let a = dyadsim()
         .args(["run", "--quiet", "--out"])

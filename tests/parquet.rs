@@ -439,3 +439,51 @@ experience = { values = [{ dist = "beta", a = 3, b = 7 }, 0.5, { dist = "uniform
         assert_eq!(&r.join(","), line);
     }
 }
+
+#[test]
+fn a_wide_summary_has_its_parquet_twin_figures_and_report() {
+    let tmp = TempDir::new().unwrap();
+    let text = SWEEP
+        .replace("23000", "300")
+        .replace("plots = false", "plots = true\nsummary = \"wide\"");
+    let scn = write(tmp.path(), "t.toml", &text);
+    run(&scn, tmp.path(), &["--format", "both"]);
+    let dir = tmp.path().join("t");
+    let (names, rows) = parquet_as_csv(&dir.join("summary.parquet"));
+    let csv = std::fs::read_to_string(dir.join("summary.csv")).unwrap();
+    let mut lines = csv.lines();
+    assert_eq!(names.join(","), lines.next().unwrap());
+    assert_eq!(&names[..3], ["point", "buyer.engagement", "runs"]);
+    let csv_rows: Vec<&str> = lines.collect();
+    assert_eq!(rows.len(), 3);
+    for (r, line) in rows.iter().zip(&csv_rows) {
+        assert_eq!(&r.join(","), line);
+        assert_eq!(r[2], "300");
+    }
+    let b =
+        ParquetRecordBatchReaderBuilder::try_new(File::open(dir.join("summary.parquet")).unwrap())
+            .unwrap();
+    let schema = b.schema().clone();
+    assert_eq!(
+        schema.field_with_name("runs").unwrap().data_type(),
+        &DataType::UInt64
+    );
+    let dual = schema.field_with_name("dual_index").unwrap();
+    assert_eq!(dual.data_type(), &DataType::Float64);
+    assert!(dual.is_nullable());
+    for field in schema.fields() {
+        for key in ["unit", "meaning"] {
+            let v = field.metadata().get(key).map(String::as_str).unwrap_or("");
+            assert!(!v.is_empty(), "{} has no {key}", field.name());
+        }
+    }
+    // The report lists each point's means and says why there is no interval.
+    let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
+    assert!(html.contains("holds means only"));
+    assert!(
+        !html.contains("<small>["),
+        "an interval the wide summary does not hold"
+    );
+    assert!(html.contains("<td class=\"num\">"));
+    assert!(dir.join("plots/sweep_value_created.svg").is_file());
+}

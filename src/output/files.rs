@@ -20,7 +20,7 @@ use super::{AtomicFile, OutputError, PartialRuns, num};
 use crate::model::{
     Level, MonthRecord, OUTCOME_METRICS, PowerParams, RunOutcome, TRAJECTORY_METRICS,
 };
-use crate::scenario::Scenario;
+use crate::scenario::{Scenario, SummaryLayout};
 use crate::stats::{ExactAcc, PointAgg, share_stats};
 
 /// One row per run.
@@ -111,12 +111,25 @@ pub fn timeseries_header(s: &Scenario) -> Vec<String> {
     with_factors(s, &["point"], &after)
 }
 
-/// Header of `summary`: `point`, the swept parameters, `outcome` and [`STATS`].
+/// Header of `summary`: `point`, the swept parameters, then `outcome` and [`STATS`] in
+/// the long layout, or [`WIDE_RUNS`] and the outcomes ([`OUTCOME_METRICS`]) in the wide one.
 pub fn summary_header(s: &Scenario) -> Vec<String> {
-    let mut after = vec!["outcome"];
-    after.extend(STATS);
+    let mut after = Vec::new();
+    match s.output.summary {
+        SummaryLayout::Long => {
+            after.push("outcome");
+            after.extend(STATS);
+        }
+        SummaryLayout::Wide => {
+            after.push(WIDE_RUNS);
+            after.extend(OUTCOME_METRICS);
+        }
+    }
     with_factors(s, &["point"], &after)
 }
+
+/// The column of the wide `summary` that counts the design point's runs.
+pub const WIDE_RUNS: &str = "runs";
 
 /// Header of `trajectories.csv`: the run, the month, its phase and the trajectory metrics.
 pub fn trajectories_header() -> Vec<String> {
@@ -330,7 +343,10 @@ impl PointRows {
             let rows = a.months() * (TRAJECTORY_METRICS.len() + PHASE_SHARES.len());
             self.bufs[Table::Timeseries.index()].reserve(rows * (row + 40));
         }
-        self.bufs[Table::Summary.index()].reserve(OUTCOME_METRICS.len() * row);
+        self.bufs[Table::Summary.index()].reserve(match s.output.summary {
+            SummaryLayout::Long => OUTCOME_METRICS.len() * row,
+            SummaryLayout::Wide => row + OUTCOME_METRICS.len() * 20,
+        });
         // points
         self.cur = Table::Points.index();
         self.key_fields();
@@ -369,11 +385,24 @@ impl PointRows {
         }
         // summary
         self.cur = Table::Summary.index();
-        for (j, name) in OUTCOME_METRICS.iter().enumerate() {
-            self.key_fields();
-            self.text(name);
-            self.stats(&a.outcomes[j], RunOutcome::BINARY[j]);
-            self.end_row();
+        match s.output.summary {
+            SummaryLayout::Long => {
+                for (j, name) in OUTCOME_METRICS.iter().enumerate() {
+                    self.key_fields();
+                    self.text(name);
+                    self.stats(&a.outcomes[j], RunOutcome::BINARY[j]);
+                    self.end_row();
+                }
+            }
+            SummaryLayout::Wide => {
+                // The same means as the long layout's `mean` column.
+                self.key_fields();
+                self.int(a.runs);
+                for (acc, &binary) in a.outcomes.iter().zip(&RunOutcome::BINARY) {
+                    self.field(if binary { acc.share().0 } else { acc.mean() });
+                }
+                self.end_row();
+            }
         }
     }
 

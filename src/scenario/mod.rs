@@ -160,6 +160,47 @@ pub struct OutputOptions {
     pub plots: bool,
     /// File format of the tables.
     pub format: OutputFormat,
+    /// Layout of the `summary` table.
+    pub summary: SummaryLayout,
+}
+
+/// Layout of the `summary` table (`[output] summary`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SummaryLayout {
+    /// One row per design point and outcome, with the outcome's mean, SD, 95% CI and
+    /// count (the default up to [`TIMESERIES_POINTS`] design points).
+    #[default]
+    Long,
+    /// One row per design point: the number of runs and each outcome's mean (the default
+    /// beyond [`TIMESERIES_POINTS`] design points, where the long layout's 41 rows a point,
+    /// each repeating the point's swept values, would dwarf the simulation).
+    Wide,
+}
+
+impl SummaryLayout {
+    /// The accepted names, in order.
+    pub const NAMES: [&str; 2] = ["long", "wide"];
+
+    /// Whether this is the default layout (what the scenario hash leaves out).
+    pub fn is_long(&self) -> bool {
+        *self == SummaryLayout::Long
+    }
+    /// The name used in scenario files.
+    pub fn as_str(self) -> &'static str {
+        Self::NAMES[self as usize]
+    }
+}
+
+impl std::str::FromStr for SummaryLayout {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "long" => Ok(SummaryLayout::Long),
+            "wide" => Ok(SummaryLayout::Wide),
+            _ => Err(format!("summary `{s}` must be \"long\" or \"wide\"")),
+        }
+    }
 }
 
 /// File format of the output tables (`[output] format`, `dyadsim run --format`).
@@ -388,6 +429,8 @@ struct RawOutput {
     plots: Option<bool>,
     #[serde(default)]
     format: Option<Spanned<String>>,
+    #[serde(default)]
+    summary: Option<Spanned<String>>,
 }
 
 fn yes() -> bool {
@@ -408,7 +451,7 @@ const TOP_KEYS: [&str; 9] = [
 pub(crate) const SCENARIO_KEYS: [&str; 5] =
     ["name", "description", "seed", "replications", "months"];
 /// Keys of the `[output]` table.
-pub const OUTPUT_KEYS: [&str; 4] = ["runs", "timeseries", "plots", "format"];
+pub const OUTPUT_KEYS: [&str; 5] = ["runs", "timeseries", "plots", "format", "summary"];
 pub(crate) const SWEEP_KEYS: [&str; 3] = ["design", "samples", "labels"];
 /// Keys of the `[coding]` table.
 pub const CODING_KEYS: [&str; 3] = ["high", "medium", "low"];
@@ -604,8 +647,12 @@ pub fn parse(text: &str, file: &str, ov: Overrides) -> Result<(Scenario, Extras)
             return Err(loc.at(0, "[sweep] design = \"lhs\" needs at least one factor"));
         }
     }
-    let explicit = raw.output.as_ref().map_or((false, false), |o| {
-        (o.timeseries.is_some(), o.plots.is_some())
+    let explicit = raw.output.as_ref().map_or((false, false, false), |o| {
+        (
+            o.timeseries.is_some(),
+            o.plots.is_some(),
+            o.summary.is_some(),
+        )
     });
     let output = match raw.output {
         None => OutputOptions {
@@ -613,6 +660,7 @@ pub fn parse(text: &str, file: &str, ov: Overrides) -> Result<(Scenario, Extras)
             timeseries: true,
             plots: true,
             format: OutputFormat::Csv,
+            summary: SummaryLayout::Long,
         },
         Some(o) => OutputOptions {
             runs: o.runs,
@@ -620,6 +668,13 @@ pub fn parse(text: &str, file: &str, ov: Overrides) -> Result<(Scenario, Extras)
             plots: o.plots.unwrap_or(true),
             format: match &o.format {
                 None => OutputFormat::Csv,
+                Some(f) => f
+                    .get_ref()
+                    .parse()
+                    .map_err(|e| loc.at(f.span().start, format!("[output] {e}")))?,
+            },
+            summary: match &o.summary {
+                None => SummaryLayout::Long,
                 Some(f) => f
                     .get_ref()
                     .parse()
@@ -714,25 +769,37 @@ pub fn parse(text: &str, file: &str, ov: Overrides) -> Result<(Scenario, Extras)
     let n = scenario.points.len() as u64;
     if n > TIMESERIES_POINTS {
         // Per-point monthly time series, and figures and a report that read every point,
-        // are opt-in for large designs.
+        // are opt-in for large designs, and their summary has one row a point.
         let mut off = Vec::new();
         if !explicit.0 && scenario.output.timeseries {
             scenario.output.timeseries = false;
             off.push((
                 "per-point monthly time series (timeseries.csv)",
-                "timeseries",
+                "timeseries = true",
             ));
         }
         if !explicit.1 && scenario.output.plots {
             scenario.output.plots = false;
-            off.push(("figures and report.html", "plots"));
+            off.push(("figures and report.html", "plots = true"));
         }
+        let mut what = Vec::new();
         if !off.is_empty() {
-            let what: Vec<&str> = off.iter().map(|o| o.0).collect();
-            let keys: Vec<String> = off.iter().map(|o| format!("{} = true", o.1)).collect();
+            let items: Vec<&str> = off.iter().map(|o| o.0).collect();
+            what.push(format!("{} are off", items.join(" and ")));
+        }
+        let mut keys: Vec<&str> = off.iter().map(|o| o.1).collect();
+        if !explicit.2 {
+            scenario.output.summary = SummaryLayout::Wide;
+            what.push(
+                "summary.csv has one row a point with each outcome's mean (summary = \"wide\")"
+                    .into(),
+            );
+            keys.push("summary = \"long\"");
+        }
+        if !what.is_empty() {
             notes.push(format!(
-                "{file}: {n} design points: {} are off for designs of more than {TIMESERIES_POINTS} points; set [output] {} to have them",
-                what.join(" and "),
+                "{file}: {n} design points: {} for designs of more than {TIMESERIES_POINTS} points; set [output] {} to change this",
+                what.join(", and "),
                 keys.join(" and ")
             ));
         }
@@ -985,6 +1052,8 @@ impl Scenario {
             sampled: Option<String>,
             runs: bool,
             timeseries: bool,
+            #[serde(skip_serializing_if = "SummaryLayout::is_long")]
+            summary: SummaryLayout,
         }
         let key = Key {
             name: &self.name,
@@ -997,6 +1066,7 @@ impl Scenario {
             sampled: self.points.digest(),
             runs: self.output.runs,
             timeseries: self.output.timeseries,
+            summary: self.output.summary,
         };
         let json = serde_json::to_vec(&key).unwrap_or_default();
         fnv1a_hex(&json)
@@ -1216,12 +1286,32 @@ mod tests {
         assert_eq!(e.notes.len(), 1);
         assert!(e.notes[0].contains(&format!("{} design points", n + 1)));
         assert!(e.notes[0].contains("timeseries = true and plots = true"));
-        let (s, e) = lhs(n + 1, "[output]\ntimeseries = true\nplots = true\n");
+        assert!(e.notes[0].contains("summary.csv has one row a point"));
+        assert!(e.notes[0].ends_with(
+            "set [output] timeseries = true and plots = true and summary = \"long\" to change this"
+        ));
+        assert_eq!(s.output.summary, SummaryLayout::Wide);
+        let (s, e) = lhs(n, "");
+        assert_eq!(s.output.summary, SummaryLayout::Long);
+        assert!(e.notes.is_empty());
+        let (s, e) = lhs(
+            n + 1,
+            "[output]\ntimeseries = true\nplots = true\nsummary = \"long\"\n",
+        );
         assert!(s.output.timeseries && s.output.plots && e.notes.is_empty());
-        let (s, e) = lhs(n + 1, "[output]\ntimeseries = false\n");
+        assert_eq!(s.output.summary, SummaryLayout::Long);
+        let (s, e) = lhs(n + 1, "[output]\ntimeseries = true\nplots = true\n");
+        assert!(s.output.timeseries && s.output.plots);
+        assert_eq!(s.output.summary, SummaryLayout::Wide);
+        assert!(
+            e.notes[0].contains(": summary.csv has one row a point")
+                && e.notes[0].ends_with("set [output] summary = \"long\" to change this"),
+            "{e:?}"
+        );
+        let (s, e) = lhs(n + 1, "[output]\ntimeseries = false\nsummary = \"wide\"\n");
         assert!(!s.output.timeseries && !s.output.plots);
         assert!(
-            e.notes[0].contains(": figures and report.html are off"),
+            e.notes[0].contains(": figures and report.html are off for designs"),
             "{e:?}"
         );
         assert!(!e.notes[0].contains("timeseries"), "{e:?}");
@@ -1229,6 +1319,17 @@ mod tests {
         assert_eq!(s.points.len() as u64, n + 1);
         assert_eq!(s.points.at(7), s.points.get(7).unwrap());
         assert!(s.points.get(n as usize + 1).is_none());
+        // A small design may ask for the wide layout; a bad layout is located.
+        let (s, _) = lhs(3, "[output]\nsummary = \"wide\"\n");
+        assert_eq!(s.output.summary, SummaryLayout::Wide);
+        let t = "[scenario]\nname = \"x\"\n[output]\nsummary = \"tall\"\n";
+        let err = parse(t, "t.toml", Overrides::default()).unwrap_err();
+        assert_eq!(err.line, 4, "{err}");
+        assert!(
+            err.message
+                .contains("summary `tall` must be \"long\" or \"wide\""),
+            "{err}"
+        );
     }
 
     #[test]

@@ -30,7 +30,7 @@ import pyarrow.parquet as pq
 TABLES = ["runs", "points", "timeseries", "summary"]
 TEXT = {"final_phase", "end_reason", "phase_path", "metric", "outcome"}
 U32 = {"point", "month"}
-U64 = {"replication", "seed", "n"}
+U64 = {"replication", "seed", "n", "runs"}  # `runs`: the wide summary's count
 
 passed = 0
 failed = 0

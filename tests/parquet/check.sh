@@ -23,3 +23,8 @@ sed -e 's/^runs = false/runs = true/' -e 's/^plots = true/plots = false/' \
     scenarios/sweep_champion_portability.toml > "$work/scenario.toml"
 target/release/dyadsim run "$work/scenario.toml" --reps 2700 --format both --quiet --out "$work/out"
 "$venv/bin/python" tests/parquet/check.py "$work/out/sweep_champion_portability"
+# The same scenario with the wide summary (one row per point, each outcome's mean).
+target/release/dyadsim run "$work/scenario.toml" --reps 200 --format both --set output.summary=wide \
+    --quiet --out "$work/wide"
+head -c 300 "$work/wide/sweep_champion_portability/summary.csv" | head -1 | grep -q ',runs,dissolved,'
+"$venv/bin/python" tests/parquet/check.py "$work/wide/sweep_champion_portability"

@@ -320,14 +320,38 @@ pub struct Stat {
 #[derive(Clone, Debug, Default)]
 pub struct Summary {
     map: HashMap<(usize, String), Stat>,
+    /// Read from the wide layout (means only).
+    pub wide: bool,
 }
 
 impl Summary {
-    /// Read `dir/summary.csv` (or `summary.parquet`); the swept parameters' columns are
-    /// not needed (they repeat `points.csv`).
+    /// Read `dir/summary.csv` (or `summary.parquet`) in either layout; the swept
+    /// parameters' columns are not needed (they repeat `points.csv`). The wide layout
+    /// holds means only: its statistics have a NaN interval.
     pub fn load(dir: &Path) -> Result<Summary, ReadError> {
         let csv = Table::open(find_table(dir, SUMMARY).unwrap_or_else(|| dir.join(SUMMARY)))?;
-        let (point, outcome) = (csv.col("point")?, csv.col("outcome")?);
+        let point = csv.col("point")?;
+        if csv.opt_col("outcome").is_none() && csv.opt_col(super::WIDE_RUNS).is_some() {
+            let cols: Vec<(usize, &str)> = OUTCOME_METRICS
+                .iter()
+                .filter_map(|o| Some((csv.opt_col(o)?, *o)))
+                .collect();
+            let mut map = HashMap::new();
+            csv.for_each(|r| {
+                let p = r.index(point)?;
+                for &(c, o) in &cols {
+                    let stat = Stat {
+                        mean: r.num(c)?,
+                        lo: f64::NAN,
+                        hi: f64::NAN,
+                    };
+                    map.insert((p, o.to_string()), stat);
+                }
+                Ok(())
+            })?;
+            return Ok(Summary { map, wide: true });
+        }
+        let outcome = csv.col("outcome")?;
         let (mean, lo, hi) = (csv.col("mean")?, csv.col("ci_lo")?, csv.col("ci_hi")?);
         let mut map = HashMap::new();
         csv.for_each(|r| {
@@ -339,7 +363,7 @@ impl Summary {
             map.insert((r.index(point)?, r.text(outcome).to_string()), stat);
             Ok(())
         })?;
-        Ok(Summary { map })
+        Ok(Summary { map, wide: false })
     }
 
     /// The statistic of `outcome` at design point `point`.

@@ -3,7 +3,8 @@
 
 #[allow(unused_imports)]
 use super::*;
-use crate::output::files::drawn_column;
+use crate::output::files::{WIDE_RUNS, drawn_column};
+use crate::scenario::SummaryLayout;
 
 pub(super) fn field(name: &str, dt: DataType, nullable: bool, doc: Option<ColumnDoc>) -> Field {
     let doc = doc.unwrap_or(ColumnDoc {
@@ -102,9 +103,22 @@ pub fn timeseries_schema(s: &Scenario) -> SchemaRef {
 /// Schema of `summary.parquet`.
 pub fn summary_schema(s: &Scenario) -> SchemaRef {
     let mut v = key_fields(s, "summary");
-    let doc = columns::column("summary", "outcome");
-    v.push(field("outcome", DataType::Utf8, false, doc));
-    v.extend(stat_fields("summary"));
+    match s.output.summary {
+        SummaryLayout::Long => {
+            let doc = columns::column("summary", "outcome");
+            v.push(field("outcome", DataType::Utf8, false, doc));
+            v.extend(stat_fields("summary"));
+        }
+        SummaryLayout::Wide => {
+            let doc = columns::column("summary", WIDE_RUNS);
+            v.push(field(WIDE_RUNS, DataType::UInt64, false, doc));
+            v.extend(
+                OUTCOME_METRICS
+                    .iter()
+                    .map(|m| field(m, DataType::Float64, true, columns::outcome(m))),
+            );
+        }
+    }
     Arc::new(Schema::new(v))
 }
 
