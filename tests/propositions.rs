@@ -171,25 +171,36 @@ fn robustness_is_identical_across_thread_counts() {
     let tmp = TempDir::new().unwrap();
     let run = |threads: &str| {
         let out = tmp.path().join(format!("t{threads}"));
-        dyadsim()
-            .env("RAYON_NUM_THREADS", threads)
-            .args([
-                "propositions",
-                "--quiet",
-                "--reps",
-                "60",
-                "--robustness",
-                "3",
-                "--robustness-reps",
-                "20",
-                "--out",
-            ])
-            .arg(&out)
-            .assert()
-            .success();
+        let mut cmd = dyadsim();
+        // One thread by the flag, two by rayon's variable: both reach the pool.
+        if threads == "1" {
+            cmd.args(["propositions", "--threads", "1"]);
+        } else {
+            cmd.env("RAYON_NUM_THREADS", threads).arg("propositions");
+        }
+        cmd.args([
+            "--quiet",
+            "--reps",
+            "60",
+            "--robustness",
+            "3",
+            "--robustness-reps",
+            "20",
+            "--out",
+        ])
+        .arg(&out)
+        .assert()
+        .success();
         out
     };
     let (a, b) = (run("1"), run("2"));
+    let zero = dyadsim()
+        .args(["propositions", "--quiet", "--threads", "0", "--out"])
+        .arg(tmp.path().join("t0"))
+        .assert()
+        .failure();
+    let err = String::from_utf8_lossy(&zero.get_output().stderr).to_string();
+    assert!(err.contains("--threads must be at least 1"), "{err}");
     for f in ["robustness.csv", "robustness_sets.csv", "propositions.csv"] {
         let x = std::fs::read(a.join(f)).unwrap();
         assert!(

@@ -226,9 +226,28 @@ pub struct PropositionsArgs {
     /// posterior (a posterior.csv of `dyadsim calibrate`) instead of each file's prior.
     #[arg(long, value_name = "FILE")]
     pub posterior: Option<PathBuf>,
+    /// Worker threads (default: all cores); the results do not depend on it.
+    #[arg(long)]
+    pub threads: Option<usize>,
     /// No table on the terminal.
     #[arg(long)]
     pub quiet: bool,
+}
+
+/// Run `f` on a pool of `threads` worker threads (rayon's global pool when `None`).
+fn with_threads<T>(threads: Option<usize>, f: impl FnOnce() -> Result<T> + Send) -> Result<T>
+where
+    T: Send,
+{
+    match threads {
+        None => f(),
+        Some(0) => bail!("--threads must be at least 1"),
+        Some(n) => rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build()
+            .map_err(|e| anyhow::anyhow!("cannot start {n} worker threads: {e}"))?
+            .install(f),
+    }
 }
 
 /// Arguments of `dyadsim validate`.
@@ -328,6 +347,14 @@ pub fn execute(cmd: Command, out: &mut dyn Write, control: Control<'_>) -> Resul
         Command::Trace(a) => trace_run(&a, out),
         Command::Check(a) => check(&a, out),
         Command::Params => Ok(write!(out, "{}", ParamTable)?),
+        Command::Propositions(a) if a.threads.is_some() => {
+            // The terminal is not shared with the pool's threads: what the command
+            // prints comes after it.
+            let mut buf = Vec::new();
+            let done = with_threads(a.threads, || propositions_cmd(&a, &mut buf));
+            out.write_all(&buf)?;
+            done
+        }
         Command::Propositions(a) => propositions_cmd(&a, out),
         Command::Validate(a) => validate(&a, out),
         Command::Plot(a) => {
