@@ -186,9 +186,20 @@ impl SummaryLayout {
     pub fn is_long(&self) -> bool {
         *self == SummaryLayout::Long
     }
-    /// The name used in scenario files.
-    pub fn as_str(self) -> &'static str {
-        Self::NAMES[self as usize]
+}
+
+/// An `[output]` key that names one of a few choices: its default when absent, else the
+/// choice, or an error located at the value.
+fn output_choice<T>(v: &Option<Spanned<String>>, loc: &Locator) -> Result<T, ScenarioError>
+where
+    T: std::str::FromStr<Err = String> + Default,
+{
+    match v {
+        None => Ok(T::default()),
+        Some(f) => f
+            .get_ref()
+            .parse()
+            .map_err(|e| loc.at(f.span().start, format!("[output] {e}"))),
     }
 }
 
@@ -666,20 +677,8 @@ pub fn parse(text: &str, file: &str, ov: Overrides) -> Result<(Scenario, Extras)
             runs: o.runs,
             timeseries: o.timeseries.unwrap_or(true),
             plots: o.plots.unwrap_or(true),
-            format: match &o.format {
-                None => OutputFormat::Csv,
-                Some(f) => f
-                    .get_ref()
-                    .parse()
-                    .map_err(|e| loc.at(f.span().start, format!("[output] {e}")))?,
-            },
-            summary: match &o.summary {
-                None => SummaryLayout::Long,
-                Some(f) => f
-                    .get_ref()
-                    .parse()
-                    .map_err(|e| loc.at(f.span().start, format!("[output] {e}")))?,
-            },
+            format: output_choice(&o.format, &loc)?,
+            summary: output_choice(&o.summary, &loc)?,
         },
     };
     let coding = match &raw.coding {
