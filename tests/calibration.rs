@@ -78,11 +78,16 @@ const FILES: [&str; 4] = [
     "predictive.csv",
 ];
 
+/// `dyadsim calibrate` on `threads` worker threads: one by the `--threads` flag, more by
+/// rayon's variable (so that both are compared).
 fn calibrate(pack: &Path, out: &Path, threads: &str, extra: &[&str]) {
-    dyadsim()
-        .env("RAYON_NUM_THREADS", threads)
-        .arg("calibrate")
-        .arg(pack)
+    let mut cmd = dyadsim();
+    if threads == "1" {
+        cmd.args(["calibrate", "--threads", "1"]);
+    } else {
+        cmd.env("RAYON_NUM_THREADS", threads).arg("calibrate");
+    }
+    cmd.arg(pack)
         .arg("--out")
         .arg(out)
         .arg("--quiet")

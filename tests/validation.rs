@@ -150,6 +150,29 @@ fn validate_runs_one_pack_and_writes_csv_and_markdown() {
     assert_eq!(csv.lines().count(), 9, "{csv}");
     let md = std::fs::read_to_string(md).unwrap();
     assert!(md.contains("## `failure_case.toml`"), "{md}");
+    // One worker thread (--threads 1) gives the same verdicts, and the same table on the
+    // terminal, as all of them.
+    let one = tmp.path().join("one");
+    let out1 = dyadsim()
+        .args([
+            "validate",
+            "failure_case",
+            "--reps",
+            "200",
+            "--seed",
+            "4",
+            "--threads",
+            "1",
+            "--out",
+        ])
+        .arg(&one)
+        .assert()
+        .success();
+    assert_eq!(String::from_utf8_lossy(&out1.get_output().stdout), table);
+    assert_eq!(
+        std::fs::read_to_string(one.join("validation.csv")).unwrap(),
+        csv
+    );
 }
 
 #[test]

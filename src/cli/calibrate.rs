@@ -52,6 +52,9 @@ pub struct CalibrateArgs {
     /// Where to write the markdown report (default: <OUT>/CALIBRATION.md).
     #[arg(long)]
     pub markdown: Option<PathBuf>,
+    /// Worker threads (default: all cores); the results do not depend on it.
+    #[arg(long)]
+    pub threads: Option<usize>,
     /// No progress bar and no summary.
     #[arg(long)]
     pub quiet: bool,

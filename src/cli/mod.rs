@@ -250,6 +250,23 @@ where
     }
 }
 
+/// Run command `f` printing to `out`, on a pool of `threads` worker threads when given.
+/// The terminal is not shared with the pool's threads: what the command prints is kept and
+/// written after it (progress goes to standard error as it comes).
+fn on_threads(
+    threads: Option<usize>,
+    out: &mut dyn Write,
+    f: impl FnOnce(&mut dyn Write) -> Result<()> + Send,
+) -> Result<()> {
+    if threads.is_none() {
+        return f(out);
+    }
+    let mut buf = Vec::new();
+    let done = with_threads(threads, || f(&mut buf));
+    out.write_all(&buf)?;
+    done
+}
+
 /// Arguments of `dyadsim validate`.
 #[derive(Args, Clone, Debug)]
 pub struct ValidateArgs {
@@ -270,6 +287,9 @@ pub struct ValidateArgs {
     /// Exit with status 1 when a pattern fails (for scripts).
     #[arg(long)]
     pub strict: bool,
+    /// Worker threads (default: all cores); the results do not depend on it.
+    #[arg(long)]
+    pub threads: Option<usize>,
     /// No table on the terminal.
     #[arg(long)]
     pub quiet: bool,
@@ -347,16 +367,8 @@ pub fn execute(cmd: Command, out: &mut dyn Write, control: Control<'_>) -> Resul
         Command::Trace(a) => trace_run(&a, out),
         Command::Check(a) => check(&a, out),
         Command::Params => Ok(write!(out, "{}", ParamTable)?),
-        Command::Propositions(a) if a.threads.is_some() => {
-            // The terminal is not shared with the pool's threads: what the command
-            // prints comes after it.
-            let mut buf = Vec::new();
-            let done = with_threads(a.threads, || propositions_cmd(&a, &mut buf));
-            out.write_all(&buf)?;
-            done
-        }
-        Command::Propositions(a) => propositions_cmd(&a, out),
-        Command::Validate(a) => validate(&a, out),
+        Command::Propositions(a) => on_threads(a.threads, out, |o| propositions_cmd(&a, o)),
+        Command::Validate(a) => on_threads(a.threads, out, |o| validate(&a, o)),
         Command::Plot(a) => {
             if !a.dir.is_dir() {
                 bail!("{} is not a directory", a.dir.display());
@@ -407,7 +419,7 @@ pub fn execute(cmd: Command, out: &mut dyn Write, control: Control<'_>) -> Resul
         Command::Slurm(a) => slurm(&a, out),
         Command::Classroom(a) => classroom_cmd(&a, out),
         Command::Sensitivity(a) => sensitivity::sensitivity(&a, out),
-        Command::Calibrate(a) => calibrate::calibrate(&a, out),
+        Command::Calibrate(a) => on_threads(a.threads, out, |o| calibrate::calibrate(&a, o)),
     }
 }
 
