@@ -23,13 +23,14 @@ struct Driver {
 }
 
 impl Driver {
-    fn start() -> Driver {
+    /// Start ChromeDriver, logging to `target/classroom/<log>`.
+    fn start(log: &str) -> Driver {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
             .unwrap()
             .port();
-        let log = shots_dir().join("chromedriver.log");
+        let log = shots_dir().join(log);
         let child = Command::new(chromedriver())
             .arg(format!("--port={port}"))
             .arg(format!("--log-path={}", log.display()))
@@ -160,45 +161,50 @@ async fn the_page_in_chromium() {
     }
     let server = Classroom::start(&[]);
     let origin = server.url.trim_end_matches('/').to_string();
-    let driver = Driver::start();
-    let profile = tempfile::tempdir().unwrap();
-    let mut caps = serde_json::Map::new();
-    caps.insert(
-        "goog:chromeOptions".into(),
-        json!({
-            "binary": chromium(),
-            "args": [
-                "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--disable-dev-shm-usage", "--window-size=1500,1000",
-                format!("--user-data-dir={}", profile.path().display()),
-            ],
-        }),
-    );
-    caps.insert("goog:loggingPrefs".into(), json!({"browser": "ALL"}));
-    caps.insert("pageLoadStrategy".into(), json!("eager"));
-    caps.insert(
-        "timeouts".into(),
-        json!({"pageLoad": 30000, "script": 30000}),
-    );
-    // On a busy machine Chromium's first navigation now and then never answers: give up
-    // on that session and start another (three tries).
+    // On a busy machine Chromium's first navigation now and then never answers (the
+    // renderer does not reply within the page-load timeout), and a new session on the same
+    // ChromeDriver can hang the same way: each try starts ChromeDriver and Chromium afresh,
+    // with a fresh profile, after a pause, and keeps its driver's log.
+    const TRIES: u32 = 4;
     let mut tries = 0;
-    let c = loop {
+    let (c, driver, _profile) = loop {
         tries += 1;
+        let driver = Driver::start(&format!("chromedriver-{tries}.log"));
+        let profile = tempfile::tempdir().unwrap();
+        let mut caps = serde_json::Map::new();
+        caps.insert(
+            "goog:chromeOptions".into(),
+            json!({
+                "binary": chromium(),
+                "args": [
+                    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                    "--disable-dev-shm-usage", "--window-size=1500,1000",
+                    format!("--user-data-dir={}", profile.path().display()),
+                ],
+            }),
+        );
+        caps.insert("goog:loggingPrefs".into(), json!({"browser": "ALL"}));
+        caps.insert("pageLoadStrategy".into(), json!("eager"));
+        caps.insert(
+            "timeouts".into(),
+            json!({"pageLoad": 30000, "script": 30000}),
+        );
         let c = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-            .capabilities(caps.clone())
+            .capabilities(caps)
             .connect(&format!("http://127.0.0.1:{}", driver.port))
             .await
             .expect("a WebDriver session with Chromium");
         eprintln!("session open; loading {}", server.url);
         match c.goto(&server.url).await {
-            Ok(()) => break c,
-            Err(e) if tries < 3 => {
-                eprintln!("navigation failed ({e}); a new session");
+            Ok(()) => break (c, driver, profile),
+            Err(e) if tries < TRIES => {
+                eprintln!("navigation failed ({e}); ChromeDriver and Chromium afresh");
                 let _ = c.close().await;
+                drop(driver);
+                tokio::time::sleep(Duration::from_secs(5)).await;
             }
-            Err(e) => panic!("navigation failed three times: {e}"),
+            Err(e) => panic!("navigation failed {TRIES} times: {e}"),
         }
     };
     eprintln!("loaded");
