@@ -124,8 +124,7 @@ fn many_points_are_the_same_bytes_on_one_and_two_threads() {
     assert_eq!(points, (0..2000).collect::<Vec<_>>());
 }
 
-/// The cells of a long `summary.csv` as `(point, outcome) -> mean`, and the header and
-/// rows of a wide one.
+/// The cells of a long `summary.csv`'s text as `(point, outcome) -> mean`.
 fn long_means(text: &str) -> std::collections::HashMap<(String, String), String> {
     let mut lines = text.lines();
     let head: Vec<&str> = lines.next().unwrap().split(',').collect();

@@ -1,5 +1,7 @@
 //! `dyadsim validate` on the shipped case packs.
 
+use std::path::Path;
+
 use tempfile::TempDir;
 
 mod common;
@@ -127,23 +129,19 @@ fn packs_report_their_documented_verdicts() {
 #[test]
 fn validate_runs_one_pack_and_writes_csv_and_markdown() {
     let tmp = TempDir::new().unwrap();
+    // The failure case at 200 replications and seed 4 into `out`: what it printed.
+    let validate = |out: &Path, extra: &[&str]| {
+        let a = dyadsim()
+            .args(["validate", "failure_case", "--reps", "200", "--seed", "4"])
+            .args(extra)
+            .arg("--out")
+            .arg(out)
+            .assert()
+            .success();
+        String::from_utf8_lossy(&a.get_output().stdout).to_string()
+    };
     let md = tmp.path().join("V.md");
-    let out = dyadsim()
-        .args([
-            "validate",
-            "failure_case",
-            "--reps",
-            "200",
-            "--seed",
-            "4",
-            "--out",
-        ])
-        .arg(tmp.path())
-        .arg("--markdown")
-        .arg(&md)
-        .assert()
-        .success();
-    let table = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    let table = validate(tmp.path(), &["--markdown", md.to_str().unwrap()]);
     assert!(table.contains("F1") && table.contains("F5"), "{table}");
     let csv = std::fs::read_to_string(tmp.path().join("validation.csv")).unwrap();
     assert!(csv.starts_with("pack,id,point,source,description,rule,value,ci_lo,ci_hi,"));
@@ -153,22 +151,7 @@ fn validate_runs_one_pack_and_writes_csv_and_markdown() {
     // One worker thread (--threads 1) gives the same verdicts, and the same table on the
     // terminal, as all of them.
     let one = tmp.path().join("one");
-    let out1 = dyadsim()
-        .args([
-            "validate",
-            "failure_case",
-            "--reps",
-            "200",
-            "--seed",
-            "4",
-            "--threads",
-            "1",
-            "--out",
-        ])
-        .arg(&one)
-        .assert()
-        .success();
-    assert_eq!(String::from_utf8_lossy(&out1.get_output().stdout), table);
+    assert_eq!(validate(&one, &["--threads", "1"]), table);
     assert_eq!(
         std::fs::read_to_string(one.join("validation.csv")).unwrap(),
         csv

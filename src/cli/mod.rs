@@ -234,35 +234,26 @@ pub struct PropositionsArgs {
     pub quiet: bool,
 }
 
-/// Run `f` on a pool of `threads` worker threads (rayon's global pool when `None`).
-fn with_threads<T>(threads: Option<usize>, f: impl FnOnce() -> Result<T> + Send) -> Result<T>
-where
-    T: Send,
-{
-    match threads {
-        None => f(),
-        Some(0) => bail!("--threads must be at least 1"),
-        Some(n) => rayon::ThreadPoolBuilder::new()
-            .num_threads(n)
-            .build()
-            .map_err(|e| anyhow::anyhow!("cannot start {n} worker threads: {e}"))?
-            .install(f),
-    }
-}
-
-/// Run command `f` printing to `out`, on a pool of `threads` worker threads when given.
-/// The terminal is not shared with the pool's threads: what the command prints is kept and
-/// written after it (progress goes to standard error as it comes).
+/// Run command `f` printing to `out`, on a pool of `threads` worker threads when given
+/// (else on rayon's global pool). The terminal is not shared with the pool's threads: what
+/// the command prints is kept and written after it (progress goes to standard error as it
+/// comes).
 fn on_threads(
     threads: Option<usize>,
     out: &mut dyn Write,
     f: impl FnOnce(&mut dyn Write) -> Result<()> + Send,
 ) -> Result<()> {
-    if threads.is_none() {
-        return f(out);
-    }
+    let n = match threads {
+        None => return f(out),
+        Some(0) => bail!("--threads must be at least 1"),
+        Some(n) => n,
+    };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(n)
+        .build()
+        .map_err(|e| anyhow::anyhow!("cannot start {n} worker threads: {e}"))?;
     let mut buf = Vec::new();
-    let done = with_threads(threads, || f(&mut buf));
+    let done = pool.install(|| f(&mut buf));
     out.write_all(&buf)?;
     done
 }
